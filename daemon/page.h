@@ -1,0 +1,57 @@
+/*
+ * page.h — the HTML pages the customer's browser sees: result pages for every
+ * outcome of /access-result and /connect, localised, self-contained (inline CSS,
+ * no external resources), every dynamic value HTML-escaped.
+ */
+#ifndef ACCESSD_PAGE_H
+#define ACCESSD_PAGE_H
+
+#include <stddef.h>
+
+enum page_kind {
+	PAGE_GRANTED,            /* access granted just now, or the same callback again */
+	PAGE_DENIED,             /* access not granted */
+	PAGE_ALREADY_GRANTED,    /* /connect on a request that was granted before */
+	PAGE_ALREADY_DENIED,     /* /connect on a request that was denied before */
+	PAGE_EXPIRED,            /* the link expired: ask the partner for a new one */
+	PAGE_LATE,               /* the answer came back too long after the link expired */
+	PAGE_CONFLICT,           /* a different answer for a request already completed */
+	PAGE_INVALID,            /* the return from Zaptec was malformed; try again */
+	PAGE_UNKNOWN,            /* no such link */
+	PAGE_UNAVAILABLE,        /* a temporary failure on our side; try again shortly */
+	PAGE_KIND_COUNT
+};
+
+/* What a page shows. Every string is borrowed and may be NULL when unknown. */
+struct page_info {
+	enum page_kind kind;
+	const char *lang;            /* a supported language from page_pick_lang() */
+	const char *partner_name;
+	const char *installation_id;
+	const char *reference;
+	const char *return_to;       /* a link back to the partner, already validated */
+};
+
+/* The languages pages come in: "en", "nb", "sv", "da", "de", "nl", "fr", "fi". */
+extern const char *const page_languages[];
+
+/*
+ * Chooses the page language: the request's own lang when it maps to a supported
+ * one ("nb-NO" → "nb", "no" → "nb", "nn" → "nb", "sv-SE" → "sv"), else the best
+ * supported match of the Accept-Language header (q-values honoured, q=0 never
+ * chosen), else default_lang when it maps, else "en". Any argument may be NULL.
+ * Returns a pointer into page_languages.
+ */
+const char *page_pick_lang(const char *request_lang, const char *accept_language,
+			   const char *default_lang);
+
+/* Renders the page as a new NUL-terminated UTF-8 string (caller frees), its byte
+ * length in *len. Returns NULL only when memory runs out. */
+char *page_render(const struct page_info *info, size_t *len);
+
+/* Writes the HTML-escaped form of s (& < > " ' escaped) into out, at most cap
+ * bytes including the NUL. Returns the length the whole escape needs, like
+ * snprintf: the output is complete only when the result is < cap. */
+size_t page_escape_html(char *out, size_t cap, const char *s);
+
+#endif

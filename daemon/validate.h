@@ -1,0 +1,42 @@
+/*
+ * validate.h — checks for every value that arrives from the network or a file.
+ * Pure functions: no I/O, no allocation. Each returns 0 when the value is good,
+ * or -1 and sets *why (when why is not NULL) to a static English sentence that
+ * says what is wrong, fit for a problem detail's "message".
+ */
+#ifndef ACCESSD_VALIDATE_H
+#define ACCESSD_VALIDATE_H
+
+#include <stddef.h>
+
+#define VALIDATE_GUID_LEN 36
+
+struct config;
+
+/* A GUID in 8-4-4-4-12 hex form, any case; out (37 bytes) receives the lowercase
+ * form. Braces, missing hyphens, other lengths are invalid. */
+int validate_guid(const char *in, char out[VALIDATE_GUID_LEN + 1], const char **why);
+
+/* A language tag of the BCP 47 shape the contract allows: a 2-3 letter primary
+ * language, then optional subtags of 1-8 letters or digits ("en", "nb-NO",
+ * "zh-Hant-TW", "es-419"), at most 35 characters. */
+int validate_lang(const char *in, const char **why);
+
+/* Text for a string field: valid UTF-8 (no overlongs, no surrogates), no control
+ * characters (C0, DEL, C1), at most max_chars characters (code points), and not
+ * empty when allow_empty is 0. len is the byte length (the text may hold a NUL,
+ * which is a control character). */
+int validate_text(const char *in, size_t len, size_t max_chars, int allow_empty, const char **why);
+
+/* A returnTo URL: absolute, https (or http on a loopback host: 127.0.0.0/8, [::1],
+ * localhost), no user info, no fragment, no control characters or spaces, and its
+ * origin (scheme://host[:port], lowercased, default port dropped) listed in
+ * cfg->redirect_allow. */
+int validate_return_to(const char *url, const struct config *cfg, const char **why);
+
+/* An origin for redirect_allow in the configuration: "https://host[:port]" or
+ * "http://loopback[:port]", no path. out (cap bytes) receives its canonical form
+ * (lowercase, default port dropped). */
+int validate_origin(const char *in, char *out, size_t cap, const char **why);
+
+#endif
