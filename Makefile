@@ -3,6 +3,7 @@
 #   make          build ./zaptec-accessd
 #   make run      install what is missing, build, run on conf/local.conf
 #   make check    install what is missing, build, run every test
+#   make bench    benchmark against nginx and raw SQLite (tests/bench)
 #   make install  PREFIX=/usr/local DESTDIR= : binary, systemd units, sample config
 #   make clean
 
@@ -78,6 +79,11 @@ check: test-deps
 	$(MAKE) zaptec-accessd $(BUILD)/check-unit
 	tests/run-all.sh
 
+bench:
+	@scripts/install-deps.sh bench
+	$(MAKE) zaptec-accessd
+	tests/bench/run.sh
+
 install: zaptec-accessd
 	install -D -m 0755 zaptec-accessd $(DESTDIR)$(PREFIX)/bin/zaptec-accessd
 	install -D -m 0644 systemd/zaptec-accessd.service $(DESTDIR)/etc/systemd/system/zaptec-accessd.service
@@ -91,6 +97,6 @@ install: zaptec-accessd
 clean:
 	rm -rf $(BUILD) zaptec-accessd
 
-.PHONY: all deps test-deps run check install clean
+.PHONY: all deps test-deps run check bench install clean
 
 -include $(wildcard $(BUILD)/daemon/*.d $(BUILD)/unit/*.d)
