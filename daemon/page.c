@@ -1,0 +1,477 @@
+/*
+ * page.c — the HTML pages the customer's browser sees after Zaptec sends it back,
+ * and on /connect when there is nothing to redirect to.
+ *
+ * A page is one small HTML5 document: a card with an icon and a colour for the
+ * outcome, a heading, one sentence, the installation and reference when known,
+ * and a button back to the partner when there is one. It loads nothing: one
+ * <style> element (constant, so the same CSS serves every page and a CSP of
+ * "style-src 'unsafe-inline'" or its hash allows it), an inline SVG icon, no
+ * script, no style attributes. Every value that is not ours — partner name,
+ * installation, reference, return link — and the translated text itself is
+ * HTML-escaped on the way in. The words live in i18n.c.
+ */
+#include "page.h"
+#include "i18n.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+const char *const page_languages[] = { "en", "nb", "sv", "da", "de", "nl", "fr", "fi", NULL };
+
+/* Language tags we accept, by their primary subtag, and the page language each
+ * gets: Norwegian in any form reads Bokmål. */
+static const struct {
+	const char *tag;
+	size_t lang;    /* index into page_languages */
+} lang_aliases[] = {
+	{ "en", 0 }, { "nb", 1 }, { "no", 1 }, { "nn", 1 }, { "sv", 2 },
+	{ "da", 3 }, { "de", 4 }, { "nl", 5 }, { "fr", 6 }, { "fi", 7 },
+};
+
+enum tone { TONE_OK, TONE_NO, TONE_WARN, TONE_ERROR };
+enum icon { ICON_CHECK, ICON_CROSS, ICON_CLOCK, ICON_ALERT };
+
+/* What each kind of page says and how it looks. text_anon is the sentence for an
+ * unknown partner; kinds whose sentence names no partner use text for both.
+ * closing pages say "you can close this page" when there is no way back. */
+static const struct {
+	enum i18n_msg heading;
+	enum i18n_msg text;
+	enum i18n_msg text_anon;
+	enum tone tone;
+	enum icon icon;
+	int closing;
+} kinds[PAGE_KIND_COUNT] = {
+	[PAGE_GRANTED] = { I18N_GRANTED_HEADING, I18N_GRANTED_TEXT,
+			   I18N_GRANTED_TEXT_ANON, TONE_OK, ICON_CHECK, 1 },
+	[PAGE_DENIED] = { I18N_DENIED_HEADING, I18N_DENIED_TEXT,
+			  I18N_DENIED_TEXT_ANON, TONE_NO, ICON_CROSS, 1 },
+	[PAGE_ALREADY_GRANTED] = { I18N_ALREADY_GRANTED_HEADING, I18N_ALREADY_GRANTED_TEXT,
+				   I18N_ALREADY_GRANTED_TEXT_ANON, TONE_OK, ICON_CHECK, 1 },
+	[PAGE_ALREADY_DENIED] = { I18N_ALREADY_DENIED_HEADING, I18N_ALREADY_DENIED_TEXT,
+				  I18N_ALREADY_DENIED_TEXT_ANON, TONE_NO, ICON_CROSS, 1 },
+	[PAGE_EXPIRED] = { I18N_EXPIRED_HEADING, I18N_EXPIRED_TEXT,
+			   I18N_EXPIRED_TEXT_ANON, TONE_WARN, ICON_CLOCK, 0 },
+	[PAGE_LATE] = { I18N_LATE_HEADING, I18N_LATE_TEXT,
+			I18N_LATE_TEXT_ANON, TONE_WARN, ICON_CLOCK, 0 },
+	[PAGE_CONFLICT] = { I18N_CONFLICT_HEADING, I18N_CONFLICT_TEXT,
+			    I18N_CONFLICT_TEXT, TONE_WARN, ICON_ALERT, 0 },
+	[PAGE_INVALID] = { I18N_INVALID_HEADING, I18N_INVALID_TEXT,
+			   I18N_INVALID_TEXT, TONE_ERROR, ICON_ALERT, 0 },
+	[PAGE_UNKNOWN] = { I18N_UNKNOWN_HEADING, I18N_UNKNOWN_TEXT,
+			   I18N_UNKNOWN_TEXT_ANON, TONE_ERROR, ICON_ALERT, 0 },
+	[PAGE_UNAVAILABLE] = { I18N_UNAVAILABLE_HEADING, I18N_UNAVAILABLE_TEXT,
+			       I18N_UNAVAILABLE_TEXT, TONE_ERROR, ICON_ALERT, 0 },
+};
+
+static const char *const tone_class[] = {
+	[TONE_OK] = "ok", [TONE_NO] = "no", [TONE_WARN] = "warn", [TONE_ERROR] = "err",
+};
+
+/* Stroke-drawn 24x24 icons; the colour comes from the card's tone. */
+static const char *const icon_svg[] = {
+	[ICON_CHECK] = "<path d=\"M5 12.5l4.5 4.5L19 7.5\"/>",
+	[ICON_CROSS] = "<path d=\"M7 7l10 10M17 7L7 17\"/>",
+	[ICON_CLOCK] = "<circle cx=\"12\" cy=\"12\" r=\"8.5\"/><path d=\"M12 7.5V12l3 2\"/>",
+	[ICON_ALERT] = "<path d=\"M12 6.5v7M12 17.5v.01\"/>",
+};
+
+static const char page_css[] =
+	":root{color-scheme:light dark;--bg:#f2f4f7;--card:#fff;--text:#1c2128;"
+	"--muted:#596270;--line:#dde2e8}"
+	"*{box-sizing:border-box}"
+	"body{margin:0;min-height:100vh;display:flex;align-items:center;"
+	"justify-content:center;padding:20px;background:var(--bg);color:var(--text);"
+	"font:18px/1.5 system-ui,-apple-system,\"Segoe UI\",Roboto,\"Helvetica Neue\","
+	"Arial,sans-serif;-webkit-text-size-adjust:100%}"
+	"main{width:100%;max-width:30rem;background:var(--card);border-radius:18px;"
+	"border-top:6px solid var(--tone);padding:32px 24px 28px;text-align:center;"
+	"box-shadow:0 1px 3px rgba(0,0,0,.08),0 10px 30px rgba(0,0,0,.07)}"
+	".icon{width:76px;height:76px;margin:0 auto 18px;border-radius:50%;"
+	"display:flex;align-items:center;justify-content:center;"
+	"background:var(--tone-bg);color:var(--tone)}"
+	".icon svg{width:42px;height:42px;fill:none;stroke:currentColor;stroke-width:2.5;"
+	"stroke-linecap:round;stroke-linejoin:round}"
+	"h1{font-size:1.65rem;line-height:1.25;margin:0 0 12px;overflow-wrap:anywhere}"
+	"p{margin:0;overflow-wrap:anywhere}"
+	"dl{margin:24px 0 0;text-align:left;border-top:1px solid var(--line)}"
+	"dl div{padding:10px 0;border-bottom:1px solid var(--line)}"
+	"dt{font-size:.85rem;color:var(--muted)}"
+	"dd{margin:0;overflow-wrap:anywhere}"
+	".id{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.95rem}"
+	"a{display:block;margin-top:28px;padding:15px 20px;border-radius:12px;"
+	"background:var(--text);color:var(--card);text-decoration:none;font-weight:600;"
+	"overflow-wrap:anywhere}"
+	"a:focus-visible{outline:3px solid var(--tone);outline-offset:3px}"
+	".hint{margin-top:24px;color:var(--muted);font-size:.95rem}"
+	".ok{--tone:#1a7f37;--tone-bg:#dcf5e3}"
+	".no{--tone:#5c6570;--tone-bg:#e8ecf0}"
+	".warn{--tone:#9a6100;--tone-bg:#fdf1cf}"
+	".err{--tone:#c62430;--tone-bg:#fde5e6}"
+	"@media (prefers-color-scheme:dark){"
+	":root{--bg:#0e1116;--card:#181d24;--text:#e8ecf1;--muted:#9aa3ad;--line:#2e3640}"
+	".ok{--tone:#46c266;--tone-bg:#15301f}"
+	".no{--tone:#a3acb6;--tone-bg:#262d36}"
+	".warn{--tone:#e3a530;--tone-bg:#352a12}"
+	".err{--tone:#f06a70;--tone-bg:#3a1a1d}}";
+
+/* A string that grows as pieces are appended; failed stays set once memory ran
+ * out, so callers append freely and check once at the end. */
+struct buf {
+	char *p;
+	size_t len;
+	size_t cap;
+	int failed;
+};
+
+/* The entity for c, or NULL when c stands for itself. */
+static const char *entity(char c)
+{
+	switch (c) {
+	case '&': return "&amp;";
+	case '<': return "&lt;";
+	case '>': return "&gt;";
+	case '"': return "&quot;";
+	case '\'': return "&#39;";
+	default: return NULL;
+	}
+}
+
+/*
+ * Escapes the n bytes at s into out (cap bytes including the NUL). Writes whole
+ * units only, so a truncated result never ends in half an entity. Returns the
+ * length the whole escape needs, without the NUL.
+ */
+static size_t escape_into(char *out, size_t cap, const char *s, size_t n)
+{
+	size_t need = 0;
+	int fits = 1;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *e = entity(s[i]);
+		size_t unit = e ? strlen(e) : 1;
+
+		if (fits && need + unit < cap) {
+			if (e)
+				memcpy(out + need, e, unit);
+			else
+				out[need] = s[i];
+		} else if (fits) {
+			fits = 0;
+			if (cap > 0)
+				out[need] = '\0';
+		}
+		need += unit;
+	}
+	if (fits && cap > 0)
+		out[need] = '\0';
+	return need;
+}
+
+size_t page_escape_html(char *out, size_t cap, const char *s)
+{
+	if (s == NULL)
+		s = "";
+	return escape_into(out, cap, s, strlen(s));
+}
+
+/* Makes room for n more bytes and the NUL; returns 0, or -1 (and marks b failed). */
+static int buf_reserve(struct buf *b, size_t n)
+{
+	if (b->failed)
+		return -1;
+	if (n >= (size_t)-1 / 2 - b->len) {
+		b->failed = 1;
+		return -1;
+	}
+	if (b->len + n + 1 <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : 4096;
+	while (cap < b->len + n + 1)
+		cap *= 2;
+	char *p = realloc(b->p, cap);
+	if (p == NULL) {
+		b->failed = 1;
+		return -1;
+	}
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+/* Appends markup of our own, verbatim. */
+static void buf_raw(struct buf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (buf_reserve(b, n) < 0)
+		return;
+	memcpy(b->p + b->len, s, n + 1);
+	b->len += n;
+}
+
+/* Appends the n bytes at s, HTML-escaped. */
+static void buf_escaped_n(struct buf *b, const char *s, size_t n)
+{
+	size_t need = escape_into(NULL, 0, s, n);
+
+	if (buf_reserve(b, need) < 0)
+		return;
+	escape_into(b->p + b->len, need + 1, s, n);
+	b->len += need;
+}
+
+static void buf_escaped(struct buf *b, const char *s)
+{
+	buf_escaped_n(b, s, strlen(s));
+}
+
+/*
+ * Appends a translated text, escaped, with each "{partner}" replaced by the
+ * escaped partner name. The text is data, never a format string: nothing else in
+ * it has a meaning, so a stray brace in a translation shows as a brace.
+ */
+static void buf_text(struct buf *b, const char *text, const char *partner)
+{
+	static const char placeholder[] = "{partner}";
+	const size_t plen = sizeof placeholder - 1;
+	const char *at;
+
+	while ((at = strstr(text, placeholder)) != NULL) {
+		buf_escaped_n(b, text, (size_t)(at - text));
+		if (partner != NULL)
+			buf_escaped(b, partner);
+		text = at + plen;
+	}
+	buf_escaped(b, text);
+}
+
+/* The message in lang, or in English when the table lacks it. */
+static const char *msg(const char *lang, enum i18n_msg id)
+{
+	const char *s = i18n_lookup(lang, id);
+
+	if (s == NULL)
+		s = i18n_lookup("en", id);
+	assert(s != NULL);
+	return s;
+}
+
+/* A value worth showing: present and not empty. */
+static const char *shown(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+static void render_detail(struct buf *b, const char *label, const char *value, int is_id)
+{
+	buf_raw(b, "<div><dt>");
+	buf_escaped(b, label);
+	buf_raw(b, is_id ? "</dt><dd class=\"id\">" : "</dt><dd>");
+	buf_escaped(b, value);
+	buf_raw(b, "</dd></div>\n");
+}
+
+/*
+ * Lays out the page. The heading doubles as the <title>, so the browser tab and
+ * the history list say the outcome too.
+ */
+static void render(struct buf *b, const struct page_info *info)
+{
+	const char *lang = page_pick_lang(info->lang, NULL, NULL);
+	const char *partner = shown(info->partner_name);
+	const char *installation = shown(info->installation_id);
+	const char *reference = shown(info->reference);
+	const char *return_to = shown(info->return_to);
+	const char *heading = msg(lang, kinds[info->kind].heading);
+
+	buf_raw(b, "<!DOCTYPE html>\n<html lang=\"");
+	buf_escaped(b, lang);
+	buf_raw(b, "\">\n<head>\n<meta charset=\"utf-8\">\n"
+		   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		   "<meta name=\"referrer\" content=\"no-referrer\">\n"
+		   "<meta name=\"robots\" content=\"noindex, nofollow\">\n<title>");
+	buf_escaped(b, heading);
+	buf_raw(b, "</title>\n<style>");
+	buf_raw(b, page_css);
+	buf_raw(b, "</style>\n</head>\n<body>\n<main class=\"");
+	buf_raw(b, tone_class[kinds[info->kind].tone]);
+	buf_raw(b, "\">\n<div class=\"icon\" aria-hidden=\"true\"><svg viewBox=\"0 0 24 24\">");
+	buf_raw(b, icon_svg[kinds[info->kind].icon]);
+	buf_raw(b, "</svg></div>\n<h1>");
+	buf_escaped(b, heading);
+	buf_raw(b, "</h1>\n<p>");
+	buf_text(b, msg(lang, partner ? kinds[info->kind].text : kinds[info->kind].text_anon),
+		 partner);
+	buf_raw(b, "</p>\n");
+
+	if (installation != NULL || reference != NULL) {
+		buf_raw(b, "<dl>\n");
+		if (installation != NULL)
+			render_detail(b, msg(lang, I18N_LABEL_INSTALLATION), installation, 1);
+		if (reference != NULL)
+			render_detail(b, msg(lang, I18N_LABEL_REFERENCE), reference, 0);
+		buf_raw(b, "</dl>\n");
+	}
+
+	if (return_to != NULL) {
+		buf_raw(b, "<a href=\"");
+		buf_escaped(b, return_to);
+		buf_raw(b, "\" rel=\"noreferrer\">");
+		buf_text(b, msg(lang, partner ? I18N_RETURN_TO_PARTNER : I18N_RETURN_ANON), partner);
+		buf_raw(b, "</a>\n");
+	} else if (kinds[info->kind].closing) {
+		buf_raw(b, "<p class=\"hint\">");
+		buf_escaped(b, msg(lang, I18N_CLOSE_HINT));
+		buf_raw(b, "</p>\n");
+	}
+	buf_raw(b, "</main>\n</body>\n</html>\n");
+}
+
+char *page_render(const struct page_info *info, size_t *len)
+{
+	struct buf b = { 0 };
+
+	assert(info != NULL && (unsigned)info->kind < PAGE_KIND_COUNT);
+	render(&b, info);
+	if (b.failed) {
+		free(b.p);
+		return NULL;
+	}
+	if (len != NULL)
+		*len = b.len;
+	return b.p;
+}
+
+/* The page language for the first n bytes of tag, by its primary subtag, or NULL.
+ * The whole tag must look like one (letters, digits, '-' or '_'), so that
+ * "en<x" or "de fr" matches nothing. */
+static const char *map_tag(const char *tag, size_t n)
+{
+	size_t primary = 0;
+
+	while (primary < n && ((tag[primary] | 0x20) >= 'a' && (tag[primary] | 0x20) <= 'z'))
+		primary++;
+	if (primary < 2 || primary > 3)
+		return NULL;
+	for (size_t i = primary; i < n; i++) {
+		char c = tag[i];
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			 (c >= '0' && c <= '9') || c == '-' || c == '_';
+		if (!ok || (i == primary && c != '-' && c != '_'))
+			return NULL;
+	}
+	for (size_t i = 0; i < sizeof lang_aliases / sizeof lang_aliases[0]; i++)
+		if (primary == strlen(lang_aliases[i].tag) &&
+		    strncasecmp(tag, lang_aliases[i].tag, primary) == 0)
+			return page_languages[lang_aliases[i].lang];
+	return NULL;
+}
+
+static int is_ows(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* An RFC 9110 qvalue in [s, end), as thousandths: "0", "0.5", "1.000". Returns -1
+ * for anything else (empty, "1.5", "0.1234", "abc"). */
+static int parse_qvalue(const char *s, const char *end)
+{
+	if (s >= end || (*s != '0' && *s != '1'))
+		return -1;
+	int q = (*s - '0') * 1000;
+	const char *p = s + 1;
+
+	if (p == end)
+		return q;
+	if (*p != '.')
+		return -1;
+	p++;
+	int scale = 100;
+	for (; p < end; p++, scale /= 10) {
+		if (scale == 0 || *p < '0' || *p > '9')
+			return -1;
+		q += (*p - '0') * scale;
+	}
+	return q > 1000 ? -1 : q;
+}
+
+/*
+ * One element of Accept-Language, [s, end): a language range, optional
+ * whitespace, then ";"-separated parameters of which q is the weight. Returns the
+ * page language it names with its weight in *q, or NULL when the element is
+ * malformed, names no supported language, or is "*".
+ */
+static const char *parse_element(const char *s, const char *end, int *q)
+{
+	while (s < end && is_ows(*s))
+		s++;
+	const char *range = s;
+	while (s < end && *s != ';' && !is_ows(*s))
+		s++;
+	const char *lang = map_tag(range, (size_t)(s - range));
+
+	*q = 1000;
+	while (s < end) {
+		while (s < end && is_ows(*s))
+			s++;
+		if (s == end)
+			break;
+		if (*s != ';')
+			return NULL;
+		s++;
+		while (s < end && is_ows(*s))
+			s++;
+		const char *param = s;
+		while (s < end && *s != ';' && !is_ows(*s))
+			s++;
+		if (s - param >= 2 && (param[0] | 0x20) == 'q' && param[1] == '=') {
+			*q = parse_qvalue(param + 2, s);
+			if (*q < 0)
+				return NULL;
+		}
+	}
+	return lang;
+}
+
+/* The best supported language of an Accept-Language header: the highest weight,
+ * the earliest element among equals, never one of weight 0. NULL when none. */
+static const char *pick_accept(const char *header)
+{
+	const char *best = NULL;
+	int best_q = 0;
+	const char *s = header;
+
+	for (;;) {
+		const char *end = strchr(s, ',');
+		if (end == NULL)
+			end = s + strlen(s);
+		int q;
+		const char *lang = parse_element(s, end, &q);
+		if (lang != NULL && q > best_q) {
+			best = lang;
+			best_q = q;
+		}
+		if (*end == '\0')
+			break;
+		s = end + 1;
+	}
+	return best;
+}
+
+const char *page_pick_lang(const char *request_lang, const char *accept_language,
+			   const char *default_lang)
+{
+	const char *lang = NULL;
+
+	if (request_lang != NULL)
+		lang = map_tag(request_lang, strlen(request_lang));
+	if (lang == NULL && accept_language != NULL)
+		lang = pick_accept(accept_language);
+	if (lang == NULL && default_lang != NULL)
+		lang = map_tag(default_lang, strlen(default_lang));
+	return lang != NULL ? lang : page_languages[0];
+}
