@@ -21,6 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 STANDIN = os.path.join(HERE, "standin.py")
 FIXTURE = os.path.join(HERE, "fixture.json")
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True
 import standin  # noqa: E402  (for its pure helpers)
 
 with open(FIXTURE, encoding="utf-8") as _f:
