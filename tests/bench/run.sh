@@ -1,0 +1,294 @@
+#!/bin/sh
+# The benchmark behind 'make bench': zaptec-accessd side by side with what a
+# partner would otherwise pick, on loopback, with wrk and keep-alive.
+#
+#   1. /connect/{token} over 1,000 open tokens against Debian's nginx answering
+#      'return 303' with a portal URL of the same length (same wrk script,
+#      threads and connections; nginx runs as many workers as we run threads);
+#   2. durable callbacks /access-result/{token}?success=true&installationId=..,
+#      each token once, against the raw rate of one-row SQLite transactions
+#      (WAL, synchronous=FULL) on the same disk, measured by sqlite_rate.c;
+#      afterwards every acknowledged callback must be committed;
+#   3. GET /api/v1/installations?limit=100 and ?reference=..&limit=100 on one
+#      million installations;
+#   4. the daemon's peak resident memory (VmHWM) and its start-up time to a
+#      200 from /readyz with the million rows.
+# Throughput runs are repeated (alternating ours and the reference) and the
+# medians reported: a table on standard output, JSON in tests/out/bench.json.
+#
+# Exit status: 0 all targets met, 3 some target missed, 1 the run failed.
+# Settings (environment): BENCH_ROUNDS (3), BENCH_DURATION (10 s per
+# throughput run), BENCH_CALLBACK_DURATION (5 s), BENCH_LIST_DURATION (5 s),
+# BENCH_CONNECTIONS (64), BENCH_LIST_CONNECTIONS (4), BENCH_CALLBACKS (open
+# requests per callback round; by default sized from the raw SQLite rate),
+# BENCH_OUT (tests/out/bench.json), BENCH_DAEMON (the binary, ./zaptec-accessd),
+# BENCH_KEEP=1 keeps the work directory.
+set -eu
+
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+bench=$root/tests/bench
+bin=${BENCH_DAEMON:-$root/zaptec-accessd}
+
+rounds=${BENCH_ROUNDS:-3}
+duration=${BENCH_DURATION:-10}
+cb_duration=${BENCH_CALLBACK_DURATION:-5}
+list_duration=${BENCH_LIST_DURATION:-5}
+connections=${BENCH_CONNECTIONS:-64}
+list_connections=${BENCH_LIST_CONNECTIONS:-4}
+out=${BENCH_OUT:-$root/tests/out/bench.json}
+threads=$(nproc)
+pool_size=1000
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+for tool in nginx:/usr/sbin/nginx wrk:wrk sqlite3:sqlite3 cc:cc python3:python3 curl:curl; do
+	command -v "${tool#*:}" >/dev/null ||
+		die "${tool%%:*} is missing: run 'scripts/install-deps.sh bench' as root"
+done
+[ -x "$bin" ] || die "$bin is missing: run 'make zaptec-accessd' first"
+
+# The work directory lives under build/ on the repository's disk, not on a
+# tmpfs: the durable-write comparison must hit the same disk as a deployment.
+mkdir -p "$root/build"
+tmp=$(mktemp -d "$root/build/bench.XXXXXX")
+results=$tmp/results
+mkdir -p "$results" "$tmp/nginx"
+pids=
+
+# Stops a process we started: SIGTERM, up to 10 s for it to go, then SIGKILL.
+# A zombie counts as gone (the daemon is not our child and init reaps it).
+stop_pid() {
+	kill "$1" 2>/dev/null || return 0
+	i=0
+	while [ $i -lt 200 ] && kill -0 "$1" 2>/dev/null; do
+		state=$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null || echo Z)
+		[ "$state" = Z ] && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	kill -9 "$1" 2>/dev/null || true
+}
+
+cleanup() {
+	status=$?
+	trap - EXIT INT TERM
+	for pid in $pids; do
+		stop_pid "$pid"
+	done
+	# A failed run keeps its logs for a look; a finished one leaves nothing.
+	if [ -n "${BENCH_KEEP:-}" ] || { [ "$status" -ne 0 ] && [ "$status" -ne 3 ]; }; then
+		echo "bench: work directory kept: $tmp" >&2
+	else
+		rm -rf "$tmp"
+	fi
+	exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fact() {
+	echo "$1=$2" >> "$results/facts"
+}
+
+# Runs wrk with paths.lua: wrk_run URL PATHS OUT THREADS CONNECTIONS SECONDS [ONCE]
+wrk_run() {
+	BENCH_PATHS=$2 BENCH_OUT=$3 BENCH_THREADS=$4 BENCH_ONCE=${7:-0} BENCH_AUTH=${auth:-} \
+		wrk -t"$4" -c"$5" -d"$6"s --timeout 10s -s "$bench/paths.lua" "$1" > "$3.txt" ||
+		die "wrk failed against $1; see $3.txt"
+	[ -s "$3" ] || die "wrk wrote no summary for $1"
+}
+
+# Polls URL until it answers STATUS, for at most 10 s.
+wait_for() {
+	i=0
+	while [ "$(curl -s -o /dev/null -w '%{http_code}' "$1" || true)" != "$2" ]; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || die "$1 did not answer $2 within 10 s"
+		sleep 0.05
+	done
+}
+
+echo "bench: work directory $tmp"
+cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$tmp/sqlite_rate" \
+	"$bench/sqlite_rate.c" -lsqlite3
+
+set -- $(python3 "$bench/helper.py" free-ports 3)
+public_port=$1
+admin_port=$2
+nginx_port=$3
+
+# The daemon's configuration. The values are URL-safe, so the portal URL's
+# length depends only on the public port, and nginx is given a real one.
+partner=Bench-Partner
+od -An -tx1 -N24 /dev/urandom | tr -d ' \n' > "$tmp/token"
+auth=
+cat > "$tmp/accessd.conf" <<EOF
+lookup_key = bench-lookup-key-0123456789
+public_url = http://127.0.0.1:$public_port
+partner_name = $partner
+listen = 127.0.0.1:$public_port
+admin_listen = 127.0.0.1:$admin_port
+database = $tmp/accessd.db
+api_token_file = $tmp/token
+threads = $threads
+log_level = warn
+EOF
+fact threads "$threads"
+fact load "wrk -t$threads -c$connections"
+fact list_load "wrk -t$threads -c$list_connections"
+fact duration_s "$duration"
+fact callback_duration_s "$cb_duration"
+fact list_duration_s "$list_duration"
+fact rounds "$rounds"
+
+"$bin" -c "$tmp/accessd.conf" migrate > "$tmp/migrate.log" 2>&1 ||
+	die "migrate failed: $(cat "$tmp/migrate.log")"
+
+echo "bench: building one million installations"
+sqlite3 "$tmp/accessd.db" < "$bench/installations.sql" > /dev/null
+fact installations "$(sqlite3 "$tmp/accessd.db" 'SELECT count(*) FROM installations')"
+
+# Enough open requests that no callback round runs dry below 1.5 times the
+# target rate (5 x raw SQLite), from a one-second calibration of that rate.
+if [ -n "${BENCH_CALLBACKS:-}" ]; then
+	callbacks=$BENCH_CALLBACKS
+else
+	calibration=$("$tmp/sqlite_rate" "$tmp/calibrate.db" 1)
+	callbacks=$(echo "$calibration" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)["rate"]
+print(min(600000, max(20000, int(r * 5 * 1.5 * float(sys.argv[1])))))' "$cb_duration")
+	rm -f "$tmp"/calibrate.db*
+fi
+fact callbacks_per_round "$callbacks"
+echo "bench: opening $callbacks access requests per callback round"
+python3 "$bench/helper.py" open-requests --db "$tmp/accessd.db" --count "$callbacks" \
+	--rounds "$rounds" --partner "$partner" --prefix "$tmp/callbacks"
+sqlite3 "$tmp/accessd.db" 'PRAGMA wal_checkpoint(TRUNCATE)' > /dev/null
+
+# Start-up to ready with the million rows, a few times; the last one stays up.
+echo "bench: starting the daemon"
+r=1
+while [ $r -le "$rounds" ]; do
+	python3 "$bench/helper.py" start-daemon --bin "$bin" --conf "$tmp/accessd.conf" \
+		--admin "127.0.0.1:$admin_port" --log "$tmp/accessd.log" > "$results/startup-$r.json"
+	daemon=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["pid"])' \
+		< "$results/startup-$r.json")
+	pids="$pids $daemon"
+	[ $r -eq "$rounds" ] || stop_pid "$daemon"
+	r=$((r + 1))
+done
+
+echo "bench: creating $pool_size access requests through the admin API"
+python3 "$bench/helper.py" create-requests --admin "127.0.0.1:$admin_port" \
+	--token-file "$tmp/token" --count "$pool_size" --paths "$tmp/pool.paths" \
+	--portal "$tmp/portal.url"
+portal=$(cat "$tmp/portal.url")
+case $portal in
+*[\"\$\\\;{}' ']*) die "portal URL has characters nginx would need escaped: $portal" ;;
+esac
+
+cat > "$tmp/nginx/nginx.conf" <<EOF
+daemon off;
+worker_processes $threads;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	server_tokens off;
+	# Our daemon serves any number of requests on a connection; so does nginx here.
+	keepalive_requests 1000000;
+	client_body_temp_path $tmp/nginx/body;
+	proxy_temp_path $tmp/nginx/proxy;
+	fastcgi_temp_path $tmp/nginx/fastcgi;
+	uwsgi_temp_path $tmp/nginx/uwsgi;
+	scgi_temp_path $tmp/nginx/scgi;
+	server {
+		listen 127.0.0.1:$nginx_port;
+		location / { return 303 "$portal"; }
+	}
+}
+EOF
+/usr/sbin/nginx -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx" 2> "$tmp/nginx/stderr.log" &
+pids="$pids $!"
+first=$(head -n 1 "$tmp/pool.paths")
+wait_for "http://127.0.0.1:$nginx_port$first" 303
+
+ours_location=$(curl -s -o /dev/null -w '%{redirect_url}' "http://127.0.0.1:$public_port$first")
+nginx_location=$(curl -s -o /dev/null -w '%{redirect_url}' "http://127.0.0.1:$nginx_port$first")
+[ -n "$ours_location" ] || die "GET $first did not redirect"
+fact portal_url_length "${#ours_location}"
+fact nginx_url_length "${#nginx_location}"
+[ "${#ours_location}" -eq "${#nginx_location}" ] ||
+	die "portal URLs differ in length: ours ${#ours_location}, nginx ${#nginx_location}"
+
+# Warm-up: opens every pooled token once (the first open is a write), so the
+# measured runs see the steady state of a campaign's repeated clicks.
+wrk_run "http://127.0.0.1:$public_port" "$tmp/pool.paths" "$tmp/warm-ours.json" \
+	"$threads" "$connections" 2
+wrk_run "http://127.0.0.1:$nginx_port" "$tmp/pool.paths" "$tmp/warm-nginx.json" \
+	"$threads" "$connections" 2
+
+sqlite3 "$tmp/accessd.db" "SELECT DISTINCT reference FROM installations
+	WHERE seq IN (SELECT abs(random()) % 1000000 + 1 FROM generate_series(1, 1000))" |
+	sed 's|^|/api/v1/installations?reference=|; s|$|\&limit=100|' > "$tmp/reference.paths" ||
+	die "could not pick references"
+echo "/api/v1/installations?limit=100" > "$tmp/list.paths"
+
+r=1
+while [ $r -le "$rounds" ]; do
+	echo "bench: round $r of $rounds"
+	# Alternate who goes first, so neither side always runs on a warmer machine.
+	if [ $((r % 2)) -eq 1 ]; then order="ours nginx"; else order="nginx ours"; fi
+	for side in $order; do
+		if [ "$side" = ours ]; then port=$public_port; else port=$nginx_port; fi
+		wrk_run "http://127.0.0.1:$port" "$tmp/pool.paths" "$results/connect-$side-$r.json" \
+			"$threads" "$connections" "$duration"
+	done
+
+	if [ $((r % 2)) -eq 1 ]; then order="ours raw"; else order="raw ours"; fi
+	for side in $order; do
+		if [ "$side" = ours ]; then
+			wrk_run "http://127.0.0.1:$public_port" "$tmp/callbacks-$r.paths" \
+				"$results/callback-ours-$r.json" "$threads" "$connections" "$cb_duration" 1
+		else
+			"$tmp/sqlite_rate" "$tmp/raw.db" "$cb_duration" > "$results/callback-raw-$r.json"
+			rm -f "$tmp"/raw.db*
+		fi
+	done
+	# Every acknowledged callback must be in the database: a 2xx/3xx answer
+	# counts as acknowledged; answers still in flight at the end may add more.
+	acknowledged=$(python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+print(s["requests"] - s["errors"]["status"])' "$results/callback-ours-$r.json")
+	committed=$(sqlite3 "$tmp/accessd.db" "SELECT count(*) FROM access_requests
+		WHERE reference LIKE 'bench-cb-$r-%' AND status = 'granted'")
+	fact "callback_round_$r" "acknowledged $acknowledged, committed $committed"
+	if [ "$committed" -lt "$acknowledged" ]; then
+		fact callback_durable no
+		fact callback_check "round $r: acknowledged $acknowledged, committed $committed"
+	fi
+
+	auth=$(cat "$tmp/token")
+	wrk_run "http://127.0.0.1:$admin_port" "$tmp/list.paths" "$results/list-ours-$r.json" \
+		"$threads" "$list_connections" "$list_duration"
+	wrk_run "http://127.0.0.1:$admin_port" "$tmp/reference.paths" \
+		"$results/reference-ours-$r.json" "$threads" "$list_connections" "$list_duration"
+	auth=
+	r=$((r + 1))
+done
+grep -q '^callback_durable=' "$results/facts" || fact callback_durable yes
+
+kill -0 "$daemon" 2>/dev/null || die "the daemon died during the run; see $tmp/accessd.log"
+hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$daemon/status")
+[ -n "$hwm" ] || die "could not read VmHWM of $daemon"
+fact vmhwm_kib "$hwm"
+
+echo
+python3 "$bench/helper.py" report --results "$results" --tmpdir "$tmp" --out "$out"
