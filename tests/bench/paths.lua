@@ -2,15 +2,15 @@
 -- from a file, one a line, and writes a JSON summary when wrk is done.
 --
 -- Environment:
---   BENCH_PATHS  the file of paths ("/connect/abc...")
---   BENCH_OUT    where done() writes its JSON summary
---   BENCH_ONCE   "1": every path is sent at most once across all threads (thread
---                k of n takes lines k, k+n, ...); a thread that runs out repeats
---                its last path and counts it, so the caller can tell the pool
---                was too small. Otherwise each thread cycles through all paths,
---                starting at a different offset.
+--   BENCH_PATHS    the file of paths ("/connect/abc...")
+--   BENCH_OUT      where done() writes its JSON summary
 --   BENCH_THREADS  wrk's -t, which a thread cannot learn otherwise
---   BENCH_AUTH   optional bearer token, sent as Authorization on every request
+--   BENCH_ONCE     "1": every path is sent at most once across all threads
+--                  (thread k of n takes lines k, k+n, ...); a thread that runs
+--                  out repeats its last path and counts it, so the caller can
+--                  tell the pool was too small. Otherwise each thread cycles
+--                  through all paths, starting at a different offset.
+--   BENCH_AUTH     optional bearer token, sent as Authorization on every request
 --
 -- Requests are formatted once in init(), so request() costs the same for every
 -- server under test.

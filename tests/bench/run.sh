@@ -22,7 +22,9 @@
 # BENCH_CONNECTIONS (64), BENCH_LIST_CONNECTIONS (4), BENCH_CALLBACKS (open
 # requests per callback round; by default sized from the raw SQLite rate),
 # BENCH_OUT (tests/out/bench.json), BENCH_DAEMON (the binary, ./zaptec-accessd),
-# BENCH_KEEP=1 keeps the work directory.
+# BENCH_KEEP=1 keeps the work directory, BENCH_PERF=1 adds a profiled run of
+# each endpoint after the measured rounds and writes 'perf report' text to
+# tests/out/perf-*.txt (the profiled runs are not part of the table).
 set -eu
 
 cd "$(dirname "$0")/../.."
@@ -167,7 +169,7 @@ fi
 fact callbacks_per_round "$callbacks"
 echo "bench: opening $callbacks access requests per callback round"
 python3 "$bench/helper.py" open-requests --db "$tmp/accessd.db" --count "$callbacks" \
-	--rounds "$rounds" --partner "$partner" --prefix "$tmp/callbacks"
+	--rounds "$((rounds + 1))" --partner "$partner" --prefix "$tmp/callbacks"
 sqlite3 "$tmp/accessd.db" 'PRAGMA wal_checkpoint(TRUNCATE)' > /dev/null
 
 # Start-up to ready with the million rows, a few times; the last one stays up.
@@ -284,6 +286,28 @@ print(s["requests"] - s["errors"]["status"])' "$results/callback-ours-$r.json")
 	r=$((r + 1))
 done
 grep -q '^callback_durable=' "$results/facts" || fact callback_durable yes
+
+# Profiles one more run of an endpoint with perf, while wrk loads it:
+# profile NAME PORT PATHS CONNECTIONS [ONCE]
+profile() {
+	perf record -F 999 -g -p "$daemon" -o "$tmp/perf-$1.data" -- sleep "$duration" \
+		> "$tmp/perf-$1.log" 2>&1 &
+	perf_pid=$!
+	wrk_run "http://127.0.0.1:$2" "$3" "$tmp/profile-$1.json" "$threads" "$4" "$duration" "${5:-0}"
+	wait "$perf_pid" || die "perf record failed: $(cat "$tmp/perf-$1.log")"
+	perf report -i "$tmp/perf-$1.data" --stdio --no-children --percent-limit 0.5 \
+		> "$(dirname "$out")/perf-$1.txt" 2> /dev/null
+	echo "bench: wrote $(dirname "$out")/perf-$1.txt"
+}
+if [ -n "${BENCH_PERF:-}" ]; then
+	command -v perf > /dev/null || die "perf is missing: install linux-perf"
+	mkdir -p "$(dirname "$out")"
+	profile connect "$public_port" "$tmp/pool.paths" "$connections"
+	profile callback "$public_port" "$tmp/callbacks-$((rounds + 1)).paths" "$connections" 1
+	auth=$(cat "$tmp/token")
+	profile installations "$admin_port" "$tmp/reference.paths" "$list_connections"
+	auth=
+fi
 
 kill -0 "$daemon" 2>/dev/null || die "the daemon died during the run; see $tmp/accessd.log"
 hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$daemon/status")
