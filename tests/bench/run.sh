@@ -126,10 +126,10 @@ nginx_port=$3
 # The daemon's configuration. The values are URL-safe, so the portal URL's
 # length depends only on the public port, and nginx is given a real one.
 partner=Bench-Partner
-od -An -tx1 -N24 /dev/urandom | tr -d ' \n' > "$tmp/token"
+(umask 077 && od -An -tx1 -N24 /dev/urandom | tr -d ' \n' > "$tmp/token")
 auth=
 cat > "$tmp/accessd.conf" <<EOF
-lookup_key = bench-lookup-key-0123456789
+lookup_key = BNCH
 public_url = http://127.0.0.1:$public_port
 partner_name = $partner
 listen = 127.0.0.1:$public_port
