@@ -67,23 +67,36 @@ void ratelimit_free(struct ratelimit *rl)
 	free(rl);
 }
 
-/*
- * The new call takes the slot of the call limit tickets before it and may start
- * once that call's window is over and no block is in force. The slot then holds
- * the planned start, so a later reservation already counts this call even while
- * its caller is still waiting.
- */
+/* When the next call may start: once the window of the call limit tickets
+ * before it (whose slot it takes) is over and no block is in force. */
+static double earliest_start(const struct ratelimit *rl, double now)
+{
+	unsigned slot = (unsigned)(rl->next_ticket % rl->limit);
+
+	return fmax(now, fmax(rl->blocked_until, rl->stamps[slot] + rl->window));
+}
+
+/* The slot holds the planned start from here on, so a later reservation
+ * already counts this call while its caller is still waiting. */
 double ratelimit_reserve(struct ratelimit *rl, unsigned long *ticket)
 {
 	pthread_mutex_lock(&rl->lock);
 	double now = rl->now(rl->clock_arg);
-	unsigned slot = (unsigned)(rl->next_ticket % rl->limit);
-	double start = fmax(now, fmax(rl->blocked_until, rl->stamps[slot] + rl->window));
+	double start = earliest_start(rl, now);
 
-	rl->stamps[slot] = start;
+	rl->stamps[rl->next_ticket % rl->limit] = start;
 	*ticket = rl->next_ticket++;
 	pthread_mutex_unlock(&rl->lock);
 	return start - now;
+}
+
+double ratelimit_peek(struct ratelimit *rl)
+{
+	pthread_mutex_lock(&rl->lock);
+	double now = rl->now(rl->clock_arg);
+	double wait = earliest_start(rl, now) - now;
+	pthread_mutex_unlock(&rl->lock);
+	return wait;
 }
 
 void ratelimit_release(struct ratelimit *rl, unsigned long ticket)

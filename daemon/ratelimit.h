@@ -38,6 +38,10 @@ void ratelimit_free(struct ratelimit *rl);
  * ratelimit_release(). Thread-safe. */
 double ratelimit_reserve(struct ratelimit *rl, unsigned long *ticket);
 
+/* How many seconds (0 or more) a reservation made now would have to wait,
+ * without reserving anything. Thread-safe. */
+double ratelimit_peek(struct ratelimit *rl);
+
 /* Marks the call of ticket as ended now, so the window of its slot counts from
  * here. Call it once per reservation, whether the call succeeded or not.
  * Thread-safe. */

@@ -82,7 +82,9 @@ void zaptec_client_stop(struct zaptec_client *client)
 
 /*
  * GETs path with a token, and when the API answers 401 logs in again and tries
- * once more: a token can be revoked or expire early on Zaptec's side. Returns
+ * once more: a token can be revoked or expire early on Zaptec's side. The token
+ * is taken after waiting for the rate limits, so that a wait (a Retry-After may
+ * last minutes) cannot outlast it. Returns
  * the HTTP status with *reply set (cleared by the caller), or a failure of the
  * login or the transport with a reason in err.
  */
@@ -97,6 +99,11 @@ static int authorized_get(struct zaptec_client *client, enum zaptec_http_endpoin
 		if (attempt > 0) {
 			zaptec_http_reply_clear(reply);
 			zaptec_auth_invalidate(client->auth);
+		}
+		if (zaptec_http_wait(client->http, endpoint) != 0) {
+			snprintf(err, errlen, "stopping");
+			status = ZAPTEC_ERROR;
+			break;
 		}
 		int login = zaptec_auth_bearer(client->auth, bearer, sizeof bearer, err, errlen);
 		if (login != 0) {

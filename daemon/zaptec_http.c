@@ -170,6 +170,13 @@ static int wait_for_slot(struct zaptec_http *http, struct ratelimit *rl, unsigne
 	return -1;
 }
 
+int zaptec_http_wait(struct zaptec_http *http, enum zaptec_http_endpoint endpoint)
+{
+	if (endpoint == ZAPTEC_HTTP_INSTALLATIONS && zaptec_http_sleep(http, ratelimit_peek(http->lists)) != 0)
+		return -1;
+	return zaptec_http_sleep(http, ratelimit_peek(http->calls));
+}
+
 static enum zaptec_http_outcome outcome_of(long status)
 {
 	if (status >= 200 && status < 300)

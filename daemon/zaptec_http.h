@@ -87,6 +87,11 @@ int zaptec_http_request(struct zaptec_http *http, enum zaptec_http_endpoint endp
 			const char *path, const char *bearer, const char *form,
 			struct zaptec_http_reply *reply, char *err, size_t errlen);
 
+/* Sleeps until a request to endpoint would find both limits free, without
+ * reserving anything, so that what goes into the request (a token that may
+ * expire) can be taken just before it is sent. Returns 0, or -1 when stopped. */
+int zaptec_http_wait(struct zaptec_http *http, enum zaptec_http_endpoint endpoint);
+
 /* Releases what a reply owns and zeroes it; accepts a zeroed reply. */
 void zaptec_http_reply_clear(struct zaptec_http_reply *reply);
 

@@ -162,6 +162,23 @@ START_TEST(test_a_shorter_retry_after_does_not_shorten_a_block)
 }
 END_TEST
 
+START_TEST(test_peeking_tells_the_wait_without_taking_a_slot)
+{
+	struct fake_clock clock = { 0.0 };
+	struct ratelimit *rl = ratelimit_new(1, 1.0, fake_now, &clock);
+	unsigned long ticket;
+
+	ck_assert_double_eq_tol(ratelimit_peek(rl), 0.0, EPSILON);
+	ck_assert_double_eq_tol(ratelimit_peek(rl), 0.0, EPSILON);
+	ratelimit_reserve(rl, &ticket);
+	ratelimit_release(rl, ticket);
+	clock.t = 0.4;
+	ck_assert_double_eq_tol(ratelimit_peek(rl), 0.6, EPSILON);
+	ck_assert_double_eq_tol(ratelimit_reserve(rl, &ticket), 0.6, EPSILON);
+	ratelimit_free(rl);
+}
+END_TEST
+
 START_TEST(test_new_refuses_a_zero_limit_or_window)
 {
 	struct fake_clock clock = { 0.0 };
@@ -237,6 +254,7 @@ Suite *ratelimit_suite(void)
 	tcase_add_test(tc, test_thirty_list_calls_a_minute_then_the_next_waits_for_the_first);
 	tcase_add_test(tc, test_retry_after_holds_every_later_call);
 	tcase_add_test(tc, test_a_shorter_retry_after_does_not_shorten_a_block);
+	tcase_add_test(tc, test_peeking_tells_the_wait_without_taking_a_slot);
 	tcase_add_test(tc, test_new_refuses_a_zero_limit_or_window);
 	tcase_add_test(tc, test_threads_reserving_at_once_each_get_their_own_slot);
 	suite_add_tcase(s, tc);
