@@ -32,7 +32,7 @@
 #define START_DEADLINE 10.0
 
 static pid_t standin_pid = -1;
-static char work_dir[] = "/tmp/test-zaptec-XXXXXX";
+static char work_dir[] = "/tmp/test-zaptec-XXXXXX"; /* made from the template at each start */
 static char port_file[sizeof work_dir + 16];
 static char api_url[64];
 static struct zaptec_client *client;
@@ -75,6 +75,7 @@ static void start_standin(void)
 	int port = 0;
 
 	ck_assert_msg(access(STANDIN, R_OK) == 0, "%s is missing (run from the repository root)", STANDIN);
+	strcpy(work_dir, "/tmp/test-zaptec-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(work_dir));
 	snprintf(port_file, sizeof port_file, "%s/port", work_dir);
 	standin_pid = fork();
