@@ -73,3 +73,9 @@ CREATE TABLE verifications (
 	last_error       TEXT
 );
 CREATE INDEX verifications_due ON verifications (next_attempt_at);
+
+-- One row that /readyz rewrites to prove the database still takes writes.
+CREATE TABLE health (
+	id          INTEGER PRIMARY KEY CHECK (id = 1),
+	checked_at  INTEGER NOT NULL
+);

@@ -2,7 +2,7 @@
 # Writes a C file holding each migration given on the command line, in order, as
 # a string: the binary carries its own schema and needs no files at run time.
 set -eu
-echo '/* Generated from schema/*.sql by scripts/embed-schema.sh. */'
+echo '/* Generated from the schema folder by scripts/embed-schema.sh. */'
 echo '#include "store.h"'
 echo 'const struct store_migration store_migrations[] = {'
 for f in "$@"; do

@@ -1,0 +1,268 @@
+/*
+ * api_requests.c — the admin API's access requests: create, get, list, reissue.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "cursor.h"
+#include "handlers.h"
+#include "http_query.h"
+#include "log.h"
+#include "requests.h"
+#include "store.h"
+#include "timestamp.h"
+
+#define LIST_DEFAULT 100
+#define LIST_MAX 1000
+
+/* What a create or reissue carries from the handler to the writer and back. */
+struct request_job {
+	struct access_request r;
+	char token[TOKEN_TEXT_LEN + 1];
+	unsigned char hash[TOKEN_HASH_LEN];
+	int found;      /* reissue: 1 found, 0 not found */
+	int completed;  /* reissue: the request was already completed */
+};
+
+static const char *const create_fields[] = {
+	"reference", "installationType", "installationId", "partnerName",
+	"lang", "showExisting", "returnTo", "ttl", NULL,
+};
+
+/* Reads an optional string field; null counts as absent. */
+static const char *string_field(json_t *body, const char *name, json_t *errors)
+{
+	json_t *v = json_object_get(body, name);
+	if (v == NULL || json_is_null(v))
+		return NULL;
+	if (!json_is_string(v)) {
+		json_array_append_new(errors, json_pack("{s:s, s:s}", "field", name, "message", "must be a string"));
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+/* Turns the JSON body into a request_input, noting wrong types and unknown fields. */
+static void read_input(json_t *body, struct request_input *in, json_t *errors)
+{
+	const char *key;
+	json_t *value;
+
+	json_object_foreach(body, key, value) {
+		int known = 0;
+		for (int i = 0; create_fields[i]; i++)
+			known |= strcmp(key, create_fields[i]) == 0;
+		if (!known)
+			json_array_append_new(errors, json_pack("{s:s, s:s}", "field", key, "message", "is not a known field"));
+	}
+	memset(in, 0, sizeof *in);
+	in->reference = string_field(body, "reference", errors);
+	in->installation_type = string_field(body, "installationType", errors);
+	in->installation_id = string_field(body, "installationId", errors);
+	in->partner_name = string_field(body, "partnerName", errors);
+	in->lang = string_field(body, "lang", errors);
+	in->return_to = string_field(body, "returnTo", errors);
+
+	json_t *show = json_object_get(body, "showExisting");
+	if (show != NULL && !json_is_null(show)) {
+		if (json_is_boolean(show))
+			in->show_existing = json_is_true(show);
+		else
+			json_array_append_new(errors, json_pack("{s:s, s:s}", "field", "showExisting", "message", "must be true or false"));
+	}
+	json_t *ttl = json_object_get(body, "ttl");
+	if (ttl != NULL && !json_is_null(ttl)) {
+		if (json_is_integer(ttl)) {
+			in->ttl = json_integer_value(ttl);
+			in->has_ttl = 1;
+		} else {
+			json_array_append_new(errors, json_pack("{s:s, s:s}", "field", "ttl", "message", "must be a whole number of seconds"));
+		}
+	}
+}
+
+/* The object with its links, as create and reissue answer. */
+static enum http_outcome reply_with_links(struct http_request *req, unsigned status, struct request_job *job)
+{
+	json_t *obj = requests_json(&job->r, timestamp_now());
+	if (obj == NULL || requests_add_links(obj, &job->r, job->token, http_ctx.cfg) != 0) {
+		json_decref(obj);
+		return http_reply_problem(req, 500, "out of memory");
+	}
+	if (status == 201) {
+		char location[128];
+		snprintf(location, sizeof location, "/api/v1/access-requests/%s", job->r.id);
+		json_t *copy = obj;
+		char *text = json_dumps(copy, JSON_COMPACT);
+		json_decref(obj);
+		if (text == NULL)
+			return http_reply_problem(req, 500, "out of memory");
+		struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+		if (resp == NULL) {
+			free(text);
+			return http_queue(req, 201, NULL);
+		}
+		req->bytes = strlen(text);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
+		return http_queue(req, 201, resp);
+	}
+	return http_reply_json_steal(req, status, obj);
+}
+
+static int create_run(struct store *st, void *arg)
+{
+	struct request_job *job = arg;
+	return requests_insert(st, &job->r, job->hash);
+}
+
+static enum http_outcome create_resume(struct http_request *req)
+{
+	struct request_job *job = req->state;
+	if (req->job_status != 0)
+		return http_reply_problem(req, 503, "the request could not be stored; try again");
+	log_info("event=request.created request=%s", job->r.id);
+	return reply_with_links(req, 201, job);
+}
+
+enum http_outcome api_requests_create(struct http_request *req)
+{
+	struct request_input in;
+	json_t *errors = json_array();
+	struct request_job *job = calloc(1, sizeof *job);
+
+	if (errors == NULL || job == NULL) {
+		json_decref(errors);
+		free(job);
+		return http_reply_problem(req, 500, "out of memory");
+	}
+	req->state = job;
+	req->free_state = free;
+	read_input(req->json, &in, errors);
+	requests_prepare(&job->r, &in, http_ctx.cfg, timestamp_now(), errors);
+	if (json_array_size(errors) > 0)
+		return http_reply_invalid(req, "the access request is not valid", errors);
+	json_decref(errors);
+	token_generate(job->token, job->hash);
+	return http_defer(req, create_run, job, create_resume);
+}
+
+enum http_outcome api_requests_get(struct http_request *req)
+{
+	struct access_request r;
+	struct store *st = store_reader();
+	if (st == NULL)
+		return http_reply_problem(req, 503, "the database is not available");
+	int found = requests_find_by_id(st, req->params[0], &r);
+	if (found < 0)
+		return http_reply_problem(req, 503, "the database is not available");
+	if (found == 0)
+		return http_reply_problem(req, 404, "no access request has this id");
+	json_t *obj = requests_json(&r, timestamp_now());
+	return obj ? http_reply_json_steal(req, 200, obj) : http_reply_problem(req, 500, "out of memory");
+}
+
+enum http_outcome api_requests_list(struct http_request *req)
+{
+	static const char *const statuses[] = { "pending", "opened", "granted", "denied", "expired", NULL };
+	static const char *const params[] = { "status", "reference", "limit", "cursor", NULL };
+	const char *status, *reference, *cursor;
+	int64_t before = INT64_MAX, unused;
+	long limit;
+	json_t *errors = json_array();
+
+	http_query_check_names(req, params, errors);
+	status = http_query_one_of(req, "status", statuses, errors);
+	reference = http_query_text(req, "reference", 200, errors);
+	limit = http_query_limit(req, LIST_DEFAULT, LIST_MAX, errors);
+	cursor = http_query_text(req, "cursor", 64, errors);
+	if (cursor && cursor_decode(cursor, &unused, &before) != 0)
+		http_query_error(errors, "cursor", "is not a cursor this API returned");
+	if (json_array_size(errors) > 0)
+		return http_reply_invalid(req, "the query is not valid", errors);
+	json_decref(errors);
+
+	struct store *st = store_reader();
+	sqlite3_stmt *stmt = st ? store_stmt(st, STMT_REQUEST_LIST) : NULL;
+	if (stmt == NULL)
+		return http_reply_problem(req, 503, "the database is not available");
+	int64_t now = timestamp_now();
+	sqlite3_bind_int64(stmt, 1, before);
+	store_bind_text(stmt, 2, reference);
+	store_bind_text(stmt, 3, status);
+	sqlite3_bind_int64(stmt, 4, now);
+	sqlite3_bind_int64(stmt, 5, limit + 1);
+
+	json_t *items = json_array();
+	struct access_request r;
+	int rows = 0, rc;
+	int64_t last = 0;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (rows == limit)
+			break;
+		requests_read(stmt, &r);
+		json_array_append_new(items, requests_json(&r, now));
+		last = r.seq;
+		rows++;
+	}
+	int more = rc == SQLITE_ROW;
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		json_decref(items);
+		return http_reply_problem(req, 503, "the database is not available");
+	}
+	char next[CURSOR_TEXT_LEN + 1];
+	if (more)
+		cursor_encode(0, last, next);
+	json_t *body = json_pack("{s:o, s:o}", "items", items, "nextCursor", more ? json_string(next) : json_null());
+	return body ? http_reply_json_steal(req, 200, body) : http_reply_problem(req, 500, "out of memory");
+}
+
+static int reissue_run(struct store *st, void *arg)
+{
+	struct request_job *job = arg;
+	char id[TOKEN_ID_LEN + 1];
+	snprintf(id, sizeof id, "%s", job->r.id);
+	int found = requests_find_by_id(st, id, &job->r);
+	if (found < 0)
+		return -1;
+	job->found = found;
+	if (!found)
+		return 0;
+	job->completed = requests_completed(&job->r);
+	if (job->completed)
+		return 0;
+	int64_t now = timestamp_now();
+	int64_t ttl = job->r.expires_at - job->r.created_at;
+	if (ttl > http_ctx.cfg->max_request_ttl)
+		ttl = http_ctx.cfg->max_request_ttl;
+	token_generate(job->token, job->hash);
+	return requests_set_token(st, &job->r, job->hash, now + ttl, now);
+}
+
+static enum http_outcome reissue_resume(struct http_request *req)
+{
+	struct request_job *job = req->state;
+	if (req->job_status != 0)
+		return http_reply_problem(req, 503, "the request could not be reissued; try again");
+	if (!job->found)
+		return http_reply_problem(req, 404, "no access request has this id");
+	if (job->completed)
+		return http_reply_problem(req, 409, "the access request is already completed");
+	log_info("event=request.reissued request=%s", job->r.id);
+	return reply_with_links(req, 200, job);
+}
+
+enum http_outcome api_requests_reissue(struct http_request *req)
+{
+	struct request_job *job = calloc(1, sizeof *job);
+	if (job == NULL)
+		return http_reply_problem(req, 500, "out of memory");
+	req->state = job;
+	req->free_state = free;
+	if (strlen(req->params[0]) != TOKEN_ID_LEN)
+		return http_reply_problem(req, 404, "no access request has this id");
+	snprintf(job->r.id, sizeof job->r.id, "%s", req->params[0]);
+	return http_defer(req, reissue_run, job, reissue_resume);
+}

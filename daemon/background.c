@@ -1,0 +1,37 @@
+/*
+ * background.c — periodic work: once a minute the expiry pass stores "expired"
+ * for open requests past their time and appends their request.expired events.
+ */
+#include "background.h"
+#include "log.h"
+#include "requests.h"
+#include "timestamp.h"
+#include "writer.h"
+
+#define EXPIRY_INTERVAL 60
+
+static int64_t next_expiry;
+
+int background_start(const struct config *cfg, char *err, size_t errlen)
+{
+	(void)cfg;
+	(void)err;
+	(void)errlen;
+	next_expiry = 0;
+	return 0;
+}
+
+void background_tick(const struct config *cfg)
+{
+	int64_t now = timestamp_now();
+	(void)cfg;
+	if (now >= next_expiry) {
+		next_expiry = now + EXPIRY_INTERVAL;
+		if (writer_run(requests_expire_due, NULL) != 0)
+			log_warn("event=expiry_pass_failed");
+	}
+}
+
+void background_stop(void)
+{
+}

@@ -1,0 +1,176 @@
+/*
+ * callback.c — parsing and recording Zaptec's redirect.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "callback.h"
+#include "events.h"
+#include "installations.h"
+#include "log.h"
+#include "store.h"
+#include "timestamp.h"
+
+static int hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decodes s[0..n) into out (cap bytes with NUL), '+' as space. Returns
+ * the length, or -1 for a bad escape, %00, or too long a value. */
+static int decode(const char *s, size_t n, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '%') {
+			if (i + 2 >= n)
+				return -1;
+			int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+				return -1;
+			c = (char)(hi * 16 + lo);
+			i += 2;
+		} else if (c == '+') {
+			c = ' ';
+		}
+		if (o + 1 >= cap)
+			return -1;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return (int)o;
+}
+
+static void invalid(struct callback_query *q, const char *problem)
+{
+	q->valid = 0;
+	q->problem = problem;
+}
+
+void callback_parse_query(const char *raw, size_t len, struct callback_query *q)
+{
+	char success[16] = "", installation[64] = "";
+	int seen_success = 0, seen_installation = 0;
+
+	memset(q, 0, sizeof *q);
+	if (len > CALLBACK_MAX_QUERY)
+		return invalid(q, "the query is too long");
+	for (size_t pos = 0; pos <= len;) {
+		const char *part = raw + pos;
+		const char *amp = memchr(part, '&', len - pos);
+		size_t n = amp ? (size_t)(amp - part) : len - pos;
+		const char *eq = memchr(part, '=', n);
+		size_t name_len = eq ? (size_t)(eq - part) : n;
+		pos += n + 1;
+
+		char *value;
+		int *seen;
+		size_t cap;
+		if (name_len == 7 && memcmp(part, "success", 7) == 0) {
+			value = success, seen = &seen_success, cap = sizeof success;
+		} else if (name_len == 14 && memcmp(part, "installationId", 14) == 0) {
+			value = installation, seen = &seen_installation, cap = sizeof installation;
+		} else {
+			continue; /* another parameter: not ours to judge */
+		}
+		if ((*seen)++)
+			return invalid(q, "a parameter is given more than once");
+		if (eq == NULL || eq + 1 == part + n)
+			return invalid(q, "a parameter has no value");
+		if (decode(eq + 1, (size_t)(part + n - (eq + 1)), value, cap) < 0)
+			return invalid(q, "a parameter is not properly encoded");
+	}
+	if (!seen_success)
+		return invalid(q, "success is missing");
+	if (strcasecmp(success, "true") == 0)
+		q->success = 1;
+	else if (strcasecmp(success, "false") == 0)
+		q->success = 0;
+	else
+		return invalid(q, "success is neither true nor false");
+	if (seen_installation) {
+		const char *why;
+		if (validate_guid(installation, q->installation_id, &why) == 0)
+			q->has_installation_id = 1;
+		else if (q->success)
+			return invalid(q, "installationId is not a GUID");
+		/* A denial needs no installation: a malformed one is left out. */
+	}
+	if (q->success && !q->has_installation_id)
+		return invalid(q, "installationId is missing");
+	q->valid = 1;
+}
+
+/* Whether this hit repeats the completed request's own outcome. */
+static int same_outcome(const struct access_request *r, const struct callback_query *q)
+{
+	if (r->result_success != q->success)
+		return 0;
+	if (!q->success)
+		return 1;
+	return strcmp(r->result_installation_id, q->installation_id) == 0;
+}
+
+/* Decides what the hit is, and makes the change it calls for. */
+static int classify(struct store *st, struct callback_job *job, int64_t now)
+{
+	struct access_request *r = &job->r;
+	const struct callback_query *q = &job->query;
+
+	if (!job->token_valid) {
+		job->kind = CALLBACK_UNKNOWN;
+		return 0;
+	}
+	job->found = requests_find_by_token(st, job->hash, r);
+	if (job->found < 0)
+		return -1;
+	if (!job->found)
+		job->kind = CALLBACK_UNKNOWN;
+	else if (!q->valid)
+		job->kind = CALLBACK_INVALID;
+	else if (requests_completed(r))
+		job->kind = same_outcome(r, q) ? CALLBACK_REPEATED : CALLBACK_CONFLICT;
+	else if (now > r->expires_at + job->grace)
+		job->kind = CALLBACK_LATE;
+	else
+		job->kind = q->success ? CALLBACK_GRANTED : CALLBACK_DENIED;
+
+	if (job->kind != CALLBACK_GRANTED && job->kind != CALLBACK_DENIED)
+		return 0;
+	const char *installation = q->has_installation_id ? q->installation_id : NULL;
+	if (requests_complete(st, r, q->success, installation, now) != 0)
+		return -1;
+	if (q->success &&
+	    installations_record_grant(st, installation, r->installation_type, r->reference, r->id,
+				       job->verify, now) != 0)
+		return -1;
+	return 0;
+}
+
+int callback_record(struct store *st, void *arg)
+{
+	struct callback_job *job = arg;
+	int64_t now = timestamp_now();
+	char type[32];
+
+	if (classify(st, job, now) != 0)
+		return -1;
+	json_t *detail = json_pack("{s:s, s:s}", "query", job->raw_query, "client", job->client);
+	if (detail && job->query.valid)
+		json_object_set_new(detail, "success", json_boolean(job->query.success));
+	if (detail && !job->query.valid && job->kind == CALLBACK_INVALID)
+		json_object_set_new(detail, "reason", json_string(job->query.problem));
+	snprintf(type, sizeof type, "callback.%s", metrics_callback_name(job->kind));
+	const struct access_request *r = job->found > 0 ? &job->r : NULL;
+	const char *installation = job->query.has_installation_id ? job->query.installation_id : NULL;
+	return events_append(st, now, type, r ? r->id : NULL, installation,
+			     r && r->reference[0] ? r->reference : NULL, detail);
+}

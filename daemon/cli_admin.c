@@ -1,0 +1,68 @@
+/*
+ * cli_admin.c — check-config and migrate, and what every command shares:
+ * loading the configuration and opening the database.
+ */
+#include <stdio.h>
+
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+#include "store.h"
+
+int cli_load_config(struct config *cfg, const char *path, int need_secrets)
+{
+	char err[1024];
+	if (config_load(cfg, path, need_secrets, err, sizeof err) != 0) {
+		fprintf(stderr, "zaptec-accessd: %s\n", err);
+		config_free(cfg);
+		return CLI_USAGE;
+	}
+	log_init(cfg->log_level);
+	return 0;
+}
+
+struct store *cli_open_store(const struct config *cfg)
+{
+	char err[1024];
+	struct store *st = store_open(cfg->database, 1, err, sizeof err);
+	if (st == NULL || store_migrate(st, err, sizeof err) != 0) {
+		fprintf(stderr, "zaptec-accessd: database %s: %s\n", cfg->database, err);
+		store_close(st);
+		return NULL;
+	}
+	return st;
+}
+
+int cli_check_config(const char *config_path, int argc, char **argv)
+{
+	struct config cfg;
+	(void)argv;
+	if (argc > 1) {
+		fprintf(stderr, "zaptec-accessd: check-config takes no arguments\n");
+		return CLI_USAGE;
+	}
+	if (cli_load_config(&cfg, config_path, 1) != 0)
+		return CLI_USAGE;
+	printf("%s: ok\n", config_path);
+	config_free(&cfg);
+	return CLI_OK;
+}
+
+int cli_migrate(const char *config_path, int argc, char **argv)
+{
+	struct config cfg;
+	(void)argv;
+	if (argc > 1) {
+		fprintf(stderr, "zaptec-accessd: migrate takes no arguments\n");
+		return CLI_USAGE;
+	}
+	if (cli_load_config(&cfg, config_path, 0) != 0)
+		return CLI_USAGE;
+	struct store *st = cli_open_store(&cfg);
+	int rc = st ? CLI_OK : CLI_FAILURE;
+	if (st)
+		printf("%s: schema version %d\n", cfg.database, store_schema_version(st));
+	store_close(st);
+	config_free(&cfg);
+	return rc;
+}

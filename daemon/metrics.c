@@ -1,0 +1,206 @@
+/*
+ * metrics.c — counters in atomics, rendered in the Prometheus text format.
+ * Counts by status come from the database at scrape time, so they are exact
+ * across restarts and cost nothing on the request path.
+ */
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "metrics.h"
+#include "store.h"
+#include "writer.h"
+
+#define MAX_ROUTES 32
+#define MAX_SOURCES 8
+
+static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
+#define BUCKET_COUNT (sizeof buckets / sizeof buckets[0])
+
+/* [listener][route + 1][status class 1xx..5xx]; route slot 0 is "no route". */
+static atomic_ulong requests[2][MAX_ROUTES + 1][5];
+static atomic_ulong duration_buckets[2][BUCKET_COUNT + 1];
+static atomic_ullong duration_sum_us[2];
+static atomic_ulong callbacks[CALLBACK_KIND_COUNT];
+static atomic_ulong auth_failures;
+static metrics_source sources[MAX_SOURCES];
+static atomic_int source_count;
+
+static const char *const callback_names[CALLBACK_KIND_COUNT] = {
+	"granted", "denied", "repeated", "invalid", "unknown", "conflict", "late", "failed",
+};
+
+const char *metrics_callback_name(enum metrics_callback kind)
+{
+	return callback_names[kind];
+}
+
+void metrics_observe_request(int listener, int route, unsigned status, uint64_t micros)
+{
+	int l = listener == HTTP_ADMIN ? 1 : 0;
+	int r = (route >= 0 && route < MAX_ROUTES) ? route + 1 : 0;
+	int c = (status >= 100 && status < 600) ? (int)(status / 100) - 1 : 4;
+	atomic_fetch_add_explicit(&requests[l][r][c], 1, memory_order_relaxed);
+
+	double seconds = (double)micros / 1e6;
+	size_t b = 0;
+	while (b < BUCKET_COUNT && seconds > buckets[b])
+		b++;
+	atomic_fetch_add_explicit(&duration_buckets[l][b], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&duration_sum_us[l], micros, memory_order_relaxed);
+}
+
+void metrics_count_callback(enum metrics_callback kind)
+{
+	atomic_fetch_add_explicit(&callbacks[kind], 1, memory_order_relaxed);
+}
+
+void metrics_count_auth_failure(void)
+{
+	atomic_fetch_add_explicit(&auth_failures, 1, memory_order_relaxed);
+}
+
+void metrics_add_source(metrics_source source)
+{
+	int n = atomic_fetch_add(&source_count, 1);
+	if (n < MAX_SOURCES)
+		sources[n] = source;
+}
+
+void metrics_append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*buf == NULL)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		int n = vsnprintf(*buf + *len, *cap - *len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			free(*buf);
+			*buf = NULL;
+			return;
+		}
+		if ((size_t)n < *cap - *len) {
+			*len += (size_t)n;
+			return;
+		}
+		char *grown = realloc(*buf, *cap * 2 + (size_t)n);
+		if (grown == NULL) {
+			free(*buf);
+			*buf = NULL;
+			return;
+		}
+		*buf = grown;
+		*cap = *cap * 2 + (size_t)n;
+	}
+}
+
+/* Appends "name{status=...} n" for every row of a "status, count" statement,
+ * and 0 for the statuses that have no row. */
+static void append_counts(char **buf, size_t *len, size_t *cap, struct store *st, enum store_stmt id,
+			  const char *name, const char *const *statuses)
+{
+	long long counts[8] = { 0 };
+	sqlite3_stmt *stmt = store_stmt(st, id);
+	while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
+		const char *status = (const char *)sqlite3_column_text(stmt, 0);
+		for (int i = 0; statuses[i]; i++)
+			if (status && strcmp(status, statuses[i]) == 0)
+				counts[i] = sqlite3_column_int64(stmt, 1);
+	}
+	if (stmt)
+		sqlite3_reset(stmt);
+	for (int i = 0; statuses[i]; i++)
+		metrics_append(buf, len, cap, "%s{status=\"%s\"} %lld\n", name, statuses[i], counts[i]);
+}
+
+char *metrics_render(struct store *st, size_t *len)
+{
+	static const char *const request_statuses[] = { "pending", "opened", "granted", "denied", "expired", NULL };
+	static const char *const installation_statuses[] = { "verifying", "granted", "unconfirmed", "revoked", NULL };
+	static const char *const listeners[] = { "public", "admin" };
+	size_t cap = 16384;
+	char *buf = malloc(cap);
+	unsigned long long jobs, commits;
+
+	*len = 0;
+	metrics_append(&buf, len, &cap,
+		       "# HELP accessd_build_info The running version.\n"
+		       "# TYPE accessd_build_info gauge\n"
+		       "accessd_build_info{version=\"%s\"} 1\n"
+		       "# HELP accessd_http_requests_total HTTP requests answered, by listener, route and status class.\n"
+		       "# TYPE accessd_http_requests_total counter\n",
+		       ACCESSD_VERSION);
+	for (int l = 0; l < 2; l++) {
+		for (int r = 0; r <= MAX_ROUTES; r++) {
+			const char *route = r == 0 ? "none" : NULL;
+			if (r > 0) {
+				if (http_routes[r - 1].pattern == NULL)
+					break;
+				route = http_routes[r - 1].name;
+			}
+			for (int c = 0; c < 5; c++) {
+				unsigned long n = atomic_load(&requests[l][r][c]);
+				if (n)
+					metrics_append(&buf, len, &cap,
+						       "accessd_http_requests_total{listener=\"%s\",route=\"%s\",code=\"%dxx\"} %lu\n",
+						       listeners[l], route, c + 1, n);
+			}
+		}
+	}
+	metrics_append(&buf, len, &cap,
+		       "# HELP accessd_http_request_duration_seconds Time from request to response.\n"
+		       "# TYPE accessd_http_request_duration_seconds histogram\n");
+	for (int l = 0; l < 2; l++) {
+		unsigned long cumulative = 0;
+		for (size_t b = 0; b <= BUCKET_COUNT; b++) {
+			cumulative += atomic_load(&duration_buckets[l][b]);
+			if (b < BUCKET_COUNT)
+				metrics_append(&buf, len, &cap,
+					       "accessd_http_request_duration_seconds_bucket{listener=\"%s\",le=\"%g\"} %lu\n",
+					       listeners[l], buckets[b], cumulative);
+			else
+				metrics_append(&buf, len, &cap,
+					       "accessd_http_request_duration_seconds_bucket{listener=\"%s\",le=\"+Inf\"} %lu\n"
+					       "accessd_http_request_duration_seconds_sum{listener=\"%s\"} %.6f\n"
+					       "accessd_http_request_duration_seconds_count{listener=\"%s\"} %lu\n",
+					       listeners[l], cumulative, listeners[l],
+					       (double)atomic_load(&duration_sum_us[l]) / 1e6, listeners[l], cumulative);
+		}
+	}
+	metrics_append(&buf, len, &cap,
+		       "# HELP accessd_callbacks_total Hits on /access-result, by classification.\n"
+		       "# TYPE accessd_callbacks_total counter\n");
+	for (int k = 0; k < CALLBACK_KIND_COUNT; k++)
+		metrics_append(&buf, len, &cap, "accessd_callbacks_total{classification=\"%s\"} %lu\n",
+			       callback_names[k], atomic_load(&callbacks[k]));
+	writer_stats(&jobs, &commits);
+	metrics_append(&buf, len, &cap,
+		       "# HELP accessd_auth_failures_total Admin requests refused for a missing or wrong token.\n"
+		       "# TYPE accessd_auth_failures_total counter\n"
+		       "accessd_auth_failures_total %lu\n"
+		       "# HELP accessd_db_write_jobs_total Writes committed through the writer.\n"
+		       "# TYPE accessd_db_write_jobs_total counter\n"
+		       "accessd_db_write_jobs_total %llu\n"
+		       "# HELP accessd_db_commits_total Transactions committed (group commit shares one among many writes).\n"
+		       "# TYPE accessd_db_commits_total counter\n"
+		       "accessd_db_commits_total %llu\n"
+		       "# HELP accessd_access_requests Access requests by status.\n"
+		       "# TYPE accessd_access_requests gauge\n",
+		       atomic_load(&auth_failures), jobs, commits);
+	append_counts(&buf, len, &cap, st, STMT_REQUEST_COUNT_BY_STATUS, "accessd_access_requests", request_statuses);
+	metrics_append(&buf, len, &cap,
+		       "# HELP accessd_installations Installations by status.\n"
+		       "# TYPE accessd_installations gauge\n");
+	append_counts(&buf, len, &cap, st, STMT_INSTALLATION_COUNT_BY_STATUS, "accessd_installations",
+		      installation_statuses);
+	int n = atomic_load(&source_count);
+	for (int i = 0; i < n && i < MAX_SOURCES; i++)
+		sources[i](&buf, len, &cap);
+	return buf;
+}

@@ -1,0 +1,52 @@
+/*
+ * metrics.h — counters for /metrics, kept in atomics so the hot path never locks,
+ * and their rendering in the Prometheus text format.
+ */
+#ifndef ACCESSD_METRICS_H
+#define ACCESSD_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+/* How a hit on /access-result was classified (the event type's second part). */
+enum metrics_callback {
+	CALLBACK_GRANTED,
+	CALLBACK_DENIED,
+	CALLBACK_REPEATED,
+	CALLBACK_INVALID,
+	CALLBACK_UNKNOWN,
+	CALLBACK_CONFLICT,
+	CALLBACK_LATE,
+	CALLBACK_FAILED,   /* not recorded: the database failed (503) */
+	CALLBACK_KIND_COUNT
+};
+
+/* "granted", "denied", ... */
+const char *metrics_callback_name(enum metrics_callback kind);
+
+/* Counts one answered request: listener is 1 (public) or 2 (admin), route the
+ * index into http_routes or -1 for none. */
+void metrics_observe_request(int listener, int route, unsigned status, uint64_t micros);
+
+void metrics_count_callback(enum metrics_callback kind);
+
+/* Counts admin requests refused for a wrong or missing token. */
+void metrics_count_auth_failure(void);
+
+/* A source of further lines for /metrics (the Zaptec client, the verifier):
+ * appends to *buf with the helpers below. At most 8 sources. */
+typedef void (*metrics_source)(char **buf, size_t *len, size_t *cap);
+void metrics_add_source(metrics_source source);
+
+/* Appends printf-formatted text to a growing buffer; on failure the buffer is
+ * released and *buf set to NULL (later appends are no-ops). */
+void metrics_append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Renders every metric, reading the counts by status from st. Returns a new
+ * string (caller frees) or NULL. */
+char *metrics_render(struct store *st, size_t *len);
+
+#endif

@@ -1,0 +1,19 @@
+/*
+ * public.h — what the public endpoints share: the customer's page for an
+ * outcome, in the customer's language.
+ */
+#ifndef ACCESSD_PUBLIC_H
+#define ACCESSD_PUBLIC_H
+
+#include "http.h"
+#include "page.h"
+
+struct access_request;
+
+/* Renders and queues the page of kind with status. r (may be NULL) gives the
+ * language, partner, reference and return link; installation_id (may be NULL)
+ * the installation to name. */
+enum http_outcome public_page(struct http_request *req, unsigned status, enum page_kind kind,
+			      const struct access_request *r, const char *installation_id);
+
+#endif

@@ -1,0 +1,93 @@
+/*
+ * public_connect.c — GET /connect/{token}: the link the customer clicks. An open
+ * request goes on to Zaptec's portal (its first open is recorded); the others
+ * get a page saying why not.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "handlers.h"
+#include "portal.h"
+#include "public.h"
+#include "requests.h"
+#include "store.h"
+#include "timestamp.h"
+
+struct connect_job {
+	struct access_request r;
+	char token[TOKEN_TEXT_LEN + 1];
+};
+
+/* The portal URL for this request and token; replies 303 there. */
+static enum http_outcome go_to_portal(struct http_request *req, const struct access_request *r,
+				      const char *token)
+{
+	const struct config *cfg = http_ctx.cfg;
+	struct portal_link link = {
+		.portal_url = cfg->portal_url,
+		.lookup_key = cfg->lookup_key,
+		.partner_name = r->partner_name,
+		.lang = r->lang,
+		.installation_id = r->installation_id[0] ? r->installation_id : NULL,
+		.installation_type = (enum portal_type)r->installation_type,
+		.public_url = cfg->public_url,
+		.token = token,
+		.show_existing = r->show_existing,
+	};
+	char *url = portal_build_url(&link);
+	if (url == NULL)
+		return public_page(req, 503, PAGE_UNAVAILABLE, r, NULL);
+	enum http_outcome outcome = http_reply_redirect(req, url);
+	free(url);
+	return outcome;
+}
+
+static int open_run(struct store *st, void *arg)
+{
+	struct connect_job *job = arg;
+	return requests_mark_opened(st, &job->r, timestamp_now());
+}
+
+static enum http_outcome open_resume(struct http_request *req)
+{
+	struct connect_job *job = req->state;
+	if (req->job_status != 0)
+		return public_page(req, 503, PAGE_UNAVAILABLE, &job->r, NULL);
+	return go_to_portal(req, &job->r, job->token);
+}
+
+enum http_outcome public_connect(struct http_request *req)
+{
+	const char *token = req->params[0];
+	unsigned char hash[TOKEN_HASH_LEN];
+	struct access_request r;
+
+	if (token_decode(token, strlen(token), hash) != 0)
+		return public_page(req, 404, PAGE_UNKNOWN, NULL, NULL);
+	struct store *st = store_reader();
+	int found = st ? requests_find_by_token(st, hash, &r) : -1;
+	if (found < 0)
+		return public_page(req, 503, PAGE_UNAVAILABLE, NULL, NULL);
+	if (found == 0)
+		return public_page(req, 404, PAGE_UNKNOWN, NULL, NULL);
+
+	if (strcmp(r.status, "granted") == 0)
+		return public_page(req, 200, PAGE_ALREADY_GRANTED, &r, r.result_installation_id);
+	if (strcmp(r.status, "denied") == 0)
+		return public_page(req, 200, PAGE_ALREADY_DENIED, &r, NULL);
+	if (strcmp(requests_status(&r, timestamp_now()), "expired") == 0)
+		return public_page(req, 410, PAGE_EXPIRED, &r, NULL);
+	/* Only the first open writes; every later click is a read and a redirect. */
+	if (r.opened_at != 0)
+		return go_to_portal(req, &r, token);
+
+	struct connect_job *job = malloc(sizeof *job);
+	if (job == NULL)
+		return http_queue(req, 500, NULL);
+	job->r = r;
+	memcpy(job->token, token, TOKEN_TEXT_LEN + 1);
+	req->state = job;
+	req->free_state = free;
+	return http_defer(req, open_run, job, open_resume);
+}

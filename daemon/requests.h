@@ -1,0 +1,98 @@
+/*
+ * requests.h — access requests: one invitation for one customer. Validation of
+ * a new request, its rows in the store, its JSON form, its links, and the state
+ * changes that append events (created, opened, reissued, expired).
+ */
+#ifndef ACCESSD_REQUESTS_H
+#define ACCESSD_REQUESTS_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "token.h"
+#include "validate.h"
+
+struct config;
+struct store;
+
+#define REQUEST_REFERENCE_MAX 200    /* characters */
+#define REQUEST_PARTNER_NAME_MAX 100 /* characters */
+#define REQUEST_RETURN_TO_MAX 2048   /* bytes */
+#define REQUEST_LANG_MAX 35
+
+/* One row of access_requests. Optional strings are empty when not set; times
+ * are Unix seconds, 0 when not set. Fixed buffers: no allocation per request. */
+struct access_request {
+	int64_t seq;
+	char id[TOKEN_ID_LEN + 1];
+	char reference[REQUEST_REFERENCE_MAX * 4 + 1];
+	int installation_type;                 /* 0 Pro, 1 Go/Home */
+	char installation_id[VALIDATE_GUID_LEN + 1];
+	char partner_name[REQUEST_PARTNER_NAME_MAX * 4 + 1];
+	char lang[REQUEST_LANG_MAX + 1];
+	int show_existing;
+	char return_to[REQUEST_RETURN_TO_MAX + 1];
+	char status[16];                       /* as stored */
+	int64_t created_at, expires_at, opened_at, completed_at;
+	int result_success;                    /* -1 none, 0 denied, 1 granted */
+	char result_installation_id[VALIDATE_GUID_LEN + 1];
+};
+
+/* What a partner asks for; NULL means "not given". */
+struct request_input {
+	const char *reference;
+	const char *installation_type;  /* "go", "home" or "pro" */
+	const char *installation_id;
+	const char *partner_name;
+	const char *lang;
+	int show_existing;
+	const char *return_to;
+	int64_t ttl;                    /* 0: request_ttl */
+	int has_ttl;
+};
+
+/*
+ * Validates in against the contract and cfg and fills r (id, times and status
+ * included, the token not). Each problem is appended to errors as
+ * {"field","message"}. Returns 0 when valid, -1 otherwise.
+ */
+int requests_prepare(struct access_request *r, const struct request_input *in,
+		     const struct config *cfg, int64_t now, json_t *errors);
+
+/* Reads the current row of a statement that selects REQUEST_COLUMNS. */
+void requests_read(sqlite3_stmt *stmt, struct access_request *r);
+
+/* Finds a request. Returns 1 found, 0 not found, -1 on a database failure. */
+int requests_find_by_id(struct store *st, const char *id, struct access_request *r);
+int requests_find_by_token(struct store *st, const unsigned char hash[TOKEN_HASH_LEN],
+			   struct access_request *r);
+
+/* The status a client sees: an open request past expires_at is "expired". */
+const char *requests_status(const struct access_request *r, int64_t now);
+
+/* Whether the request is completed (granted or denied). */
+int requests_completed(const struct access_request *r);
+
+/* The access request object of the contract, new. NULL when memory runs out. */
+json_t *requests_json(const struct access_request *r, int64_t now);
+
+/* Adds "connectUrl" and "portalUrl" for token to obj. Returns 0 or -1. */
+int requests_add_links(json_t *obj, const struct access_request *r, const char *token,
+		       const struct config *cfg);
+
+/* Writer-side changes; each appends its event. Return 0, or -1 on a database
+ * failure. */
+int requests_insert(struct store *st, struct access_request *r, const unsigned char hash[TOKEN_HASH_LEN]);
+int requests_set_token(struct store *st, struct access_request *r,
+		       const unsigned char hash[TOKEN_HASH_LEN], int64_t expires_at, int64_t now);
+int requests_mark_opened(struct store *st, struct access_request *r, int64_t now);
+int requests_complete(struct store *st, struct access_request *r, int success,
+		      const char *installation_id, int64_t now);
+
+/* Stores "expired" for the open requests past expiry and appends their
+ * request.expired events, a bounded number per call; a writer job. arg unused.
+ * Returns 0 or -1. */
+int requests_expire_due(struct store *st, void *arg);
+
+#endif

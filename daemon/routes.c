@@ -1,0 +1,33 @@
+/*
+ * routes.c — every endpoint of both listeners, in one table: the handler of a
+ * route is found here in one step. The public listener never serves the API.
+ */
+#include "handlers.h"
+
+#define PUBLIC HTTP_PUBLIC
+#define ADMIN HTTP_ADMIN
+#define AUTH HTTP_ROUTE_AUTH
+#define SECRET HTTP_ROUTE_SECRET_PARAM
+#define JSON HTTP_ROUTE_JSON_BODY
+
+const struct http_route http_routes[] = {
+	{ PUBLIC | ADMIN, "GET", "/healthz", health_live, "healthz", 0 },
+	{ ADMIN, "GET", "/readyz", health_ready, "readyz", 0 },
+	{ ADMIN, "GET", "/metrics", health_metrics, "metrics", AUTH },
+
+	{ PUBLIC, "GET", "/connect/{}", public_connect, "connect", SECRET },
+	{ PUBLIC, "GET", "/access-result/{}", public_result, "access-result", SECRET },
+
+	{ ADMIN, "POST", "/api/v1/access-requests", api_requests_create, "requests.create", AUTH | JSON },
+	{ ADMIN, "GET", "/api/v1/access-requests", api_requests_list, "requests.list", AUTH },
+	{ ADMIN, "GET", "/api/v1/access-requests/{}", api_requests_get, "requests.get", AUTH },
+	{ ADMIN, "POST", "/api/v1/access-requests/{}/reissue", api_requests_reissue, "requests.reissue", AUTH },
+
+	{ ADMIN, "GET", "/api/v1/installations", api_installations_list, "installations.list", AUTH },
+	{ ADMIN, "GET", "/api/v1/installations/{}", api_installations_get, "installations.get", AUTH },
+	{ ADMIN, "POST", "/api/v1/installations/{}/revoke", api_installations_revoke, "installations.revoke", AUTH | JSON },
+
+	{ ADMIN, "GET", "/api/v1/events", api_events_list, "events.list", AUTH },
+
+	{ 0, NULL, NULL, NULL, NULL, 0 },
+};

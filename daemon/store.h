@@ -1,0 +1,112 @@
+/*
+ * store.h — the SQLite store: connections, migrations, the table of prepared
+ * statements, transactions.
+ *
+ * Threads: each thread that reads gets its own connection (store_reader()),
+ * opened on first use and closed when the thread exits. Every write goes through
+ * the one writer thread (writer.h), so transactions never contend for the lock.
+ */
+#ifndef ACCESSD_STORE_H
+#define ACCESSD_STORE_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+struct store_migration {
+	int version;
+	const char *name;
+	const char *sql;
+};
+
+/* Generated from schema/ by the build (scripts/embed-schema.sh). */
+extern const struct store_migration store_migrations[];
+extern const unsigned store_migration_count;
+
+/* Every SQL statement the daemon runs, by name; the text is in store_sql.c. */
+enum store_stmt {
+	STMT_BEGIN,
+	STMT_COMMIT,
+	STMT_ROLLBACK,
+	STMT_SAVEPOINT,
+	STMT_RELEASE,
+	STMT_ROLLBACK_TO,
+	STMT_READY_PROBE,
+	STMT_REQUEST_INSERT,
+	STMT_REQUEST_BY_ID,
+	STMT_REQUEST_BY_TOKEN,
+	STMT_REQUEST_LIST,
+	STMT_REQUEST_SET_OPENED,
+	STMT_REQUEST_SET_TOKEN,
+	STMT_REQUEST_COMPLETE,
+	STMT_REQUEST_DUE_EXPIRY,
+	STMT_REQUEST_SET_EXPIRED,
+	STMT_REQUEST_COUNT_BY_STATUS,
+	STMT_INSTALLATION_BY_ID,
+	STMT_INSTALLATION_UPSERT_GRANT,
+	STMT_INSTALLATION_LIST,
+	STMT_INSTALLATION_LIST_STATUS,
+	STMT_INSTALLATION_LIST_REFERENCE,
+	STMT_INSTALLATION_REVOKE,
+	STMT_INSTALLATION_COUNT_BY_STATUS,
+	STMT_VERIFICATION_QUEUE,
+	STMT_EVENT_INSERT,
+	STMT_EVENT_LIST_AFTER,
+	STMT_EVENT_BY_INSTALLATION,
+	STMT_COUNT
+};
+
+struct store;
+
+/* Opens (creating when asked) the database at path with the daemon's settings:
+ * WAL, synchronous=FULL, foreign keys, a busy timeout. Returns a connection, or
+ * NULL with a message in err. */
+struct store *store_open(const char *path, int create, char *err, size_t errlen);
+
+/* Closes the connection and its statements; accepts NULL. */
+void store_close(struct store *st);
+
+/* Applies the migrations the file lacks, each in its own transaction, and
+ * refuses a file newer than this binary. Returns 0, or -1 with err. */
+int store_migrate(struct store *st, char *err, size_t errlen);
+
+/* The schema version of the file (PRAGMA user_version), or -1. */
+int store_schema_version(struct store *st);
+
+/* The prepared statement id, reset and unbound, ready to bind. The connection
+ * owns it. NULL only when preparing failed (logged). */
+sqlite3_stmt *store_stmt(struct store *st, enum store_stmt id);
+
+/* Runs a statement that returns no rows (BEGIN, COMMIT, ...). Returns the SQLite
+ * result code (SQLITE_DONE on success) and logs failures. */
+int store_exec(struct store *st, enum store_stmt id);
+
+/* Runs run(st, arg) in one immediate transaction on this connection, for the
+ * command line, which writes without the writer thread. Returns 0 committed,
+ * -1 rolled back. */
+int store_transaction(struct store *st, int (*run)(struct store *st, void *arg), void *arg);
+
+/* The raw handle, for sqlite3_errmsg, backups and the like. */
+sqlite3 *store_db(struct store *st);
+
+/* Sets the database path for reader connections; call once before any reader. */
+void store_set_path(const char *path);
+
+/* This thread's reading connection, opened on first use. NULL when it cannot be
+ * opened (logged). */
+struct store *store_reader(void);
+
+/* Closes this thread's reading connection now (it would otherwise close at
+ * thread exit). */
+void store_reader_release(void);
+
+/* Probes that a write transaction can be taken and committed (for /readyz).
+ * Returns 0 when it can. */
+int store_probe_write(struct store *st);
+
+/* Binds text, or NULL when s is NULL. */
+int store_bind_text(sqlite3_stmt *stmt, int index, const char *s);
+
+/* A column's text as a new string (NULL for SQL NULL); sets *oom on failure. */
+char *store_column_strdup(sqlite3_stmt *stmt, int col, int *oom);
+
+#endif

@@ -1,0 +1,113 @@
+/*
+ * store_sql.c — the text of every SQL statement, indexed by enum store_stmt.
+ * Nothing else in the daemon holds SQL, and no statement is ever built from
+ * input: values are bound.
+ */
+#include "store.h"
+
+/* Every read of a request or an installation returns these columns, in this
+ * order (requests.c and installations.c read them by position). */
+#define REQUEST_COLUMNS                                                                    \
+	"seq, id, reference, installation_type, installation_id, partner_name, lang, "   \
+	"show_existing, return_to, status, created_at, expires_at, opened_at, "           \
+	"completed_at, result_success, result_installation_id"
+#define INSTALLATION_COLUMNS                                                                \
+	"seq, installation_id, status, installation_type, reference, request_id, "        \
+	"granted_at, updated_at, revoked_at, verified_at, name, roles, last_error"
+#define EVENT_COLUMNS "id, at, type, request_id, installation_id, reference, detail"
+
+/* The status a reader sees: an open request past its expiry is expired even
+ * before the expiry pass has stored it. ?N is the current time. */
+#define EFFECTIVE_STATUS(now)                                                               \
+	"(CASE WHEN status IN ('pending', 'opened') AND expires_at <= " now                  \
+	" THEN 'expired' ELSE status END)"
+
+const char *const store_sql[STMT_COUNT] = {
+	[STMT_BEGIN] = "BEGIN IMMEDIATE",
+	[STMT_COMMIT] = "COMMIT",
+	[STMT_ROLLBACK] = "ROLLBACK",
+	[STMT_SAVEPOINT] = "SAVEPOINT job",
+	[STMT_RELEASE] = "RELEASE job",
+	[STMT_ROLLBACK_TO] = "ROLLBACK TO job",
+	[STMT_READY_PROBE] =
+		"INSERT INTO health (id, checked_at) VALUES (1, ?1) "
+		"ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+
+	[STMT_REQUEST_INSERT] =
+		"INSERT INTO access_requests (id, token_hash, reference, installation_type, "
+		"installation_id, partner_name, lang, show_existing, return_to, created_at, expires_at) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[STMT_REQUEST_BY_ID] = "SELECT " REQUEST_COLUMNS " FROM access_requests WHERE id = ?1",
+	[STMT_REQUEST_BY_TOKEN] = "SELECT " REQUEST_COLUMNS " FROM access_requests WHERE token_hash = ?1",
+	/* ?1 cursor (seq, exclusive), ?2 reference or NULL, ?3 status or NULL, ?4 now, ?5 limit */
+	[STMT_REQUEST_LIST] =
+		"SELECT " REQUEST_COLUMNS " FROM access_requests "
+		"WHERE seq < ?1 AND (?2 IS NULL OR reference = ?2) "
+		"AND (?3 IS NULL OR " EFFECTIVE_STATUS("?4") " = ?3) "
+		"ORDER BY seq DESC LIMIT ?5",
+	[STMT_REQUEST_SET_OPENED] =
+		"UPDATE access_requests SET status = 'opened', opened_at = ?2 "
+		"WHERE seq = ?1 AND opened_at IS NULL AND status = 'pending'",
+	[STMT_REQUEST_SET_TOKEN] =
+		"UPDATE access_requests SET token_hash = ?2, expires_at = ?3, "
+		"status = CASE WHEN status = 'expired' THEN "
+		"(CASE WHEN opened_at IS NULL THEN 'pending' ELSE 'opened' END) ELSE status END "
+		"WHERE seq = ?1",
+	[STMT_REQUEST_COMPLETE] =
+		"UPDATE access_requests SET status = ?2, completed_at = ?3, result_success = ?4, "
+		"result_installation_id = ?5 WHERE seq = ?1",
+	[STMT_REQUEST_DUE_EXPIRY] =
+		"SELECT seq, id, reference FROM access_requests "
+		"WHERE status IN ('pending', 'opened') AND expires_at <= ?1 LIMIT ?2",
+	[STMT_REQUEST_SET_EXPIRED] =
+		"UPDATE access_requests SET status = 'expired' "
+		"WHERE seq = ?1 AND status IN ('pending', 'opened')",
+	[STMT_REQUEST_COUNT_BY_STATUS] =
+		"SELECT " EFFECTIVE_STATUS("unixepoch()") " AS s, count(*) FROM access_requests GROUP BY s",
+
+	[STMT_INSTALLATION_BY_ID] =
+		"SELECT " INSTALLATION_COLUMNS " FROM installations WHERE installation_id = ?1",
+	/* ?1 id, ?2 status, ?3 type, ?4 reference, ?5 request id, ?6 now */
+	[STMT_INSTALLATION_UPSERT_GRANT] =
+		"INSERT INTO installations (installation_id, status, installation_type, reference, "
+		"request_id, granted_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) "
+		"ON CONFLICT (installation_id) DO UPDATE SET status = excluded.status, "
+		"installation_type = excluded.installation_type, reference = excluded.reference, "
+		"request_id = excluded.request_id, granted_at = excluded.granted_at, "
+		"updated_at = excluded.updated_at, revoked_at = NULL, verified_at = NULL, "
+		"last_error = NULL",
+	/* ?1 ?2 cursor (updated_at, seq), exclusive; ?3 updatedSince; ?4 status or NULL;
+	 * ?5 limit. Three shapes, so each filter walks its own index. */
+	[STMT_INSTALLATION_LIST] =
+		"SELECT " INSTALLATION_COLUMNS " FROM installations "
+		"WHERE (updated_at, seq) < (?1, ?2) AND updated_at >= ?3 "
+		"ORDER BY updated_at DESC, seq DESC LIMIT ?5",
+	[STMT_INSTALLATION_LIST_STATUS] =
+		"SELECT " INSTALLATION_COLUMNS " FROM installations "
+		"WHERE status = ?4 AND (updated_at, seq) < (?1, ?2) AND updated_at >= ?3 "
+		"ORDER BY updated_at DESC, seq DESC LIMIT ?5",
+	[STMT_INSTALLATION_LIST_REFERENCE] =
+		"SELECT " INSTALLATION_COLUMNS " FROM installations "
+		"WHERE reference = ?6 AND (updated_at, seq) < (?1, ?2) AND updated_at >= ?3 "
+		"AND (?4 IS NULL OR status = ?4) "
+		"ORDER BY updated_at DESC, seq DESC LIMIT ?5",
+	[STMT_INSTALLATION_REVOKE] =
+		"UPDATE installations SET status = 'revoked', revoked_at = ?2, updated_at = ?2 "
+		"WHERE installation_id = ?1 AND status <> 'revoked'",
+	[STMT_INSTALLATION_COUNT_BY_STATUS] =
+		"SELECT status, count(*) FROM installations GROUP BY status",
+
+	[STMT_VERIFICATION_QUEUE] =
+		"INSERT INTO verifications (installation_id, queued_at, next_attempt_at, attempts) "
+		"VALUES (?1, ?2, ?2, 0) ON CONFLICT (installation_id) DO UPDATE SET "
+		"queued_at = excluded.queued_at, next_attempt_at = excluded.next_attempt_at, "
+		"attempts = 0, last_error = NULL",
+
+	[STMT_EVENT_INSERT] =
+		"INSERT INTO events (at, type, request_id, installation_id, reference, detail) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[STMT_EVENT_LIST_AFTER] =
+		"SELECT " EVENT_COLUMNS " FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
+	[STMT_EVENT_BY_INSTALLATION] =
+		"SELECT " EVENT_COLUMNS " FROM events WHERE installation_id = ?1 ORDER BY id LIMIT ?2",
+};
