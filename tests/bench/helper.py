@@ -332,8 +332,11 @@ def report(args):
         if m and m["repeated"]:
             print("note: %s ran out of tokens (%d repeated requests); raise BENCH_CALLBACKS"
                   % (name, m["repeated"]))
+    counts = [v for k, v in sorted(facts.items()) if k.startswith("callback_round_")]
     if durable_ok is False:
         print("note: fewer callbacks committed than acknowledged: %s" % facts.get("callback_check"))
+    elif counts:
+        print("durability: every acknowledged callback was committed (%s)" % "; ".join(counts))
 
     passed = all(c["pass"] for c in checks) and bool(checks)
     doc = {

@@ -167,9 +167,12 @@ print(min(600000, max(20000, int(r * 5 * 1.5 * float(sys.argv[1])))))' "$cb_dura
 	rm -f "$tmp"/calibrate.db*
 fi
 fact callbacks_per_round "$callbacks"
+# One pool a round, and one more for the profiled run.
+pools=$rounds
+[ -z "${BENCH_PERF:-}" ] || pools=$((rounds + 1))
 echo "bench: opening $callbacks access requests per callback round"
 python3 "$bench/helper.py" open-requests --db "$tmp/accessd.db" --count "$callbacks" \
-	--rounds "$((rounds + 1))" --partner "$partner" --prefix "$tmp/callbacks"
+	--rounds "$pools" --partner "$partner" --prefix "$tmp/callbacks"
 sqlite3 "$tmp/accessd.db" 'PRAGMA wal_checkpoint(TRUNCATE)' > /dev/null
 
 # Start-up to ready with the million rows, a few times; the last one stays up.
