@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <sodium.h>
 #include <stdint.h>
@@ -157,7 +158,7 @@ static int read_installation(json_t *obj, struct zaptec_installation *out, char 
 	}
 	if (json_is_integer(roles) && json_integer_value(roles) >= 0)
 		out->roles = (long)json_integer_value(roles);
-	if (json_is_integer(type) && json_integer_value(type) >= 0 && json_integer_value(type) <= 1000)
+	if (json_is_integer(type) && json_integer_value(type) >= 0 && json_integer_value(type) <= INT_MAX)
 		out->type = (int)json_integer_value(type);
 	return 0;
 }
@@ -204,7 +205,7 @@ static int read_page(json_t *root, struct zaptec_installation **items, size_t *c
 	*items = NULL;
 	*count = 0;
 	if (!json_is_array(data) || !json_is_integer(page_count) || json_integer_value(page_count) < 0 ||
-	    json_integer_value(page_count) > 1000000) {
+	    json_integer_value(page_count) > INT_MAX) {
 		snprintf(err, errlen, "the installation list has no Data array or Pages count");
 		return -1;
 	}

@@ -196,6 +196,7 @@ static void password_invalidate(struct zaptec_auth *auth)
 	a->token = NULL;
 }
 
+/* The held token while it is not due for renewal, else a fresh one. */
 static int password_bearer(struct zaptec_auth *auth, char *out, size_t cap, char *err, size_t errlen)
 {
 	struct password_auth *a = (struct password_auth *)auth;
