@@ -1,0 +1,218 @@
+/*
+ * cli_backup.c — the backup command: an online, consistent copy of the
+ * database through SQLite's backup API, safe while the daemon writes.
+ *
+ * The copy is written to FILE.tmp, checked, synced and only then renamed to
+ * FILE, so a file under the final name is always a complete, checked copy.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "store.h"
+
+/* How long to wait out a source that is locked (the daemon recovering its
+ * WAL, say) before giving up. */
+#define BUSY_SLEEP_MS 100
+#define BUSY_TRIES 300
+
+static const char usage_text[] = "usage: zaptec-accessd [-c FILE] backup FILE\n";
+
+/*
+ * Copies the whole of src into the database file at path in one step: a single
+ * step reads one snapshot of a WAL database without blocking its writer, where
+ * a copy in pieces would restart whenever the daemon commits. Returns 0, or -1
+ * with err.
+ */
+static int copy_database(struct store *src, const char *path, char *err, size_t errlen)
+{
+	sqlite3 *dst = NULL;
+	int rc = sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, dst ? sqlite3_errmsg(dst) : "out of memory");
+		sqlite3_close(dst);
+		return -1;
+	}
+	sqlite3_backup *b = sqlite3_backup_init(dst, "main", store_db(src), "main");
+	if (b == NULL) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(dst));
+		sqlite3_close(dst);
+		return -1;
+	}
+	for (int tries = 0;; tries++) {
+		rc = sqlite3_backup_step(b, -1);
+		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || tries == BUSY_TRIES)
+			break;
+		sqlite3_sleep(BUSY_SLEEP_MS);
+	}
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "copying: %s", sqlite3_errstr(rc));
+		sqlite3_close(dst);
+		return -1;
+	}
+	rc = sqlite3_errcode(dst);
+	if (rc != SQLITE_OK)
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(dst));
+	if (sqlite3_close(dst) != SQLITE_OK && rc == SQLITE_OK) {
+		snprintf(err, errlen, "%s: closing failed", path);
+		rc = SQLITE_ERROR;
+	}
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+/*
+ * Runs PRAGMA integrity_check on the copy at path and reads its schema version
+ * into *version. Returns 0 when the check says "ok", else -1 with err (the
+ * first problem it reports).
+ */
+static int check_copy(const char *path, int *version, char *err, size_t errlen)
+{
+	struct store *st = store_open(path, 0, err, errlen);
+	sqlite3_stmt *stmt = NULL;
+	int ok = 0;
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_prepare_v2(store_db(st), "PRAGMA integrity_check", -1, &stmt, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(store_db(st)));
+		goto done;
+	}
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		snprintf(err, errlen, "%s: integrity check failed: %s", path, sqlite3_errmsg(store_db(st)));
+		goto done;
+	}
+	const char *result = (const char *)sqlite3_column_text(stmt, 0);
+	ok = result && strcmp(result, "ok") == 0;
+	if (!ok)
+		snprintf(err, errlen, "%s: integrity check: %s", path, result ? result : "no answer");
+	*version = store_schema_version(st);
+done:
+	sqlite3_finalize(stmt);
+	store_close(st);
+	return ok ? 0 : -1;
+}
+
+/* Opens path and fsyncs it (a file, or a directory to make a rename durable).
+ * Returns 0 or -1 with errno set. */
+static int sync_path(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+/* Makes the rename of target durable by syncing the directory that holds it. */
+static int sync_parent(const char *target)
+{
+	char *copy = strdup(target);
+	if (copy == NULL)
+		return -1;
+	int rc = sync_path(dirname(copy), O_RDONLY | O_DIRECTORY);
+	free(copy);
+	return rc;
+}
+
+int cli_backup(const char *config_path, int argc, char **argv)
+{
+	struct config cfg;
+	struct stat sb;
+	char err[1024];
+	char *tmp = NULL;
+	struct store *src = NULL;
+	int version = -1, rc = CLI_FAILURE;
+
+	if (argc != 2 || argv[1][0] == '\0' || argv[1][0] == '-') {
+		fprintf(stderr, "zaptec-accessd: backup takes one argument, the file to write\n%s", usage_text);
+		return CLI_USAGE;
+	}
+	const char *target = argv[1];
+	if (cli_load_config(&cfg, config_path, 0) != 0)
+		return CLI_USAGE;
+	if (lstat(target, &sb) == 0 || errno != ENOENT) {
+		fprintf(stderr, "zaptec-accessd: backup: %s already exists; choose a new file\n", target);
+		config_free(&cfg);
+		return CLI_USAGE;
+	}
+	if (asprintf(&tmp, "%s.tmp", target) < 0) {
+		fprintf(stderr, "zaptec-accessd: out of memory\n");
+		config_free(&cfg);
+		return CLI_FAILURE;
+	}
+	/* Claiming the temporary name exclusively keeps two backups from writing
+	 * into one file, and never truncates a file we did not make. */
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		int saved = errno;
+		fprintf(stderr, "zaptec-accessd: backup: %s: %s%s\n", tmp, strerror(saved),
+			saved == EEXIST ? " (another backup is running, or an old one failed: remove it)" : "");
+		free(tmp);
+		config_free(&cfg);
+		return saved == EEXIST ? CLI_USAGE : CLI_FAILURE;
+	}
+	close(fd);
+
+	src = store_open(cfg.database, 0, err, sizeof err);
+	if (src == NULL) {
+		fprintf(stderr, "zaptec-accessd: backup: database %s\n", err);
+		goto fail;
+	}
+	if (copy_database(src, tmp, err, sizeof err) != 0) {
+		fprintf(stderr, "zaptec-accessd: backup: %s\n", err);
+		goto fail;
+	}
+	store_close(src);
+	src = NULL;
+	if (check_copy(tmp, &version, err, sizeof err) != 0) {
+		fprintf(stderr, "zaptec-accessd: backup: %s\n", err);
+		goto fail;
+	}
+	if (sync_path(tmp, O_RDONLY) != 0) {
+		fprintf(stderr, "zaptec-accessd: backup: syncing %s: %s\n", tmp, strerror(errno));
+		goto fail;
+	}
+	/* link() rather than rename() so that a file made under the final name
+	 * since the check above is never replaced; rename() where the file system
+	 * has no hard links. */
+	if (link(tmp, target) == 0) {
+		unlink(tmp);
+	} else if (errno == EEXIST) {
+		fprintf(stderr, "zaptec-accessd: backup: %s already exists; choose a new file\n", target);
+		rc = CLI_USAGE;
+		goto fail;
+	} else if (rename(tmp, target) != 0) {
+		fprintf(stderr, "zaptec-accessd: backup: %s: %s\n", target, strerror(errno));
+		goto fail;
+	}
+	if (sync_parent(target) != 0) {
+		fprintf(stderr, "zaptec-accessd: backup: syncing the directory of %s: %s\n", target,
+			strerror(errno));
+		goto done;
+	}
+	if (stat(target, &sb) != 0) {
+		fprintf(stderr, "zaptec-accessd: backup: %s: %s\n", target, strerror(errno));
+		goto done;
+	}
+	printf("%s: %lld bytes, schema version %d\n", target, (long long)sb.st_size, version);
+	rc = CLI_OK;
+	goto done;
+fail:
+	store_close(src);
+	unlink(tmp);
+done:
+	free(tmp);
+	config_free(&cfg);
+	return rc;
+}

@@ -1,0 +1,218 @@
+/*
+ * cli_installations.c — the installations command: every installation in the
+ * database, most recently updated first, as an aligned table or a JSON array.
+ */
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "config.h"
+#include "installations.h"
+#include "store.h"
+#include "timestamp.h"
+
+static const char usage_text[] =
+	"usage: zaptec-accessd [-c FILE] installations [--status verifying|granted|unconfirmed|revoked] [--json]\n";
+
+/* One pass over the installations, in the API's order. */
+struct listing {
+	struct store *st;
+	const char *status;       /* NULL: all */
+	int json;
+	int with_verification;
+	size_t reference_width;   /* the widest reference, in characters */
+	unsigned long count;
+};
+
+/* The width of UTF-8 text in characters (code points): each shows as one
+ * column in the terminals this is read on. */
+static size_t text_width(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+static void print_padded(const char *s, size_t width)
+{
+	size_t w = text_width(s);
+	fputs(s, stdout);
+	for (; w < width; w++)
+		putchar(' ');
+}
+
+static void print_row(const struct listing *l, const char *id, const char *status, const char *type,
+		      const char *reference, const char *updated)
+{
+	print_padded(id, VALIDATE_GUID_LEN);
+	fputs("  ", stdout);
+	print_padded(status, strlen("unconfirmed"));
+	fputs("  ", stdout);
+	print_padded(type, strlen("TYPE"));
+	fputs("  ", stdout);
+	print_padded(reference, l->reference_width);
+	fputs("  ", stdout);
+	fputs(updated, stdout);
+	putchar('\n');
+}
+
+/* Handles one row: measures it (measure set), or prints it as a table row or a
+ * JSON array element. Returns 0, or -1 when memory runs out. */
+static int visit(struct listing *l, const struct installation *in, int measure)
+{
+	if (measure) {
+		size_t w = text_width(in->reference[0] ? in->reference : "-");
+		if (w > l->reference_width)
+			l->reference_width = w;
+		return 0;
+	}
+	if (l->json) {
+		json_t *obj = installations_json(in, l->with_verification);
+		char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+		json_decref(obj);
+		if (text == NULL)
+			return -1;
+		printf("%s  %s", l->count ? ",\n" : "", text);
+		free(text);
+	} else {
+		char updated[TIMESTAMP_LEN + 1];
+		timestamp_format(in->updated_at, updated);
+		const char *type = in->installation_type < 0 ? "-" : in->installation_type == 0 ? "pro" : "go";
+		print_row(l, in->installation_id, in->status, type, in->reference[0] ? in->reference : "-",
+			  updated);
+	}
+	l->count++;
+	return 0;
+}
+
+/*
+ * Walks every installation (matching l->status), a page at a time through the
+ * list statement's cursor, so that memory stays flat on any number of rows.
+ * Returns 0, or -1 with a message printed.
+ */
+static int walk(struct listing *l, int measure)
+{
+	enum { PAGE = 500 };
+	int64_t before_updated = INT64_MAX, before_seq = INT64_MAX;
+	struct installation in;
+
+	for (;;) {
+		sqlite3_stmt *stmt = store_stmt(l->st, l->status ? STMT_INSTALLATION_LIST_STATUS
+								 : STMT_INSTALLATION_LIST);
+		if (stmt == NULL)
+			goto fail;
+		sqlite3_bind_int64(stmt, 1, before_updated);
+		sqlite3_bind_int64(stmt, 2, before_seq);
+		sqlite3_bind_int64(stmt, 3, 0);
+		store_bind_text(stmt, 4, l->status);
+		sqlite3_bind_int64(stmt, 5, PAGE);
+		int rows = 0, rc;
+		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+			installations_read(stmt, &in);
+			if (visit(l, &in, measure) != 0) {
+				sqlite3_reset(stmt);
+				fprintf(stderr, "zaptec-accessd: out of memory\n");
+				return -1;
+			}
+			before_updated = in.updated_at;
+			before_seq = in.seq;
+			rows++;
+		}
+		sqlite3_reset(stmt);
+		if (rc != SQLITE_DONE)
+			goto fail;
+		if (rows < PAGE)
+			return 0;
+	}
+fail:
+	fprintf(stderr, "zaptec-accessd: reading installations: %s\n", sqlite3_errmsg(store_db(l->st)));
+	return -1;
+}
+
+/* Parses the command's options into l. Returns 0, or CLI_USAGE with a message. */
+static int parse_options(struct listing *l, int argc, char **argv)
+{
+	static const char *const statuses[] = { "verifying", "granted", "unconfirmed", "revoked", NULL };
+	static const struct option options[] = {
+		{ "status", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	/* argv[0] is the command's name, which getopt skips as it would a program's. */
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			l->status = NULL;
+			for (int i = 0; statuses[i]; i++)
+				if (strcmp(optarg, statuses[i]) == 0)
+					l->status = statuses[i];
+			if (l->status == NULL) {
+				fprintf(stderr, "zaptec-accessd: installations: unknown status %s\n%s", optarg, usage_text);
+				return CLI_USAGE;
+			}
+			break;
+		case 'j':
+			l->json = 1;
+			break;
+		default:
+			fprintf(stderr, "zaptec-accessd: installations: bad option %s\n%s",
+				optind > 0 && optind <= argc ? argv[optind - 1] : "", usage_text);
+			return CLI_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "zaptec-accessd: installations: unexpected argument %s\n%s", argv[optind], usage_text);
+		return CLI_USAGE;
+	}
+	return 0;
+}
+
+int cli_installations(const char *config_path, int argc, char **argv)
+{
+	struct listing l = { 0 };
+	struct config cfg;
+	int rc;
+
+	if ((rc = parse_options(&l, argc, argv)) != 0)
+		return rc;
+	if (cli_load_config(&cfg, config_path, 0) != 0)
+		return CLI_USAGE;
+	l.with_verification = cfg.zaptec_username != NULL;
+	l.st = cli_open_store(&cfg);
+	if (l.st == NULL) {
+		config_free(&cfg);
+		return CLI_FAILURE;
+	}
+	rc = CLI_FAILURE;
+	if (l.json) {
+		fputs("[\n", stdout);
+		if (walk(&l, 0) != 0)
+			goto done;
+		fputs(l.count ? "\n]\n" : "]\n", stdout);
+	} else {
+		/* A first pass measures the references so the columns line up. */
+		l.reference_width = strlen("REFERENCE");
+		if (walk(&l, 1) != 0)
+			goto done;
+		print_row(&l, "INSTALLATION ID", "STATUS", "TYPE", "REFERENCE", "UPDATED");
+		if (walk(&l, 0) != 0)
+			goto done;
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "zaptec-accessd: installations: writing the output failed\n");
+		goto done;
+	}
+	rc = CLI_OK;
+done:
+	store_close(l.st);
+	config_free(&cfg);
+	return rc;
+}
