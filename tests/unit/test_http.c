@@ -1,0 +1,243 @@
+/*
+ * test_http.c — the HTTP plumbing through a real daemon and real requests:
+ * routing, 404 and 405, HEAD, authentication, body limits, JSON errors,
+ * keep-alive, /healthz and /readyz.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+Suite *http_suite(void);
+
+static const char *const json_content[] = { "Content-Type: application/json", NULL };
+
+START_TEST(test_healthz_answers_on_both_listeners)
+{
+	struct test_response r;
+	test_http(&r, "GET", test_public_url("/healthz"), NULL, NULL, 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.body, "{\"status\":\"ok\"}");
+	ck_assert_str_eq(test_header(&r, "Content-Type"), "application/json");
+	test_response_free(&r);
+	test_http(&r, "GET", test_admin_url("/healthz"), NULL, NULL, 0);
+	ck_assert_int_eq(r.status, 200);
+	test_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_readyz_is_ready_when_the_database_takes_writes)
+{
+	struct test_response r;
+	test_http(&r, "GET", test_admin_url("/readyz"), NULL, NULL, 0);
+	ck_assert_int_eq(r.status, 200);
+	test_response_free(&r);
+	ck_assert_int_gt(test_db_int("SELECT checked_at FROM health WHERE id = 1"), 0);
+}
+END_TEST
+
+START_TEST(test_unknown_path_is_a_404_problem)
+{
+	struct test_response r;
+	test_http(&r, "GET", test_admin_url("/nope"), NULL, NULL, 1);
+	ck_assert_int_eq(r.status, 404);
+	ck_assert_str_eq(test_header(&r, "Content-Type"), "application/problem+json");
+	json_t *j = test_json(&r);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "status")), 404);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "title")), "Not Found");
+	ck_assert_ptr_nonnull(json_string_value(json_object_get(j, "detail")));
+	ck_assert_ptr_nonnull(json_string_value(json_object_get(j, "type")));
+	json_decref(j);
+	test_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_wrong_method_is_a_405_with_allow)
+{
+	struct test_response r;
+	test_http(&r, "DELETE", test_admin_url("/api/v1/access-requests"), NULL, NULL, 1);
+	ck_assert_int_eq(r.status, 405);
+	ck_assert_str_eq(test_header(&r, "Allow"), "POST, GET, HEAD");
+	test_response_free(&r);
+	test_http(&r, "POST", test_public_url("/healthz"), NULL, "", 0);
+	ck_assert_int_eq(r.status, 405);
+	ck_assert_str_eq(test_header(&r, "Allow"), "GET, HEAD");
+	test_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_head_works_wherever_get_does)
+{
+	struct test_response r;
+	test_http(&r, "HEAD", test_public_url("/healthz"), NULL, NULL, 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_uint_eq(r.body_len, 0);
+	test_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_public_listener_never_serves_the_api)
+{
+	struct test_response r;
+	test_http(&r, "GET", test_public_url("/api/v1/access-requests"), NULL, NULL, 1);
+	ck_assert_int_eq(r.status, 404);
+	test_response_free(&r);
+	test_http(&r, "GET", test_public_url("/metrics"), NULL, NULL, 1);
+	ck_assert_int_eq(r.status, 404);
+	test_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_api_without_a_token_is_401_with_www_authenticate)
+{
+	struct test_response r;
+	test_http(&r, "GET", test_admin_url("/api/v1/access-requests"), NULL, NULL, 0);
+	ck_assert_int_eq(r.status, 401);
+	ck_assert_str_eq(test_header(&r, "WWW-Authenticate"), "Bearer");
+	test_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_wrong_or_partial_tokens_are_refused)
+{
+	static const char *const bad[] = {
+		"Authorization: Bearer wrong",
+		"Authorization: Bearer " TEST_TOKEN "x",
+		"Authorization: Bearer test-admin-token",
+		"Authorization: Basic dGVzdDp0ZXN0",
+		"Authorization: Bearer",
+		"Authorization: " TEST_TOKEN,
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const char *headers[] = { bad[i], NULL };
+		struct test_response r;
+		test_http(&r, "GET", test_admin_url("/metrics"), headers, NULL, 0);
+		ck_assert_msg(r.status == 401, "%s gave %ld", bad[i], r.status);
+		ck_assert_ptr_null(strstr(r.body, TEST_TOKEN));
+		test_response_free(&r);
+	}
+}
+END_TEST
+
+START_TEST(test_metrics_with_the_token_is_prometheus_text)
+{
+	struct test_response r;
+	test_http(&r, "GET", test_admin_url("/healthz"), NULL, NULL, 0);
+	test_response_free(&r);
+	test_http(&r, "GET", test_admin_url("/metrics"), NULL, NULL, 1);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(strstr(test_header(&r, "Content-Type"), "text/plain"));
+	ck_assert_ptr_nonnull(strstr(r.body, "accessd_http_requests_total{listener=\"admin\",route=\"healthz\",code=\"2xx\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(r.body, "accessd_http_request_duration_seconds_bucket{listener=\"admin\",le=\"+Inf\"}"));
+	ck_assert_ptr_nonnull(strstr(r.body, "accessd_access_requests{status=\"pending\"} 0\n"));
+	test_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_body_over_64_kib_is_413)
+{
+	size_t n = 70 * 1024;
+	char *body = malloc(n + 1);
+	memset(body, ' ', n);
+	body[0] = '{';
+	body[n - 1] = '}';
+	body[n] = '\0';
+	struct test_response r;
+	test_http(&r, "POST", test_admin_url("/api/v1/access-requests"), json_content, body, 1);
+	ck_assert_int_eq(r.status, 413);
+	ck_assert_str_eq(test_header(&r, "Content-Type"), "application/problem+json");
+	test_response_free(&r);
+	free(body);
+	ck_assert_int_eq(test_db_int("SELECT count(*) FROM access_requests"), 0);
+}
+END_TEST
+
+START_TEST(test_wrong_content_type_is_415)
+{
+	static const char *const form[] = { "Content-Type: application/x-www-form-urlencoded", NULL };
+	struct test_response r;
+	test_http(&r, "POST", test_admin_url("/api/v1/access-requests"), form, "{}", 1);
+	ck_assert_int_eq(r.status, 415);
+	test_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_bad_json_is_400_with_the_parser_message)
+{
+	struct test_response r;
+	test_http(&r, "POST", test_admin_url("/api/v1/access-requests"), json_content, "{\"reference\": ", 1);
+	ck_assert_int_eq(r.status, 400);
+	json_t *j = test_json(&r);
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(j, "detail")), "invalid JSON"));
+	json_decref(j);
+	test_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_duplicate_json_keys_are_400)
+{
+	struct test_response r;
+	test_http(&r, "POST", test_admin_url("/api/v1/access-requests"), json_content,
+		  "{\"reference\":\"a\",\"reference\":\"b\"}", 1);
+	ck_assert_int_eq(r.status, 400);
+	ck_assert_ptr_nonnull(strstr(r.body, "duplicate"));
+	test_response_free(&r);
+	ck_assert_int_eq(test_db_int("SELECT count(*) FROM access_requests"), 0);
+}
+END_TEST
+
+START_TEST(test_a_json_array_body_is_400)
+{
+	struct test_response r;
+	test_http(&r, "POST", test_admin_url("/api/v1/access-requests"), json_content, "[]", 1);
+	ck_assert_int_eq(r.status, 400);
+	test_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_two_requests_share_one_connection)
+{
+	struct test_response r;
+	test_http(&r, "GET", test_admin_url("/healthz"), NULL, NULL, 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_int_eq(r.connects, 1);
+	ck_assert_ptr_null(test_header(&r, "Connection"));
+	test_response_free(&r);
+	test_http(&r, "GET", test_admin_url("/healthz"), NULL, NULL, 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_int_eq(r.connects, 0); /* no new connection: the first one was kept */
+	ck_assert_ptr_null(test_header(&r, "Connection"));
+	test_response_free(&r);
+	/* A deferred (written) request keeps the connection too. */
+	test_http(&r, "GET", test_admin_url("/readyz"), NULL, NULL, 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_int_eq(r.connects, 0);
+	test_response_free(&r);
+}
+END_TEST
+
+Suite *http_suite(void)
+{
+	Suite *s = suite_create("http");
+	TCase *tc = tcase_create("plumbing");
+	tcase_add_checked_fixture(tc, test_server_setup, test_server_teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_healthz_answers_on_both_listeners);
+	tcase_add_test(tc, test_readyz_is_ready_when_the_database_takes_writes);
+	tcase_add_test(tc, test_unknown_path_is_a_404_problem);
+	tcase_add_test(tc, test_wrong_method_is_a_405_with_allow);
+	tcase_add_test(tc, test_head_works_wherever_get_does);
+	tcase_add_test(tc, test_public_listener_never_serves_the_api);
+	tcase_add_test(tc, test_api_without_a_token_is_401_with_www_authenticate);
+	tcase_add_test(tc, test_wrong_or_partial_tokens_are_refused);
+	tcase_add_test(tc, test_metrics_with_the_token_is_prometheus_text);
+	tcase_add_test(tc, test_body_over_64_kib_is_413);
+	tcase_add_test(tc, test_wrong_content_type_is_415);
+	tcase_add_test(tc, test_bad_json_is_400_with_the_parser_message);
+	tcase_add_test(tc, test_duplicate_json_keys_are_400);
+	tcase_add_test(tc, test_a_json_array_body_is_400);
+	tcase_add_test(tc, test_two_requests_share_one_connection);
+	suite_add_tcase(s, tc);
+	return s;
+}
