@@ -1,0 +1,145 @@
+#!/bin/sh
+# The command line against a real database: installations (table, --status,
+# --json, bad options), backup (a checked copy; an existing target refused),
+# check-config naming the file and line of an unknown key, and --version.
+# Needs ./zaptec-accessd built, python3 and the sqlite3 shell.
+set -eu
+cd "$(dirname "$0")/../.."
+
+bin=./zaptec-accessd
+[ -x "$bin" ] || { echo "FAIL: $bin is not built (run make zaptec-accessd)"; exit 1; }
+command -v sqlite3 >/dev/null || { echo "FAIL: the sqlite3 shell is not installed"; exit 1; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+# Runs the rest of the line, recording its exit status in $status and its
+# output in $tmp/out and $tmp/err, without set -e stopping the script.
+run() {
+	status=0
+	"$@" >"$tmp/out" 2>"$tmp/err" || status=$?
+}
+
+conf=$tmp/accessd.conf
+cat >"$conf" <<EOF
+lookup_key = TEST
+public_url = http://127.0.0.1:8080
+partner_name = Test Energy
+database = $tmp/a.db
+api_token_file = $tmp/token
+listen = 127.0.0.1:0
+admin_listen = 127.0.0.1:0
+EOF
+printf 'test-token-0123456789abcdef0123456789\n' >"$tmp/token"
+chmod 600 "$tmp/token"
+
+run "$bin" -c "$conf" migrate
+[ "$status" -eq 0 ] || fail "migrate exited $status: $(cat "$tmp/err")"
+
+granted=6f2a1c4e-0b7d-4c39-9a51-2d8e3f4b5a61
+revoked=0c9d8e7f-6a5b-4c3d-8e1f-a2b3c4d5e6f7
+sqlite3 "$tmp/a.db" <<EOF
+INSERT INTO installations (installation_id, status, installation_type, reference, request_id,
+	granted_at, updated_at, revoked_at)
+VALUES ('$granted', 'granted', 1, 'customer-42', NULL, 1700000000, 1700000100, NULL),
+       ('$revoked', 'revoked', 0, NULL, NULL, 1700000000, 1700000200, 1700000200);
+INSERT INTO events (at, type, installation_id, reference, detail)
+VALUES (1700000000, 'callback.granted', '$granted', 'customer-42', '{}'),
+       (1700000200, 'installation.revoked', '$revoked', NULL, '{"source":"api"}');
+EOF
+
+# The table: a header, both installations, the most recently updated first.
+run "$bin" -c "$conf" installations
+[ "$status" -eq 0 ] || fail "installations exited $status: $(cat "$tmp/err")"
+head -n 1 "$tmp/out" | grep -q '^INSTALLATION ID  *STATUS  *TYPE  *REFERENCE  *UPDATED$' \
+	|| fail "installations: no table header in: $(cat "$tmp/out")"
+[ "$(wc -l <"$tmp/out")" -eq 3 ] || fail "installations: expected 3 lines, got: $(cat "$tmp/out")"
+sed -n 2p "$tmp/out" | grep -q "^$revoked  *revoked  *pro  *-  *2023-11-14T22:16:40Z$" \
+	|| fail "installations: the revoked (newest) row is not first or wrong: $(cat "$tmp/out")"
+sed -n 3p "$tmp/out" | grep -q "^$granted  *granted  *go  *customer-42  *2023-11-14T22:15:00Z$" \
+	|| fail "installations: the granted row is wrong: $(cat "$tmp/out")"
+# Columns line up: UPDATED starts at the same offset on every line.
+offsets=$(awk '{ print index($0, $NF) }' "$tmp/out" | sort -u | wc -l)
+[ "$offsets" -eq 1 ] || fail "installations: the UPDATED column is not aligned: $(cat "$tmp/out")"
+
+run "$bin" -c "$conf" installations --status granted
+[ "$status" -eq 0 ] || fail "installations --status granted exited $status: $(cat "$tmp/err")"
+grep -q "$granted" "$tmp/out" || fail "--status granted: the granted installation is missing"
+if grep -q "$revoked" "$tmp/out"; then fail "--status granted: the revoked installation is listed"; fi
+
+run "$bin" -c "$conf" installations --json
+[ "$status" -eq 0 ] || fail "installations --json exited $status: $(cat "$tmp/err")"
+count=$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' <"$tmp/out") \
+	|| fail "installations --json: not valid JSON: $(cat "$tmp/out")"
+[ "$count" -eq 2 ] || fail "installations --json: expected 2 items, got $count"
+python3 - "$tmp/out" "$granted" <<'EOF' || fail "installations --json: wrong objects: $(cat "$tmp/out")"
+import json, sys
+items = json.load(open(sys.argv[1]))
+by_id = {i["installationId"]: i for i in items}
+g = by_id[sys.argv[2]]
+assert g["status"] == "granted" and g["reference"] == "customer-42", g
+assert g["installationType"] == "go" and g["updatedAt"] == "2023-11-14T22:15:00Z", g
+assert items[0]["status"] == "revoked" and items[0]["revokedAt"] == "2023-11-14T22:16:40Z", items[0]
+EOF
+
+run "$bin" -c "$conf" installations --status revoked --json
+[ "$status" -eq 0 ] || fail "installations --status revoked --json exited $status"
+count=$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' <"$tmp/out") \
+	|| fail "installations --status revoked --json: not valid JSON: $(cat "$tmp/out")"
+[ "$count" -eq 1 ] || fail "--status revoked --json: expected 1 item, got $count"
+
+run "$bin" -c "$conf" installations --status verifying --json
+count=$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' <"$tmp/out") \
+	|| fail "an empty --json listing is not valid JSON: $(cat "$tmp/out")"
+[ "$count" -eq 0 ] || fail "--status verifying --json: expected no items, got $count"
+
+for bad in "--bogus" "--status" "--status sleeping" "extra"; do
+	# shellcheck disable=SC2086 # the words of $bad are separate arguments
+	run "$bin" -c "$conf" installations $bad
+	[ "$status" -eq 2 ] || fail "installations $bad exited $status, expected 2"
+	grep -q 'usage:' "$tmp/err" || fail "installations $bad: no usage message on stderr"
+done
+
+# Backup: a checked copy holding every row.
+run "$bin" -c "$conf" backup "$tmp/copy.db"
+[ "$status" -eq 0 ] || fail "backup exited $status: $(cat "$tmp/err")"
+grep -q "^$tmp/copy.db: [0-9][0-9]* bytes, schema version [0-9][0-9]*$" "$tmp/out" \
+	|| fail "backup printed: $(cat "$tmp/out")"
+[ ! -e "$tmp/copy.db.tmp" ] || fail "backup left its temporary file behind"
+[ "$(sqlite3 "$tmp/copy.db" 'SELECT count(*) FROM installations')" -eq 2 ] \
+	|| fail "backup: the copy does not hold both installations"
+[ "$(sqlite3 "$tmp/copy.db" 'SELECT count(*) FROM events')" -eq \
+	"$(sqlite3 "$tmp/a.db" 'SELECT count(*) FROM events')" ] || fail "backup: the copy's events differ"
+[ "$(sqlite3 "$tmp/copy.db" 'PRAGMA integrity_check')" = ok ] || fail "backup: the copy fails integrity_check"
+
+before=$(cksum <"$tmp/copy.db")
+run "$bin" -c "$conf" backup "$tmp/copy.db"
+[ "$status" -eq 2 ] || fail "backup onto an existing file exited $status, expected 2"
+grep -q 'exists' "$tmp/err" || fail "backup onto an existing file: no message: $(cat "$tmp/err")"
+[ "$(cksum <"$tmp/copy.db")" = "$before" ] || fail "backup onto an existing file changed it"
+
+run "$bin" -c "$conf" backup
+[ "$status" -eq 2 ] || fail "backup without a file exited $status, expected 2"
+
+# check-config names the file and line of an unknown key.
+bad=$tmp/bad.conf
+cp "$conf" "$bad"
+printf 'no_such_key = 1\n' >>"$bad"
+line=$(wc -l <"$bad")
+run "$bin" -c "$bad" check-config
+[ "$status" -eq 2 ] || fail "check-config with an unknown key exited $status, expected 2"
+grep -q "$bad:$line" "$tmp/err" || fail "check-config did not name $bad:$line: $(cat "$tmp/err")"
+run "$bin" -c "$conf" check-config
+[ "$status" -eq 0 ] || fail "check-config on a good file exited $status: $(cat "$tmp/err")"
+
+version=$(sed -n 's/^VERSION *:= *//p' Makefile)
+run "$bin" --version
+[ "$status" -eq 0 ] || fail "--version exited $status"
+[ "$(cat "$tmp/out")" = "zaptec-accessd $version" ] || fail "--version printed: $(cat "$tmp/out")"
+
+echo "cli: all checks passed"
