@@ -88,11 +88,12 @@ install: zaptec-accessd
 	install -D -m 0755 zaptec-accessd $(DESTDIR)$(PREFIX)/bin/zaptec-accessd
 	install -D -m 0644 systemd/zaptec-accessd.service $(DESTDIR)/etc/systemd/system/zaptec-accessd.service
 	install -D -m 0644 systemd/zaptec-accessd.socket $(DESTDIR)/etc/systemd/system/zaptec-accessd.socket
+	install -D -m 0644 systemd/zaptec-accessd-admin.socket $(DESTDIR)/etc/systemd/system/zaptec-accessd-admin.socket
 	sed -i 's|/usr/local/bin/zaptec-accessd|$(PREFIX)/bin/zaptec-accessd|' \
 		$(DESTDIR)/etc/systemd/system/zaptec-accessd.service
 	install -d -m 0755 $(DESTDIR)/etc/zaptec-accessd
 	test -e $(DESTDIR)/etc/zaptec-accessd/zaptec-accessd.conf || \
-		install -m 0640 conf/zaptec-accessd.conf $(DESTDIR)/etc/zaptec-accessd/zaptec-accessd.conf
+		install -m 0644 conf/zaptec-accessd.conf $(DESTDIR)/etc/zaptec-accessd/zaptec-accessd.conf
 
 clean:
 	rm -rf $(BUILD) zaptec-accessd
