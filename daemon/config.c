@@ -374,7 +374,8 @@ static char *load_secret(const char *file, const char *credential, const char *w
 static int split_line(char *line, char **key, char **value)
 {
 	char *p = line;
-	while (*p == ' ' || *p == '\t')
+	/* '\r' too: a blank line of a CRLF file is blank, as its values are trimmed. */
+	while (*p == ' ' || *p == '\t' || *p == '\r')
 		p++;
 	if (*p == '\0' || *p == '#')
 		return 0;
