@@ -1,6 +1,8 @@
 /*
  * public_page.c — the customer's page for an outcome.
  */
+#include <string.h>
+
 #include "config.h"
 #include "public.h"
 #include "requests.h"
@@ -9,9 +11,12 @@ enum http_outcome public_page(struct http_request *req, unsigned status, enum pa
 			      const struct access_request *r, const char *installation_id)
 {
 	const struct config *cfg = http_ctx.cfg;
+	/* A request created without a lang holds default_lang, which says nothing
+	 * about the customer: then the browser's Accept-Language decides. */
+	const char *request_lang = r && strcmp(r->lang, cfg->default_lang) != 0 ? r->lang : NULL;
 	struct page_info info = {
 		.kind = kind,
-		.lang = page_pick_lang(r ? r->lang : NULL, http_header(req, "Accept-Language"), cfg->default_lang),
+		.lang = page_pick_lang(request_lang, http_header(req, "Accept-Language"), cfg->default_lang),
 		.partner_name = r ? r->partner_name : cfg->partner_name,
 		.installation_id = installation_id && installation_id[0] ? installation_id : NULL,
 		.reference = r && r->reference[0] ? r->reference : NULL,
