@@ -304,6 +304,8 @@ export class Env {
 // and everything stopped afterwards.
 export function e2e(caseName, fn) {
   test(caseName, async () => {
+    // What an earlier run left for this case would otherwise pass for this run's.
+    for (const ext of ['png', 'html']) fs.rmSync(path.join(screenshotDir, `${caseName}.${ext}`), { force: true });
     const env = new Env(caseName);
     try {
       await env.start();
