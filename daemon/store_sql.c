@@ -96,12 +96,45 @@ const char *const store_sql[STMT_COUNT] = {
 		"WHERE installation_id = ?1 AND status <> 'revoked'",
 	[STMT_INSTALLATION_COUNT_BY_STATUS] =
 		"SELECT status, count(*) FROM installations GROUP BY status",
+	/* The verifier's outcomes apply only to a row still waiting for them: an
+	 * installation revoked meanwhile stays revoked. ?1 id, ?2 now. */
+	[STMT_INSTALLATION_SET_VERIFIED] =
+		"UPDATE installations SET status = 'granted', verified_at = ?2, updated_at = ?2, "
+		"name = ?3, roles = ?4, last_error = NULL WHERE installation_id = ?1 AND status = 'verifying'",
+	[STMT_INSTALLATION_SET_UNCONFIRMED] =
+		"UPDATE installations SET status = 'unconfirmed', updated_at = ?2, last_error = ?3 "
+		"WHERE installation_id = ?1 AND status = 'verifying'",
+	/* A retry changes no status, so updated_at stays: feeds do not churn. */
+	[STMT_INSTALLATION_SET_LAST_ERROR] =
+		"UPDATE installations SET last_error = ?2 WHERE installation_id = ?1 AND status = 'verifying'",
+	/* Reconciliation walks granted rows in seq order: ?1 seq (exclusive), ?2 limit. */
+	[STMT_INSTALLATION_GRANTED_AFTER] =
+		"SELECT seq, installation_id, updated_at FROM installations "
+		"WHERE seq > ?1 AND status = 'granted' ORDER BY seq LIMIT ?2",
+	/* ?1 id, ?2 type or NULL, ?3 now, ?4 name, ?5 roles */
+	[STMT_INSTALLATION_INSERT_DISCOVERED] =
+		"INSERT INTO installations (installation_id, status, installation_type, granted_at, "
+		"updated_at, verified_at, name, roles) VALUES (?1, 'granted', ?2, ?3, ?3, ?3, ?4, ?5) "
+		"ON CONFLICT (installation_id) DO NOTHING",
 
 	[STMT_VERIFICATION_QUEUE] =
 		"INSERT INTO verifications (installation_id, queued_at, next_attempt_at, attempts) "
 		"VALUES (?1, ?2, ?2, 0) ON CONFLICT (installation_id) DO UPDATE SET "
 		"queued_at = excluded.queued_at, next_attempt_at = excluded.next_attempt_at, "
 		"attempts = 0, last_error = NULL",
+	/* ?1 now, ?2 limit */
+	[STMT_VERIFICATION_DUE] =
+		"SELECT installation_id, queued_at, attempts FROM verifications "
+		"WHERE next_attempt_at <= ?1 ORDER BY next_attempt_at LIMIT ?2",
+	/* ?1 id, ?2 queued_at and ?3 attempts as read: a grant queued again since
+	 * then changed them, and its fresh verification must not take a stale
+	 * result. ?4 next attempt, ?5 error. */
+	[STMT_VERIFICATION_RESCHEDULE] =
+		"UPDATE verifications SET next_attempt_at = ?4, attempts = attempts + 1, last_error = ?5 "
+		"WHERE installation_id = ?1 AND queued_at = ?2 AND attempts = ?3",
+	[STMT_VERIFICATION_FINISH] =
+		"DELETE FROM verifications WHERE installation_id = ?1 AND queued_at = ?2 AND attempts = ?3",
+	[STMT_VERIFICATION_STATS] = "SELECT count(*), min(queued_at) FROM verifications",
 
 	[STMT_EVENT_INSERT] =
 		"INSERT INTO events (at, type, request_id, installation_id, reference, detail) "
