@@ -338,6 +338,13 @@ def report(args):
     elif counts:
         print("durability: every acknowledged callback was committed (%s)" % "; ".join(counts))
 
+    # The benchmark itself keeps about two CPUs busy; more than that at the
+    # start means something else was running too.
+    load = float(facts.get("loadavg_start", "0"))
+    if load > 1.0:
+        print("warning: the 1-minute load average was %.2f at the start: other work "
+              "on this machine makes these numbers unreliable" % load)
+
     passed = all(c["pass"] for c in checks) and bool(checks)
     doc = {
         "machine": machine(args.tmpdir),

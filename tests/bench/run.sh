@@ -146,6 +146,8 @@ fact duration_s "$duration"
 fact callback_duration_s "$cb_duration"
 fact list_duration_s "$list_duration"
 fact rounds "$rounds"
+# Other work on the machine skews every number; the report says how busy it was.
+fact loadavg_start "$(cut -d' ' -f1 /proc/loadavg)"
 
 "$bin" -c "$tmp/accessd.conf" migrate > "$tmp/migrate.log" 2>&1 ||
 	die "migrate failed: $(cat "$tmp/migrate.log")"
@@ -316,6 +318,7 @@ kill -0 "$daemon" 2>/dev/null || die "the daemon died during the run; see $tmp/a
 hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$daemon/status")
 [ -n "$hwm" ] || die "could not read VmHWM of $daemon"
 fact vmhwm_kib "$hwm"
+fact loadavg_end "$(cut -d' ' -f1 /proc/loadavg)"
 
 echo
 python3 "$bench/helper.py" report --results "$results" --tmpdir "$tmp" --out "$out"
