@@ -1,7 +1,6 @@
 /*
  * public_page.c — the customer's page for an outcome.
  */
-#include <string.h>
 
 #include "config.h"
 #include "public.h"
@@ -13,7 +12,7 @@ enum http_outcome public_page(struct http_request *req, unsigned status, enum pa
 	const struct config *cfg = http_ctx.cfg;
 	/* A request created without a lang holds default_lang, which says nothing
 	 * about the customer: then the browser's Accept-Language decides. */
-	const char *request_lang = r && strcmp(r->lang, cfg->default_lang) != 0 ? r->lang : NULL;
+	const char *request_lang = r && r->lang_given ? r->lang : NULL;
 	struct page_info info = {
 		.kind = kind,
 		.lang = page_pick_lang(request_lang, http_header(req, "Accept-Language"), cfg->default_lang),

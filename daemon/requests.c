@@ -70,6 +70,7 @@ int requests_prepare(struct access_request *r, const struct request_input *in,
 		add_error(errors, "lang", why);
 	else
 		copy_text(r->lang, sizeof r->lang, lang);
+	r->lang_given = in->lang != NULL;
 
 	r->show_existing = in->show_existing ? 1 : 0;
 
@@ -114,6 +115,7 @@ void requests_read(sqlite3_stmt *stmt, struct access_request *r)
 	r->result_success = sqlite3_column_type(stmt, 14) == SQLITE_NULL ? -1 : sqlite3_column_int(stmt, 14);
 	copy_text(r->result_installation_id, sizeof r->result_installation_id,
 		  (const char *)sqlite3_column_text(stmt, 15));
+	r->lang_given = sqlite3_column_int(stmt, 16);
 }
 
 /* Runs a lookup statement already bound; fills r from its one row. */
@@ -249,6 +251,7 @@ int requests_insert(struct store *st, struct access_request *r, const unsigned c
 	store_bind_text(stmt, 9, opt(r->return_to));
 	sqlite3_bind_int64(stmt, 10, r->created_at);
 	sqlite3_bind_int64(stmt, 11, r->expires_at);
+	sqlite3_bind_int(stmt, 12, r->lang_given);
 	if (step_write(st, stmt, "request_insert") != 0)
 		return -1;
 	r->seq = sqlite3_last_insert_rowid(store_db(st));

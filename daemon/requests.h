@@ -31,6 +31,7 @@ struct access_request {
 	char installation_id[VALIDATE_GUID_LEN + 1];
 	char partner_name[REQUEST_PARTNER_NAME_MAX * 4 + 1];
 	char lang[REQUEST_LANG_MAX + 1];
+	int lang_given;                        /* lang was asked for, not default_lang */
 	int show_existing;
 	char return_to[REQUEST_RETURN_TO_MAX + 1];
 	char status[16];                       /* as stored */

@@ -10,7 +10,7 @@
 #define REQUEST_COLUMNS                                                                    \
 	"seq, id, reference, installation_type, installation_id, partner_name, lang, "   \
 	"show_existing, return_to, status, created_at, expires_at, opened_at, "           \
-	"completed_at, result_success, result_installation_id"
+	"completed_at, result_success, result_installation_id, lang_given"
 #define INSTALLATION_COLUMNS                                                                \
 	"seq, installation_id, status, installation_type, reference, request_id, "        \
 	"granted_at, updated_at, revoked_at, verified_at, name, roles, last_error"
@@ -35,8 +35,8 @@ const char *const store_sql[STMT_COUNT] = {
 
 	[STMT_REQUEST_INSERT] =
 		"INSERT INTO access_requests (id, token_hash, reference, installation_type, "
-		"installation_id, partner_name, lang, show_existing, return_to, created_at, expires_at) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+		"installation_id, partner_name, lang, show_existing, return_to, created_at, expires_at, "
+		"lang_given) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	[STMT_REQUEST_BY_ID] = "SELECT " REQUEST_COLUMNS " FROM access_requests WHERE id = ?1",
 	[STMT_REQUEST_BY_TOKEN] = "SELECT " REQUEST_COLUMNS " FROM access_requests WHERE token_hash = ?1",
 	/* ?1 cursor (seq, exclusive), ?2 reference or NULL, ?3 status or NULL, ?4 now, ?5 limit */

@@ -52,7 +52,9 @@ static void run_batch(struct writer_job *batch)
 		if (!committed) {
 			log_error("event=db.commit_failed jobs=%d error=\"%s\"", n,
 				  sqlite3_errmsg(store_db(w.st)));
-			store_exec(w.st, STMT_ROLLBACK);
+			/* SQLite has rolled back by itself after some errors (SQLITE_FULL). */
+			if (!sqlite3_get_autocommit(store_db(w.st)))
+				store_exec(w.st, STMT_ROLLBACK);
 		}
 	}
 	pthread_mutex_lock(&w.lock);

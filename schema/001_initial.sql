@@ -11,6 +11,7 @@ CREATE TABLE access_requests (
 	installation_id        TEXT,
 	partner_name           TEXT NOT NULL,
 	lang                   TEXT NOT NULL,
+	lang_given             INTEGER NOT NULL DEFAULT 0, -- the partner chose lang (else default_lang)
 	show_existing          INTEGER NOT NULL DEFAULT 0,
 	return_to              TEXT,
 	-- 'expired' is stored by the expiry pass; readers also derive it from expires_at.
