@@ -11,6 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 
@@ -225,6 +226,12 @@ export class Env {
     this.page = this.context.pages()[0] || await this.context.newPage();
     this.responses = [];
     this.page.on('response', (r) => this.responses.push({ url: r.url(), status: r.status() }));
+    // Our pages' Content-Security-Policy must not block their own inline style;
+    // only a real browser tells.
+    this.cspViolations = [];
+    this.page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) this.cspViolations.push(m.text());
+    });
   }
 
   // Calls the admin API with the bearer token; returns {status, headers, body}.
@@ -310,6 +317,7 @@ export function e2e(caseName, fn) {
     try {
       await env.start();
       await fn(env);
+      assert.deepEqual(env.cspViolations, [], 'the browser blocked part of a page');
     } catch (e) {
       await env.saveFailure(caseName);
       await env.stop().catch(() => {});

@@ -91,6 +91,11 @@ e2e('expired-during-consent', async (env) => {
   assert.equal(r.body.status, 'expired');
   assert.equal(r.body.result, null);
   assert.equal((await env.api('GET', `/api/v1/installations/${home.id}`)).status, 404);
-  const events = await env.sql(`SELECT type FROM events WHERE request_id = '${request.id}' ORDER BY id`);
-  assert.deepEqual(events.map((e) => e.type), ['request.created', 'request.opened', 'callback.late']);
+  // The daemon's once-a-second expiry pass may also have marked the request
+  // expired by now; either way the late answer is recorded once and no grant.
+  const events = (await env.sql(`SELECT type FROM events WHERE request_id = '${request.id}' ORDER BY id`))
+    .map((e) => e.type);
+  assert.deepEqual(events.filter((t) => t !== 'request.expired'),
+                   ['request.created', 'request.opened', 'callback.late']);
+  assert.ok(events.filter((t) => t === 'request.expired').length <= 1, events.join(' '));
 });
