@@ -9,6 +9,7 @@
 #include "handlers.h"
 #include "http_query.h"
 #include "log.h"
+#include "request_json.h"
 #include "requests.h"
 #include "store.h"
 #include "timestamp.h"
@@ -24,63 +25,6 @@ struct request_job {
 	int found;      /* reissue: 1 found, 0 not found */
 	int completed;  /* reissue: the request was already completed */
 };
-
-static const char *const create_fields[] = {
-	"reference", "installationType", "installationId", "partnerName",
-	"lang", "showExisting", "returnTo", "ttl", NULL,
-};
-
-/* Reads an optional string field; null counts as absent. */
-static const char *string_field(json_t *body, const char *name, json_t *errors)
-{
-	json_t *v = json_object_get(body, name);
-	if (v == NULL || json_is_null(v))
-		return NULL;
-	if (!json_is_string(v)) {
-		json_array_append_new(errors, json_pack("{s:s, s:s}", "field", name, "message", "must be a string"));
-		return NULL;
-	}
-	return json_string_value(v);
-}
-
-/* Turns the JSON body into a request_input, noting wrong types and unknown fields. */
-static void read_input(json_t *body, struct request_input *in, json_t *errors)
-{
-	const char *key;
-	json_t *value;
-
-	json_object_foreach(body, key, value) {
-		int known = 0;
-		for (int i = 0; create_fields[i]; i++)
-			known |= strcmp(key, create_fields[i]) == 0;
-		if (!known)
-			json_array_append_new(errors, json_pack("{s:s, s:s}", "field", key, "message", "is not a known field"));
-	}
-	memset(in, 0, sizeof *in);
-	in->reference = string_field(body, "reference", errors);
-	in->installation_type = string_field(body, "installationType", errors);
-	in->installation_id = string_field(body, "installationId", errors);
-	in->partner_name = string_field(body, "partnerName", errors);
-	in->lang = string_field(body, "lang", errors);
-	in->return_to = string_field(body, "returnTo", errors);
-
-	json_t *show = json_object_get(body, "showExisting");
-	if (show != NULL && !json_is_null(show)) {
-		if (json_is_boolean(show))
-			in->show_existing = json_is_true(show);
-		else
-			json_array_append_new(errors, json_pack("{s:s, s:s}", "field", "showExisting", "message", "must be true or false"));
-	}
-	json_t *ttl = json_object_get(body, "ttl");
-	if (ttl != NULL && !json_is_null(ttl)) {
-		if (json_is_integer(ttl)) {
-			in->ttl = json_integer_value(ttl);
-			in->has_ttl = 1;
-		} else {
-			json_array_append_new(errors, json_pack("{s:s, s:s}", "field", "ttl", "message", "must be a whole number of seconds"));
-		}
-	}
-}
 
 /* The object with its links, as create and reissue answer. */
 static enum http_outcome reply_with_links(struct http_request *req, unsigned status, struct request_job *job)
@@ -139,7 +83,7 @@ enum http_outcome api_requests_create(struct http_request *req)
 	}
 	req->state = job;
 	req->free_state = free;
-	read_input(req->json, &in, errors);
+	request_json_read(req->json, &in, errors);
 	requests_prepare(&job->r, &in, http_ctx.cfg, timestamp_now(), errors);
 	if (json_array_size(errors) > 0)
 		return http_reply_invalid(req, "the access request is not valid", errors);
