@@ -46,7 +46,8 @@ process.on('exit', () => {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Polls check() until it returns something truthy, or throws naming what was
-// awaited once the deadline passes.
+// awaited once the deadline passes. An error check() throws is retried, unless
+// it is fatal (a process that exited will not come back).
 export async function waitFor(what, check, deadlineMs = START_DEADLINE_MS) {
   const until = Date.now() + deadlineMs;
   let last;
@@ -55,6 +56,7 @@ export async function waitFor(what, check, deadlineMs = START_DEADLINE_MS) {
       const value = await check();
       if (value) return value;
     } catch (e) {
+      if (e.fatal) throw e;
       last = e;
     }
     if (Date.now() > until) {
@@ -100,6 +102,13 @@ async function stopProcess(child) {
   const timer = setTimeout(() => child.kill('SIGKILL'), STOP_DEADLINE_MS);
   await child.exitPromise;
   clearTimeout(timer);
+}
+
+// The error for a child that exited while awaited, with its log's tail.
+function exitedError(what, logFile) {
+  const e = new Error(`${what} exited:\n${tail(logFile)}`);
+  e.fatal = true;
+  return e;
 }
 
 function tail(file, lines = 40) {
@@ -165,7 +174,7 @@ export class Env {
       'tests/zaptec-standin/standin.py', '--listen', '127.0.0.1:0', '--port-file', portFile,
       '--fixture', 'tests/zaptec-standin/fixture.json', '--log', this.standinLog], this.standinLog);
     const port = await waitFor('the stand-in to write its port', () => {
-      if (this.standin.exited) throw new Error(`stand-in exited:\n${tail(this.standinLog)}`);
+      if (this.standin.exited) throw exitedError('the stand-in', this.standinLog);
       return fs.existsSync(portFile) && Number(fs.readFileSync(portFile, 'utf8').trim());
     });
     this.standinUrl = `http://127.0.0.1:${port}`;
@@ -198,13 +207,13 @@ export class Env {
                                  ['-c', this.confFile, 'serve'], this.daemonLog);
       try {
         const adminPort = await waitFor('the daemon to log event=ready', () => {
-          if (this.daemon.exited) throw new Error(`daemon exited:\n${tail(this.daemonLog)}`);
+          if (this.daemon.exited) throw exitedError('the daemon', this.daemonLog);
           const m = /event=ready public_port=(\d+) admin_port=(\d+)/.exec(fs.readFileSync(this.daemonLog, 'utf8'));
           return m && Number(m[2]);
         });
         this.adminUrl = `http://127.0.0.1:${adminPort}`;
         await waitFor('/readyz to answer 200', async () => {
-          if (this.daemon.exited) throw new Error(`daemon exited:\n${tail(this.daemonLog)}`);
+          if (this.daemon.exited) throw exitedError('the daemon', this.daemonLog);
           return (await fetch(`${this.adminUrl}/readyz`)).status === 200;
         });
         return;
