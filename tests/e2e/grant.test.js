@@ -179,9 +179,13 @@ e2e('return-to', async (env) => {
   const landed = new URL(env.page.url());
   assert.equal(landed.origin, env.partner.origin);
   assert.equal(landed.pathname, '/welcome');
-  assert.deepEqual(env.partner.hits.filter((h) => h.path === '/welcome').map((h) => h.query), [{
+  const landings = env.partner.hits.filter((h) => h.path === '/welcome');
+  assert.deepEqual(landings.map((h) => h.query), [{
     from: 'zaptec', status: 'granted', requestId: request.id, installationId: home.id,
   }]);
+  // Our redirect says Referrer-Policy: no-referrer, so the browser tells the
+  // partner's page nothing of where the customer came from.
+  assert.equal(landings[0].referer, null);
   await env.screenshot('return-to');
 
   await assertGranted(env, request, home, 'go');

@@ -132,12 +132,13 @@ export function sqlite(dbFile, sql) {
 }
 
 // The partner's own page, the target of returnTo: answers a small HTML page and
-// records the path and query of every request it gets.
+// records the path, query and Referer of every request it gets.
 function startPartnerSite() {
   const hits = [];
   const srv = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
-    hits.push({ path: url.pathname, query: Object.fromEntries(url.searchParams) });
+    hits.push({ path: url.pathname, query: Object.fromEntries(url.searchParams),
+                referer: req.headers.referer ?? null });
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
     res.end('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Partner app</title></head>' +
             '<body><h1 id="partner-landing">Welcome back to the partner app</h1></body></html>\n');
