@@ -29,9 +29,12 @@ const char *const store_sql[STMT_COUNT] = {
 	[STMT_SAVEPOINT] = "SAVEPOINT job",
 	[STMT_RELEASE] = "RELEASE job",
 	[STMT_ROLLBACK_TO] = "ROLLBACK TO job",
+	/* The value must change on every probe: SQLite skips rewriting a row whose
+	 * bytes are the same, and such a commit writes nothing, so a second probe
+	 * within the same second would pass on a full disk. */
 	[STMT_READY_PROBE] =
 		"INSERT INTO health (id, checked_at) VALUES (1, ?1) "
-		"ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+		"ON CONFLICT (id) DO UPDATE SET checked_at = max(excluded.checked_at, checked_at + 1)",
 
 	[STMT_REQUEST_INSERT] =
 		"INSERT INTO access_requests (id, token_hash, reference, installation_type, "
