@@ -1,0 +1,62 @@
+/*
+ * reconcile.h — comparing the installations Zaptec lists for the service
+ * account with the ones recorded here.
+ *
+ * A pass pages through GET /api/installation (at most one page every
+ * RECONCILE_PAGE_INTERVAL seconds, so a pass never comes near 30 list calls a
+ * minute), and only when every page came back does it act: a "granted"
+ * installation missing from the list is asked for once more by id, and becomes
+ * "revoked" (detail.source "zaptec") when the API says it is not visible; one
+ * listed but unknown here is recorded as "granted" with no request
+ * (installation.discovered). The extra lookup guards against a list that
+ * shifted between pages. Installations changed after the pass began are left
+ * for the next pass.
+ *
+ * The work is done in steps, each short (one page, the diff in bounded writer
+ * jobs, or a few lookups), so that the verifier's thread can confirm grants in
+ * between. A struct reconcile is used by that one thread.
+ */
+#ifndef ACCESSD_RECONCILE_H
+#define ACCESSD_RECONCILE_H
+
+#include <stdint.h>
+
+struct zaptec_client;
+
+#define RECONCILE_PAGE_SIZE 500
+#define RECONCILE_PAGE_INTERVAL 2.0
+/* A pass that would need more pages is given up (with a warning): its
+ * listing could not be complete. 200 pages are 100 000 installations. */
+#define RECONCILE_MAX_PAGES 200
+
+struct reconcile;
+
+/* Whether an HTTP status is Zaptec's way of saying that the service account
+ * cannot see an installation: 204, 401, 403 or 404. */
+int reconcile_no_access(int status);
+
+/* A reconciler with no pass under way, or NULL when out of memory. */
+struct reconcile *reconcile_new(void);
+
+/* Releases r and whatever a pass under way holds; accepts NULL. */
+void reconcile_free(struct reconcile *r);
+
+/* Begins a pass at wall time now (Unix seconds), dropping one under way. */
+void reconcile_begin(struct reconcile *r, int64_t now);
+
+/* Whether a pass is under way. */
+int reconcile_active(const struct reconcile *r);
+
+/* Seconds (0 or more, on CLOCK_MONOTONIC) until the next step may run; a
+ * large number when no pass is under way. */
+double reconcile_wait(const struct reconcile *r);
+
+/*
+ * Runs the next step of the pass when its time has come, with client (borrowed).
+ * *api_status receives the status of the last API call made (see zaptec.h), or
+ * 0 when none was made. Returns 1 while the pass goes on, 0 when it ended
+ * (finished or given up, both logged) or none is under way.
+ */
+int reconcile_step(struct reconcile *r, struct zaptec_client *client, int *api_status);
+
+#endif
