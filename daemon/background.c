@@ -1,11 +1,13 @@
 /*
  * background.c — periodic work: once a minute the expiry pass stores "expired"
- * for open requests past their time and appends their request.expired events.
+ * for open requests past their time and appends their request.expired events;
+ * with Zaptec credentials, the verifier thread.
  */
 #include "background.h"
 #include "log.h"
 #include "requests.h"
 #include "timestamp.h"
+#include "verifier.h"
 #include "writer.h"
 
 #define EXPIRY_INTERVAL 60
@@ -14,10 +16,9 @@ static int64_t next_expiry;
 
 int background_start(const struct config *cfg, char *err, size_t errlen)
 {
-	(void)cfg;
-	(void)err;
-	(void)errlen;
 	next_expiry = 0;
+	if (cfg->zaptec_username != NULL)
+		return verifier_start(cfg, err, errlen);
 	return 0;
 }
 
@@ -34,4 +35,5 @@ void background_tick(const struct config *cfg)
 
 void background_stop(void)
 {
+	verifier_stop();
 }
