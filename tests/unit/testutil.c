@@ -61,6 +61,18 @@ void test_server_start(const char *extra_config)
 	t.curl = curl_easy_init();
 }
 
+void test_server_restart(void)
+{
+	char err[1024];
+
+	if (t.running)
+		server_stop();
+	t.running = 0;
+	if (server_start(&t.cfg, err, sizeof err) != 0)
+		ck_abort_msg("the daemon did not start again: %s", err);
+	t.running = 1;
+}
+
 void test_server_setup(void)
 {
 	test_server_start(NULL);

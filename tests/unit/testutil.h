@@ -27,6 +27,10 @@ struct test_response {
  * (may be NULL). Fails the test when it does not start. */
 void test_server_start(const char *extra_config);
 
+/* Stops the daemon and starts it again on the same configuration and
+ * database (on new ports), as a restart of the service would. */
+void test_server_restart(void);
+
 /* The checked fixtures: start with no extra configuration, and stop. */
 void test_server_setup(void);
 void test_server_teardown(void);
