@@ -6,102 +6,30 @@
  * Also the retry backoff, which needs no server.
  */
 #include <check.h>
-#include <curl/curl.h>
-#include <errno.h>
 #include <jansson.h>
-#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "standin_util.h"
 #include "zaptec.h"
 
-#define STANDIN "tests/zaptec-standin/standin.py"
-#define FIXTURE "tests/zaptec-standin/fixture.json"
-#define USERNAME "svc-acme@example.test"
-#define PASSWORD "acme-service-secret"
-#define LOOKUP_KEY "BSJG"
-#define GRANTED_ID "c2fb90d7-e8df-46d1-90f8-e54c9f57ee04"  /* Alice Cabin, granted in the fixture */
-#define UNSHARED_ID "0f64077e-cf73-43c7-900c-b0f9efb717c5" /* Bob's, never granted */
-#define UNKNOWN_ID "9a1e2b3c-4d5e-4f60-8172-839405a6b7c8"  /* no installation has it */
-#define START_DEADLINE 10.0
+#define USERNAME STANDIN_USERNAME
+#define PASSWORD STANDIN_PASSWORD
+#define LOOKUP_KEY STANDIN_LOOKUP_KEY
+#define GRANTED_ID STANDIN_GRANTED_ID
+#define UNSHARED_ID STANDIN_UNSHARED_ID
+#define UNKNOWN_ID STANDIN_UNKNOWN_ID
 
-static pid_t standin_pid = -1;
-static char work_dir[] = "/tmp/test-zaptec-XXXXXX"; /* made from the template at each start */
-static char port_file[sizeof work_dir + 16];
 static char api_url[64];
 static struct zaptec_client *client;
 static char err[512];
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void pause_briefly(void)
-{
-	struct timespec ts = { 0, 20 * 1000 * 1000 };
-
-	nanosleep(&ts, NULL);
-}
-
-/* Reads the port the stand-in wrote, or 0 while the file is not there. */
-static int read_port(void)
-{
-	FILE *f = fopen(port_file, "r");
-	int port = 0;
-
-	if (f == NULL)
-		return 0;
-	if (fscanf(f, "%d", &port) != 1)
-		port = 0;
-	fclose(f);
-	return port;
-}
-
-/* Starts the stand-in and waits, with a deadline, for the port it bound. It is
- * told to die with this process, since a failing test ends without teardown. */
-static void start_standin(void)
-{
-	pid_t parent = getpid();
-	int port = 0;
-
-	ck_assert_msg(access(STANDIN, R_OK) == 0, "%s is missing (run from the repository root)", STANDIN);
-	strcpy(work_dir, "/tmp/test-zaptec-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(work_dir));
-	snprintf(port_file, sizeof port_file, "%s/port", work_dir);
-	standin_pid = fork();
-	ck_assert_int_ne(standin_pid, -1);
-	if (standin_pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() != parent)
-			_exit(127);
-		execlp("python3", "python3", STANDIN, "--listen", "127.0.0.1:0", "--port-file", port_file,
-		       "--fixture", FIXTURE, (char *)NULL);
-		_exit(127);
-	}
-	for (double deadline = now() + START_DEADLINE; (port = read_port()) == 0 && now() < deadline;) {
-		int status;
-		ck_assert_msg(waitpid(standin_pid, &status, WNOHANG) == 0, "the stand-in exited at start");
-		pause_briefly();
-	}
-	ck_assert_msg(port > 0, "the stand-in wrote no port within %.0f s", START_DEADLINE);
-	snprintf(api_url, sizeof api_url, "http://127.0.0.1:%d", port);
-}
 
 static void setup(void)
 {
 	ck_assert_int_eq(sodium_init() < 0, 0);
 	ck_assert_int_eq(zaptec_global_init(), 0);
-	start_standin();
+	snprintf(api_url, sizeof api_url, "%s", standin_start(NULL));
 	client = zaptec_client_new(api_url, USERNAME, PASSWORD, NULL, err, sizeof err);
 	ck_assert_msg(client != NULL, "%s", err);
 }
@@ -110,78 +38,8 @@ static void teardown(void)
 {
 	zaptec_client_free(client);
 	client = NULL;
-	if (standin_pid > 0) {
-		kill(standin_pid, SIGTERM);
-		waitpid(standin_pid, NULL, 0);
-		standin_pid = -1;
-	}
-	unlink(port_file);
-	rmdir(work_dir);
+	standin_stop();
 	zaptec_global_cleanup();
-}
-
-static size_t collect(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct zaptec_http_reply *reply = arg;
-	size_t n = size * nmemb;
-	char *grown = realloc(reply->body, reply->len + n + 1);
-
-	if (grown == NULL)
-		return 0;
-	memcpy(grown + reply->len, data, n);
-	reply->len += n;
-	grown[reply->len] = '\0';
-	reply->body = grown;
-	return n;
-}
-
-/* Calls a control endpoint of the stand-in (a POST of body, or a GET when body
- * is NULL) and returns its JSON answer, which must be a 200. */
-static json_t *control(const char *name, const char *body)
-{
-	struct zaptec_http_reply reply = { 0 };
-	char url[128];
-	CURL *curl = curl_easy_init();
-	long status = 0;
-
-	snprintf(url, sizeof url, "%s/_standin/%s", api_url, name);
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply);
-	if (body != NULL)
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-	ck_assert_int_eq(curl_easy_perform(curl), CURLE_OK);
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(curl);
-	ck_assert_msg(status == 200, "/_standin/%s answered %ld: %s", name, status, reply.body);
-	json_t *json = json_loads(reply.body, 0, NULL);
-	free(reply.body);
-	ck_assert_ptr_nonnull(json);
-	return json;
-}
-
-/* The stand-in's count of successful logins. */
-static long standin_logins(void)
-{
-	json_t *state = control("state", NULL);
-	long logins = (long)json_integer_value(json_object_get(state, "logins"));
-
-	json_decref(state);
-	return logins;
-}
-
-/* How many API requests the stand-in answered with status. */
-static int standin_requests_with_status(int status)
-{
-	json_t *state = control("state", NULL), *request;
-	size_t i;
-	int n = 0;
-
-	json_array_foreach(json_object_get(state, "apiRequests"), i, request)
-		if (json_integer_value(json_object_get(request, "status")) == status)
-			n++;
-	json_decref(state);
-	return n;
 }
 
 static int get_status(const char *id)
@@ -222,7 +80,7 @@ END_TEST
 START_TEST(test_login_uses_the_password_grant_with_openid_and_our_user_agent)
 {
 	ck_assert_int_eq(get_status(GRANTED_ID), 200);
-	json_t *state = control("state", NULL);
+	json_t *state = standin_control("state", NULL);
 	json_t *attempt = json_array_get(json_object_get(state, "loginAttempts"), 0);
 	json_t *request, *requests = json_object_get(state, "apiRequests");
 	size_t i;
@@ -250,7 +108,7 @@ END_TEST
 START_TEST(test_a_revoked_grant_is_403)
 {
 	ck_assert_int_eq(get_status(GRANTED_ID), 200);
-	json_decref(control("revoke", "{\"lookupKey\":\"" LOOKUP_KEY "\",\"installationId\":\"" GRANTED_ID "\"}"));
+	json_decref(standin_control("revoke", "{\"lookupKey\":\"" LOOKUP_KEY "\",\"installationId\":\"" GRANTED_ID "\"}"));
 	ck_assert_int_eq(get_status(GRANTED_ID), 403);
 }
 END_TEST
@@ -259,7 +117,7 @@ START_TEST(test_an_id_that_is_not_a_guid_is_refused_without_asking)
 {
 	ck_assert_int_eq(get_status("../oauth/token"), ZAPTEC_ERROR);
 	ck_assert_int_eq(get_status(""), ZAPTEC_ERROR);
-	json_t *state = control("state", NULL);
+	json_t *state = standin_control("state", NULL);
 	ck_assert_int_eq(json_array_size(json_object_get(state, "apiRequests")), 0);
 	json_decref(state);
 }
@@ -287,12 +145,12 @@ START_TEST(test_an_expiring_token_is_renewed_with_exactly_one_login)
 {
 	struct zaptec_http_stats stats;
 
-	json_decref(control("config", "{\"tokenLifetime\": 2}"));
+	json_decref(standin_control("config", "{\"tokenLifetime\": 2}"));
 	ck_assert_int_eq(get_status(GRANTED_ID), 200);
 	ck_assert_int_eq(standin_logins(), 1);
-	for (double deadline = now() + 10.0; standin_logins() < 2 && now() < deadline;) {
+	for (double deadline = standin_now() + 10.0; standin_logins() < 2 && standin_now() < deadline;) {
 		ck_assert_msg(get_status(GRANTED_ID) == 200, "%s", err);
-		pause_briefly();
+		standin_pause();
 	}
 	ck_assert_int_eq(standin_logins(), 2);
 	ck_assert_int_eq(get_status(GRANTED_ID), 200);
@@ -310,7 +168,7 @@ START_TEST(test_a_revoked_token_costs_one_login_and_the_call_succeeds)
 	struct zaptec_http_stats stats;
 
 	ck_assert_int_eq(get_status(GRANTED_ID), 200);
-	json_decref(control("config", "{\"revokeAllTokens\": true}"));
+	json_decref(standin_control("config", "{\"revokeAllTokens\": true}"));
 	ck_assert_msg(get_status(GRANTED_ID) == 200, "%s", err);
 	ck_assert_int_eq(standin_logins(), 2);
 	ck_assert_int_eq(standin_requests_with_status(401), 1);
@@ -354,7 +212,7 @@ START_TEST(test_the_list_pages_through_every_visible_installation)
 	for (size_t i = 0; i < sizeof extra_ids / sizeof extra_ids[0]; i++) {
 		snprintf(body, sizeof body, "{\"lookupKey\":\"%s\",\"installationId\":\"%s\",\"grantedAt\":0}",
 			 LOOKUP_KEY, extra_ids[i]);
-		json_decref(control("grant", body));
+		json_decref(standin_control("grant", body));
 	}
 	ck_assert_int_eq(zaptec_list_installations(client, 0, 2, remember, &seen, &pages, err, sizeof err), 200);
 	ck_assert_int_eq(pages, 3);
@@ -374,7 +232,7 @@ START_TEST(test_the_list_stops_when_the_callback_says_so)
 	struct seen seen = { .count = 0, .stop_after = 1 };
 	int pages = -1;
 
-	json_decref(control("grant", "{\"lookupKey\":\"" LOOKUP_KEY "\",\"installationId\":\"11111111-1111-4111-8111-111111111111\",\"grantedAt\":0}"));
+	json_decref(standin_control("grant", "{\"lookupKey\":\"" LOOKUP_KEY "\",\"installationId\":\"11111111-1111-4111-8111-111111111111\",\"grantedAt\":0}"));
 	ck_assert_int_eq(zaptec_list_installations(client, 0, 500, remember, &seen, &pages, err, sizeof err),
 			 ZAPTEC_STOPPED);
 	ck_assert_int_eq(seen.count, 1);
@@ -387,7 +245,7 @@ START_TEST(test_forty_rapid_calls_stay_within_ten_a_second)
 
 	for (int i = 0; i < 40; i++)
 		ck_assert_msg(get_status(GRANTED_ID) == 200, "call %d: %s", i, err);
-	json_t *rate = control("max-rate", NULL);
+	json_t *rate = standin_control("max-rate", NULL);
 	ck_assert_int_eq(json_integer_value(json_object_get(rate, "requests")), 41);
 	ck_assert_int_le(json_integer_value(json_object_get(rate, "maxRequestsInAnyOneSecondWindow")), 10);
 	json_decref(rate);
@@ -408,9 +266,9 @@ START_TEST(test_a_429_holds_the_next_call_for_its_retry_after)
 	ck_assert_ptr_nonnull(other);
 	ck_assert_int_eq(get_status(GRANTED_ID), 200);
 	ck_assert_int_eq(zaptec_get_installation(other, GRANTED_ID, &inst, err, sizeof err), 429);
-	double refused = now();
+	double refused = standin_now();
 	ck_assert_int_eq(zaptec_get_installation(other, GRANTED_ID, &inst, err, sizeof err), 200);
-	ck_assert_double_ge(now() - refused, 1.0);
+	ck_assert_double_ge(standin_now() - refused, 1.0);
 	zaptec_installation_clear(&inst);
 	zaptec_client_stats(other, &stats);
 	ck_assert_uint_eq(stats.rate_limited, 1);
@@ -423,11 +281,11 @@ START_TEST(test_an_api_that_is_down_answers_503_and_recovers)
 {
 	struct zaptec_http_stats stats;
 
-	json_decref(control("config", "{\"down\": true}"));
+	json_decref(standin_control("config", "{\"down\": true}"));
 	ck_assert_int_eq(get_status(GRANTED_ID), 503);
-	json_decref(control("config", "{\"down\": false}"));
+	json_decref(standin_control("config", "{\"down\": false}"));
 	ck_assert_int_eq(get_status(GRANTED_ID), 200);
-	json_decref(control("config", "{\"down\": true}"));
+	json_decref(standin_control("config", "{\"down\": true}"));
 	ck_assert_int_eq(get_status(GRANTED_ID), 503);
 	ck_assert_ptr_nonnull(strstr(err, "503"));
 	zaptec_client_stats(client, &stats);
@@ -440,9 +298,7 @@ START_TEST(test_an_unreachable_api_is_an_error_not_a_status)
 {
 	struct zaptec_client *gone;
 
-	kill(standin_pid, SIGTERM);
-	waitpid(standin_pid, NULL, 0);
-	standin_pid = -1;
+	standin_stop();
 	gone = zaptec_client_new(api_url, USERNAME, PASSWORD, NULL, err, sizeof err);
 	ck_assert_ptr_nonnull(gone);
 	struct zaptec_installation inst;
@@ -457,7 +313,7 @@ START_TEST(test_a_stopped_client_fails_at_once_without_sending)
 	zaptec_client_stop(client);
 	ck_assert_int_eq(get_status(GRANTED_ID), ZAPTEC_ERROR);
 	ck_assert_str_eq(err, "stopping");
-	json_t *state = control("state", NULL);
+	json_t *state = standin_control("state", NULL);
 	ck_assert_int_eq(json_array_size(json_object_get(state, "apiRequests")), 0);
 	json_decref(state);
 }
