@@ -15,6 +15,9 @@
 /* Bounds one transaction, so that a flood of jobs still commits regularly. */
 #define WRITER_MAX_BATCH 512
 
+/* WAL pages after which the checkpointer copies the log into the database. */
+#define CHECKPOINT_PAGES 4000
+
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -24,7 +27,59 @@ static struct {
 	pthread_t thread;
 	struct store *st;
 	unsigned long long jobs, commits;
-} w = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
+	/* The checkpointer: its own thread and connection, so that copying the
+	 * WAL into the database never sits on a commit's path. */
+	pthread_t checkpoint_thread;
+	pthread_cond_t checkpoint_wake;
+	int checkpoint_due;
+	struct store *checkpoint_st;
+} w = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.wake = PTHREAD_COND_INITIALIZER,
+	.checkpoint_wake = PTHREAD_COND_INITIALIZER,
+};
+
+/* Called by SQLite after each commit with the WAL's size in pages. */
+static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	(void)arg;
+	(void)db;
+	(void)name;
+	if (pages >= CHECKPOINT_PAGES) {
+		pthread_mutex_lock(&w.lock);
+		w.checkpoint_due = 1;
+		pthread_cond_signal(&w.checkpoint_wake);
+		pthread_mutex_unlock(&w.lock);
+	}
+	return SQLITE_OK;
+}
+
+/* Runs passive checkpoints when the WAL has grown: they copy what no reader
+ * still needs and never block the writer. */
+static void *checkpoint_main(void *unused)
+{
+	(void)unused;
+	pthread_setname_np(pthread_self(), "checkpoint");
+	pthread_mutex_lock(&w.lock);
+	while (!w.stopping) {
+		if (!w.checkpoint_due) {
+			pthread_cond_wait(&w.checkpoint_wake, &w.lock);
+			continue;
+		}
+		w.checkpoint_due = 0;
+		pthread_mutex_unlock(&w.lock);
+		int log_pages = 0, copied = 0;
+		int rc = sqlite3_wal_checkpoint_v2(store_db(w.checkpoint_st), NULL, SQLITE_CHECKPOINT_PASSIVE,
+						   &log_pages, &copied);
+		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+			log_warn("event=db.checkpoint_failed error=\"%s\"", sqlite3_errmsg(store_db(w.checkpoint_st)));
+		else
+			log_debug("event=db.checkpoint wal_pages=%d copied=%d", log_pages, copied);
+		pthread_mutex_lock(&w.lock);
+	}
+	pthread_mutex_unlock(&w.lock);
+	return NULL;
+}
 
 /* Runs one job in its own savepoint; returns its outcome (0 kept, -1 undone). */
 static int run_job(struct writer_job *job)
@@ -74,6 +129,7 @@ static void run_batch(struct writer_job *batch)
 static void *writer_main(void *unused)
 {
 	(void)unused;
+	pthread_setname_np(pthread_self(), "writer");
 	pthread_mutex_lock(&w.lock);
 	for (;;) {
 		while (w.head == NULL && !w.stopping)
@@ -101,16 +157,41 @@ int writer_start(const char *path, char *err, size_t errlen)
 	w.st = store_open(path, 0, err, errlen);
 	if (w.st == NULL)
 		return -1;
+	w.checkpoint_st = store_open(path, 0, err, errlen);
+	if (w.checkpoint_st == NULL) {
+		store_close(w.st);
+		w.st = NULL;
+		return -1;
+	}
+	/* Commits never checkpoint: the checkpointer thread does, off the path.
+	 * The writer's page cache is larger than the readers': each callback
+	 * touches several indexes, and re-reading their pages from the kernel
+	 * was its largest cost. */
+	sqlite3_exec(store_db(w.st), "PRAGMA wal_autocheckpoint=0; PRAGMA cache_size=-8192;", NULL, NULL, NULL);
+	sqlite3_wal_hook(store_db(w.st), on_wal_commit, NULL);
 	w.stopping = 0;
+	w.checkpoint_due = 0;
 	w.running = 1;
 	if (pthread_create(&w.thread, NULL, writer_main, NULL) != 0) {
 		snprintf(err, errlen, "cannot start the writer thread");
-		store_close(w.st);
-		w.st = NULL;
-		w.running = 0;
-		return -1;
+		goto fail;
+	}
+	if (pthread_create(&w.checkpoint_thread, NULL, checkpoint_main, NULL) != 0) {
+		snprintf(err, errlen, "cannot start the checkpoint thread");
+		pthread_mutex_lock(&w.lock);
+		w.stopping = 1;
+		pthread_cond_signal(&w.wake);
+		pthread_mutex_unlock(&w.lock);
+		pthread_join(w.thread, NULL);
+		goto fail;
 	}
 	return 0;
+fail:
+	store_close(w.st);
+	store_close(w.checkpoint_st);
+	w.st = w.checkpoint_st = NULL;
+	w.running = 0;
+	return -1;
 }
 
 void writer_submit(struct writer_job *job)
@@ -183,13 +264,17 @@ void writer_stop(void)
 	pthread_mutex_lock(&w.lock);
 	w.stopping = 1;
 	pthread_cond_signal(&w.wake);
+	pthread_cond_signal(&w.checkpoint_wake);
 	pthread_mutex_unlock(&w.lock);
 	pthread_join(w.thread, NULL);
+	pthread_join(w.checkpoint_thread, NULL);
 	pthread_mutex_lock(&w.lock);
 	w.running = 0;
 	pthread_mutex_unlock(&w.lock);
+	/* Closing the last connection checkpoints and removes the WAL. */
+	store_close(w.checkpoint_st);
 	store_close(w.st);
-	w.st = NULL;
+	w.st = w.checkpoint_st = NULL;
 }
 
 void writer_stats(unsigned long long *jobs, unsigned long long *commits)

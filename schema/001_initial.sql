@@ -24,7 +24,6 @@ CREATE TABLE access_requests (
 	result_success         INTEGER,
 	result_installation_id TEXT
 );
-CREATE INDEX access_requests_status ON access_requests (status, seq);
 CREATE INDEX access_requests_reference ON access_requests (reference, seq);
 -- The expiry pass looks only at open requests.
 CREATE INDEX access_requests_open_expiry ON access_requests (expires_at)
@@ -63,7 +62,6 @@ CREATE TABLE events (
 	detail           TEXT NOT NULL DEFAULT '{}'       -- a JSON object
 );
 CREATE INDEX events_installation ON events (installation_id, id);
-CREATE INDEX events_request ON events (request_id, id);
 
 -- Grants waiting for confirmation through the Zaptec API; survives restarts.
 CREATE TABLE verifications (
