@@ -29,7 +29,7 @@ from harness import Daemon  # noqa: E402
 
 KILLS = int(os.environ.get("CRASH_KILLS", "25"))
 THREADS = 12
-POOL = 16000
+POOL = 12000
 
 
 class Load:
@@ -55,7 +55,8 @@ class Load:
         while not self.stop.is_set():
             item = self.take()
             if item is None:
-                return
+                time.sleep(0.01)  # the pool is being refilled
+                continue
             request_id, token = item
             installation = str(uuid.uuid4())
             try:
@@ -123,7 +124,12 @@ def main():
         t.start()
     kills = 0
     try:
-        while kills < KILLS and load.next < len(pool):
+        while kills < KILLS:
+            if len(pool) - load.next < POOL // 3:
+                # Keep the pool from running dry on a fast machine.
+                more = make_pool(d, POOL // 2)
+                with load.lock:
+                    pool.extend(more)
             time.sleep(rng.uniform(0.05, 0.4))
             d.kill()
             kills += 1
