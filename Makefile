@@ -3,6 +3,11 @@
 #   make          build ./zaptec-accessd
 #   make run      install what is missing, build, run on conf/local.conf
 #   make check    install what is missing, build, run every test
+#   make fuzz     run every libFuzzer target of tests/fuzz for FUZZ_SECONDS (60)
+#   make check-asan      the Check suites built with ASan + UBSan (build/asan)
+#   make check-valgrind  the Check suites under valgrind memcheck, unforked;
+#                 VALGRIND_SUITES="http store" runs only those
+#   (make check runs all three, fuzzing each target for 30 s)
 #   make bench    benchmark against nginx and raw SQLite (tests/bench)
 #   make install  PREFIX=/usr/local DESTDIR= : binary, systemd units, sample config
 #   make clean
@@ -18,6 +23,11 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -pthread -Wall -Wextra -Wshadow \
            -Wstrict-prototypes -Wmissing-prototypes -Werror -MMD -MP \
            -DACCESSD_VERSION='"$(VERSION)"' -Idaemon -Ibuild
 LDLIBS  += -pthread -lm
+# Instrumentation for the sanitizer and fuzzing builds, which are this Makefile
+# run again with BUILD pointing to their own directory.
+SANITIZE ?=
+CFLAGS  += $(SANITIZE)
+LDFLAGS += $(SANITIZE)
 
 # pkg-config is asked only when something is built, so that 'make deps' works
 # on a machine that has no pkg-config yet.
@@ -31,6 +41,24 @@ DAEMON_OBJS := $(DAEMON_SRCS:daemon/%.c=$(BUILD)/daemon/%.o) $(BUILD)/schema.o
 UNIT_SRCS   := $(wildcard tests/unit/*.c)
 UNIT_OBJS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%.o)
 MIGRATIONS  := $(sort $(wildcard schema/[0-9][0-9][0-9]_*.sql))
+
+# AddressSanitizer + UndefinedBehaviorSanitizer (any report aborts the run), and
+# libFuzzer with both, built by clang. The sanitizer options make a report in a
+# test that Check forked abort that child, which Check counts as an error.
+ASAN_BUILD   := build/asan
+ASAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_ENV      := ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:detect_stack_use_after_return=1 \
+                LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
+                UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+VALGRIND     := valgrind --quiet --error-exitcode=1 --leak-check=full \
+                --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect,possible \
+                --child-silent-after-fork=yes --suppressions=tests/valgrind.supp
+FUZZ_BUILD   := build/fuzz
+FUZZ_CC      := clang
+FUZZ_FLAGS   := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SECONDS ?= 60
+VALGRIND_SUITES ?=
+FUZZ_TARGETS := $(sort $(basename $(notdir $(wildcard tests/fuzz/*.c))))
 
 all: zaptec-accessd
 
@@ -62,7 +90,13 @@ $(BUILD)/unit/%.o: tests/unit/%.c $(BUILD)/suites.h | $(BUILD)/unit
 $(BUILD)/check-unit: $(UNIT_OBJS) $(BUILD)/libaccessd.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS) $(LDLIBS)
 
-$(BUILD) $(BUILD)/daemon $(BUILD)/unit:
+# A fuzz target links the daemon's library, built with fuzzer-no-link coverage.
+$(BUILD)/fuzzers/%: tests/fuzz/%.c $(BUILD)/libaccessd.a | $(BUILD)/fuzzers
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libaccessd.a $(PKG_LIBS) $(LDLIBS)
+
+fuzzers: $(FUZZ_TARGETS:%=$(BUILD)/fuzzers/%)
+
+$(BUILD) $(BUILD)/daemon $(BUILD)/unit $(BUILD)/fuzzers:
 	mkdir -p $@
 
 deps:
@@ -78,6 +112,41 @@ run: deps
 check: test-deps
 	$(MAKE) zaptec-accessd $(BUILD)/check-unit
 	tests/run-all.sh
+
+# The Check suites under ASan + UBSan, each test in its own forked child.
+check-asan:
+	$(MAKE) BUILD=$(ASAN_BUILD) SANITIZE='$(ASAN_FLAGS)' $(ASAN_BUILD)/check-unit
+	$(SAN_ENV) $(ASAN_BUILD)/check-unit
+
+# The Check suites under memcheck, unforked: every test starts and stops the
+# in-process daemon in the same process, so a leak or a thread left behind by
+# one shows. Definite and indirect leaks fail; possible ones are only shown.
+check-valgrind:
+	$(MAKE) $(BUILD)/check-unit
+	CK_FORK=no $(VALGRIND) $(BUILD)/check-unit $(VALGRIND_SUITES)
+
+# Each fuzz target: first its regression inputs (a crash fails), then
+# FUZZ_SECONDS of fuzzing from its seed corpus (and tests/fuzz/NAME.dict when
+# there is one). New inputs go to a scratch corpus under build/, crashes to
+# build/fuzz/crashes/.
+fuzz: $(FUZZ_TARGETS:%=fuzz-%)
+
+fuzz-build:
+	$(MAKE) CC=$(FUZZ_CC) BUILD=$(FUZZ_BUILD) SANITIZE='$(FUZZ_FLAGS)' fuzzers
+
+fuzz-%: fuzz-build
+	@mkdir -p $(FUZZ_BUILD)/corpus/$* $(FUZZ_BUILD)/crashes
+	@if [ -n "$$(ls tests/fuzz/regressions/$*/ 2>/dev/null)" ]; then \
+		$(SAN_ENV) $(FUZZ_BUILD)/fuzzers/$* tests/fuzz/regressions/$*/* > $(FUZZ_BUILD)/$*.replay.log 2>&1 || \
+			{ tail -n 60 $(FUZZ_BUILD)/$*.replay.log; echo "fuzz $*: a regression input fails"; exit 1; }; \
+		echo "fuzz $*: $$(ls tests/fuzz/regressions/$* | wc -l) regression inputs pass"; \
+	fi
+	@$(SAN_ENV) $(FUZZ_BUILD)/fuzzers/$* -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		$$(test -e tests/fuzz/$*.dict && echo -dict=tests/fuzz/$*.dict) \
+		-artifact_prefix=$(FUZZ_BUILD)/crashes/$*- $(FUZZ_BUILD)/corpus/$* tests/fuzz/corpus/$* \
+		> $(FUZZ_BUILD)/$*.log 2>&1 || { tail -n 60 $(FUZZ_BUILD)/$*.log; exit 1; }
+	@echo "fuzz $*: $$(sed -n 's/^stat::number_of_executed_units: *//p' $(FUZZ_BUILD)/$*.log) executions in $(FUZZ_SECONDS) s," \
+		"$$(ls $(FUZZ_BUILD)/corpus/$* | wc -l) inputs in its working corpus"
 
 bench:
 	@scripts/install-deps.sh bench
@@ -98,6 +167,6 @@ install: zaptec-accessd
 clean:
 	rm -rf $(BUILD) zaptec-accessd
 
-.PHONY: all deps test-deps run check bench install clean
+.PHONY: all deps test-deps run check check-asan check-valgrind fuzz fuzz-build fuzzers bench install clean
 
--include $(wildcard $(BUILD)/daemon/*.d $(BUILD)/unit/*.d)
+-include $(wildcard $(BUILD)/daemon/*.d $(BUILD)/unit/*.d $(BUILD)/fuzzers/*.d)
