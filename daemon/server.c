@@ -15,38 +15,14 @@
 #include "server.h"
 #include "store.h"
 #include "systemd.h"
+#include "tls.h"
 #include "token.h"
 #include "writer.h"
-
-#define TLS_MAX_FILE (256 * 1024)
 
 static struct {
 	char *tls_key, *tls_cert;
 	int public_port, admin_port;
 } server;
-
-/* Reads a PEM file whole into a new string, or NULL with err. */
-static char *read_pem(const char *path, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = f ? malloc(TLS_MAX_FILE + 1) : NULL;
-
-	if (buf == NULL) {
-		snprintf(err, errlen, "%s: %s", path, f ? "out of memory" : strerror(errno));
-		if (f)
-			fclose(f);
-		return NULL;
-	}
-	size_t n = fread(buf, 1, TLS_MAX_FILE + 1, f);
-	fclose(f);
-	if (n == 0 || n > TLS_MAX_FILE) {
-		snprintf(err, errlen, "%s: empty or larger than 256 KiB", path);
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	return buf;
-}
 
 /* The listening sockets: from systemd when it passed them, else bound here. */
 static int open_listeners(const struct config *cfg, int *public_fd, int *admin_fd, char *err, size_t errlen)
@@ -75,11 +51,8 @@ int server_start(const struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot initialise libsodium or the admin token");
 		return -1;
 	}
-	if (cfg->tls_cert_file && ((server.tls_cert = read_pem(cfg->tls_cert_file, err, errlen)) == NULL ||
-				   (server.tls_key = read_pem(cfg->tls_key_file, err, errlen)) == NULL)) {
-		free_tls();
+	if (tls_load(cfg, &server.tls_cert, &server.tls_key, err, errlen) != 0)
 		return -1;
-	}
 	systemd_notify_status("migrating the database");
 	struct store *st = store_open(cfg->database, 1, err, errlen);
 	if (st == NULL || store_migrate(st, err, errlen) != 0) {
