@@ -3,11 +3,13 @@
  * loading the configuration and opening the database.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli.h"
 #include "config.h"
 #include "log.h"
 #include "store.h"
+#include "tls.h"
 
 int cli_load_config(struct config *cfg, const char *path, int need_secrets)
 {
@@ -43,7 +45,17 @@ int cli_check_config(const char *config_path, int argc, char **argv)
 	}
 	if (cli_load_config(&cfg, config_path, 1) != 0)
 		return CLI_USAGE;
-	printf("%s: ok\n", config_path);
+	/* The TLS files are read here too, so that ExecStartPre= names a missing
+	 * or swapped file before the service starts. */
+	char *cert, *key, err[1024];
+	if (tls_load(&cfg, &cert, &key, err, sizeof err) != 0) {
+		fprintf(stderr, "zaptec-accessd: %s: %s\n", config_path, err);
+		config_free(&cfg);
+		return CLI_USAGE;
+	}
+	free(cert);
+	free(key);
+	printf("%s: ok%s\n", config_path, cfg.tls_cert_file ? " (TLS certificate and key readable)" : "");
 	config_free(&cfg);
 	return CLI_OK;
 }
