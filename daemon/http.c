@@ -9,6 +9,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,6 +299,11 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
 	*con_cls = NULL;
 }
 
+/* libmicrohttpd's messages while the listeners start say why one failed (a
+ * TLS key it refused); later ones are about single connections, and a client
+ * can cause them at will, so they stay at debug. */
+static atomic_int starting;
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
@@ -306,7 +312,10 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	for (char *p = msg; *p; p++)
 		if (*p == '\n' || *p == '"')
 			*p = ' ';
-	log_debug("event=http.library message=\"%s\"", msg);
+	if (atomic_load(&starting))
+		log_error("event=http.library message=\"%s\"", msg);
+	else
+		log_debug("event=http.library message=\"%s\"", msg);
 }
 
 static int deferred_run(struct store *st, void *arg)
@@ -427,6 +436,7 @@ static struct MHD_Daemon *start_one(const struct config *cfg, enum http_listener
 	if (tls_key != NULL)
 		flags |= MHD_USE_TLS;
 	struct MHD_OptionItem options[] = {
+		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL },
 		{ MHD_OPTION_LISTEN_SOCKET, fd, NULL },
 		{ MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, NULL },
 		{ MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL },
@@ -435,7 +445,6 @@ static struct MHD_Daemon *start_one(const struct config *cfg, enum http_listener
 		{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONNECTION_MEMORY, NULL },
 		{ MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, NULL },
 		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL },
-		{ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL },
 		{ tls_key ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, (void *)tls_key },
 		{ tls_key ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)tls_cert },
 		{ MHD_OPTION_END, 0, NULL },
@@ -448,8 +457,16 @@ int http_start(const struct config *cfg, int public_fd, int admin_fd, const char
 	       const char *tls_cert, char *err, size_t errlen)
 {
 	http_ctx.cfg = cfg;
+	atomic_store(&starting, 1);
 	daemons[0] = start_one(cfg, HTTP_PUBLIC, public_fd, tls_key, tls_cert);
 	daemons[1] = daemons[0] ? start_one(cfg, HTTP_ADMIN, admin_fd, NULL, NULL) : NULL;
+	atomic_store(&starting, 0);
+	if (daemons[0] == NULL && tls_key != NULL) {
+		snprintf(err, errlen, "cannot start the public listener with tls_cert_file and "
+			 "tls_key_file (the TLS library's reason is logged above)");
+		http_stop();
+		return -1;
+	}
 	if (daemons[1] == NULL) {
 		snprintf(err, errlen, "cannot start the HTTP listeners (see the log)");
 		http_stop();
