@@ -51,8 +51,8 @@ static int assign_fd(int fd, const char *name, int *public_fd, int *admin_fd,
 	} else if (name[0] == '\0' || strcmp(name, UNNAMED_FD) == 0) {
 		slot = *public_fd < 0 ? public_fd : admin_fd;
 	} else {
-		snprintf(err, errlen, "socket activation: unknown socket name \"%s\" "
-			 "(expected \"public\" or \"admin\")", name);
+		snprintf(err, errlen, "socket activation: unknown socket name '%s' "
+			 "(expected public or admin)", name);
 		return -1;
 	}
 	if (*slot >= 0) {
@@ -87,7 +87,7 @@ int systemd_listen_fds(int *public_fd, int *admin_fd, char *err, unsigned errlen
 		const char *name = names != NULL && names[i] != NULL ? names[i] : UNNAMED_FD;
 
 		if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0) {
-			snprintf(err, errlen, "socket activation: passed descriptor %d (\"%s\") "
+			snprintf(err, errlen, "socket activation: passed descriptor %d ('%s') "
 				 "is not a listening stream socket", fd, name);
 			goto fail;
 		}

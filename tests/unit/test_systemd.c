@@ -316,8 +316,8 @@ START_TEST(test_unknown_socket_name_is_rejected)
 	ck_assert_int_eq(t.public_fd, -1);
 	ck_assert_int_eq(t.admin_fd, -1);
 	ck_assert_int_eq(t.passed_left_open, 0);
-	ck_assert_str_eq(t.err, "socket activation: unknown socket name \"zaptec-accessd.socket\" "
-			 "(expected \"public\" or \"admin\")");
+	ck_assert_str_eq(t.err, "socket activation: unknown socket name 'zaptec-accessd.socket' "
+			 "(expected public or admin)");
 }
 END_TEST
 
@@ -347,7 +347,7 @@ START_TEST(test_socket_not_listening_is_rejected)
 
 	ck_assert_int_eq(t.rc, -1);
 	ck_assert_int_eq(t.public_fd, -1);
-	ck_assert_str_eq(t.err, "socket activation: passed descriptor 3 (\"public\") "
+	ck_assert_str_eq(t.err, "socket activation: passed descriptor 3 ('public') "
 			 "is not a listening stream socket");
 }
 END_TEST
@@ -363,7 +363,7 @@ START_TEST(test_datagram_socket_is_rejected)
 
 	ck_assert_int_eq(t.rc, -1);
 	ck_assert_int_eq(t.admin_fd, -1);
-	ck_assert_str_eq(t.err, "socket activation: passed descriptor 3 (\"admin\") "
+	ck_assert_str_eq(t.err, "socket activation: passed descriptor 3 ('admin') "
 			 "is not a listening stream socket");
 }
 END_TEST
