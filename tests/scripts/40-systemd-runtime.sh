@@ -10,7 +10,8 @@
 #      stops the start (exit 1) and check-config (exit 2), both saying why;
 #   e) X-Forwarded-For believed from trusted_proxies only, right-most first;
 #   f) backup while requests are being created: every copy passes
-#      integrity_check, and a copy after the writes holds every 201;
+#      integrity_check, and a copy after the writes holds every 201 (and
+#      /metrics counts them by route and by status);
 #   g) make install with DESTDIR and PREFIX, keeping an edited configuration.
 # Needs ./zaptec-accessd built, systemd-socket-activate (systemd), python3,
 # curl, openssl and the sqlite3 shell. Binds loopback only.
@@ -335,8 +336,18 @@ sqlite3 "$tmp/final.db" 'SELECT id FROM access_requests' | sort >"$tmp/rows"
 sort "$tmp/ids" >"$tmp/ids.sorted"
 missing=$(comm -23 "$tmp/ids.sorted" "$tmp/rows" | wc -l)
 [ "$missing" -eq 0 ] || fail "the final backup lacks $missing of the $created requests answered 201"
+# /metrics on the admin listener counts the same requests, by route and by status.
+curl -s --max-time 5 -H "Authorization: Bearer $token" "http://127.0.0.1:$admin/metrics" >"$tmp/metrics" || fail "/metrics did not answer"
+for line in "accessd_access_requests{status=\"pending\"} $created" \
+	"accessd_http_requests_total{listener=\"admin\",route=\"requests.create\",code=\"2xx\"} $created" \
+	'accessd_build_info{version="[^"]*"} 1' \
+	'accessd_http_request_duration_seconds_bucket{listener="admin",le="+Inf"} [1-9][0-9]*' \
+	'accessd_callbacks_total{classification="granted"} 0' \
+	'accessd_installations{status="granted"} 0'; do
+	grep -qx -- "$line" "$tmp/metrics" || fail "/metrics lacks a line matching '$line': $(cat "$tmp/metrics")"
+done
 stop_daemon
-echo "f) backup: the final copy holds all $created requests answered 201"
+echo "f) backup: the final copy holds all $created requests answered 201; /metrics counts them"
 
 # --- g) make install --------------------------------------------------------
 dest=$tmp/dest
