@@ -23,6 +23,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "proxy.h"
+#include "public.h"
 
 /* Bounds the request line and headers of one connection: larger ones get 431. */
 #define HTTP_CONNECTION_MEMORY (32 * 1024)
@@ -37,8 +38,9 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Matches path against a pattern where "{}" stands for one non-empty segment.
- * On a match, fills params (pointing into path) and returns 1. */
+/* Matches path against a pattern where "{}" stands for one non-empty segment
+ * and a final "{*}" for the rest of the path, slashes included, even empty.
+ * On a match, fills params (copies in scratch) and returns 1. */
 static int match_pattern(const char *pattern, const char *path, const char **params, char *scratch)
 {
 	size_t n = 0;
@@ -46,6 +48,13 @@ static int match_pattern(const char *pattern, const char *path, const char **par
 	char *out = scratch;
 
 	while (*p) {
+		if (strcmp(p, "{*}") == 0) {
+			if (n == HTTP_MAX_PARAMS)
+				return 0;
+			strcpy(out, s);
+			params[n] = out;
+			return 1;
+		}
 		if (p[0] == '{' && p[1] == '}') {
 			const char *end = strchr(s, '/');
 			size_t len = end ? (size_t)(end - s) : strlen(s);
@@ -160,6 +169,9 @@ static enum http_outcome dispatch(struct http_request *req)
 
 	req->route = find_route(req, allow, sizeof allow);
 	if (req->route == NULL) {
+		/* A browser that strays on the public listener gets a page, not JSON. */
+		if (allow[0] == '\0' && req->listener == HTTP_PUBLIC)
+			return public_page(req, 404, PAGE_UNKNOWN, NULL, NULL);
 		if (allow[0] == '\0')
 			return http_reply_problem(req, 404, "no such resource");
 		snprintf(req->allow, sizeof req->allow, "%s", allow);
@@ -253,18 +265,27 @@ static void log_access(struct http_request *req, uint64_t micros)
 	if (req->route && (req->route->flags & HTTP_ROUTE_SECRET_PARAM)) {
 		/* Tokens never reach the log: show the route with "…" for them. */
 		for (const char *p = req->route->pattern; *p && n + 4 < sizeof path; p++) {
-			if (p[0] == '{' && p[1] == '}') {
+			if (p[0] == '{') {
 				memcpy(path + n, "\xe2\x80\xa6", 3);
 				n += 3;
-				p++;
+				p = strchr(p, '}');
 			} else {
 				path[n++] = *p;
 			}
 		}
 	} else {
-		/* The raw path, without the query, made safe for a key=value line. */
-		for (const char *p = req->raw_uri; *p && *p != '?' && n + 1 < sizeof path; p++)
+		/* The raw path, without the query, made safe for a key=value line. On
+		 * the public listener only its first segment: a mistyped link may
+		 * still hold a token. */
+		int segments = 0;
+		for (const char *p = req->raw_uri; *p && *p != '?' && n + 4 < sizeof path; p++) {
+			if (*p == '/' && ++segments > 1 && req->listener == HTTP_PUBLIC) {
+				memcpy(path + n, "/\xe2\x80\xa6", 4);
+				n += 4;
+				break;
+			}
 			path[n++] = ((unsigned char)*p <= ' ' || *p == '"' || (unsigned char)*p >= 0x7f) ? '?' : *p;
+		}
 	}
 	path[n] = '\0';
 	log_info("event=http listener=%s client=%s method=%.16s path=\"%s\" status=%u bytes=%zu us=%llu",

@@ -58,7 +58,7 @@ enum http_outcome http_queue(struct http_request *req, unsigned status, struct M
 		log_error("event=http.reply_failed reason=\"out of memory\"");
 		return HTTP_QUEUED; /* status stays 0: the connection is closed */
 	}
-	if (req->route && req->route->listeners == HTTP_PUBLIC)
+	if (req->listener == HTTP_PUBLIC)
 		add_headers(resp, page_headers, sizeof page_headers / sizeof page_headers[0]);
 	else
 		add_headers(resp, api_headers, sizeof api_headers / sizeof api_headers[0]);
@@ -112,8 +112,15 @@ static enum http_outcome reply_problem(struct http_request *req, unsigned status
 		json_decref(errors);
 	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
-	if (status >= 400 && status < 500)
-		log_info("event=http.client_error status=%u detail=\"%s\"", status, detail);
+	if (status >= 400 && status < 500) {
+		/* Quotes would end the log field early. */
+		char quoted[256];
+		snprintf(quoted, sizeof quoted, "%s", detail);
+		for (char *q = quoted; *q; q++)
+			if (*q == '"' || *q == '\n')
+				*q = '\'';
+		log_info("event=http.client_error status=%u detail=\"%s\"", status, quoted);
+	}
 	return http_reply_text(req, status, "application/problem+json", text, text ? strlen(text) : 0);
 }
 

@@ -1,6 +1,8 @@
 /*
  * routes.c — every endpoint of both listeners, in one table: the handler of a
  * route is found here in one step. The public listener never serves the API.
+ * "{}" is one path segment; "{*}" the rest of the path, so that every hit under
+ * /access-result/ reaches its handler and is logged, however malformed.
  */
 #include "handlers.h"
 
@@ -15,8 +17,8 @@ const struct http_route http_routes[] = {
 	{ ADMIN, "GET", "/readyz", health_ready, "readyz", 0 },
 	{ ADMIN, "GET", "/metrics", health_metrics, "metrics", AUTH },
 
-	{ PUBLIC, "GET", "/connect/{}", public_connect, "connect", SECRET },
-	{ PUBLIC, "GET", "/access-result/{}", public_result, "access-result", SECRET },
+	{ PUBLIC, "GET", "/connect/{*}", public_connect, "connect", SECRET },
+	{ PUBLIC, "GET", "/access-result/{*}", public_result, "access-result", SECRET },
 
 	{ ADMIN, "POST", "/api/v1/access-requests", api_requests_create, "requests.create", AUTH | JSON },
 	{ ADMIN, "GET", "/api/v1/access-requests", api_requests_list, "requests.list", AUTH },

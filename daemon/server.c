@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "background.h"
@@ -31,8 +32,11 @@ static int open_listeners(const struct config *cfg, int *public_fd, int *admin_f
 		return -1;
 	if (*public_fd < 0 && (*public_fd = http_bind(cfg->listen, err, errlen)) < 0)
 		return -1;
-	if (*admin_fd < 0 && (*admin_fd = http_bind(cfg->admin_listen, err, errlen)) < 0)
+	if (*admin_fd < 0 && (*admin_fd = http_bind(cfg->admin_listen, err, errlen)) < 0) {
+		close(*public_fd);
+		*public_fd = -1;
 		return -1;
+	}
 	return 0;
 }
 

@@ -212,6 +212,39 @@ START_TEST(test_a_json_array_body_is_400)
 }
 END_TEST
 
+START_TEST(test_a_stray_public_path_gets_the_unknown_page)
+{
+	static const char *const paths[] = { "/", "/connect/", "/connect/a/b", "/connect/a%2Fb", "/robots.txt" };
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		struct test_response r;
+		test_http(&r, "GET", test_public_url(paths[i]), NULL, NULL, 0);
+		ck_assert_msg(r.status == 404, "%s gave %ld", paths[i], r.status);
+		ck_assert_str_eq(test_header(&r, "Content-Type"), "text/html; charset=utf-8");
+		ck_assert_ptr_nonnull(strstr(test_header(&r, "Content-Security-Policy"), "default-src 'none'"));
+		ck_assert_str_eq(test_header(&r, "X-Frame-Options"), "DENY");
+		test_response_free(&r);
+	}
+}
+END_TEST
+
+START_TEST(test_every_hit_under_access_result_is_logged)
+{
+	static const char *const paths[] = {
+		"/access-result/?success=true",
+		"/access-result/a/b?success=true",
+		"/access-result/a%2Fb?success=false",
+	};
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		struct test_response r;
+		test_http(&r, "GET", test_public_url(paths[i]), NULL, NULL, 0);
+		ck_assert_msg(r.status == 404, "%s gave %ld", paths[i], r.status);
+		ck_assert_str_eq(test_header(&r, "Content-Type"), "text/html; charset=utf-8");
+		test_response_free(&r);
+	}
+	ck_assert_int_eq(test_db_int("SELECT count(*) FROM events WHERE type = 'callback.unknown'"), 3);
+}
+END_TEST
+
 START_TEST(test_two_requests_share_one_connection)
 {
 	struct test_response r;
@@ -253,6 +286,8 @@ Suite *http_suite(void)
 	tcase_add_test(tc, test_bad_json_is_400_with_the_parser_message);
 	tcase_add_test(tc, test_duplicate_json_keys_are_400);
 	tcase_add_test(tc, test_a_json_array_body_is_400);
+	tcase_add_test(tc, test_a_stray_public_path_gets_the_unknown_page);
+	tcase_add_test(tc, test_every_hit_under_access_result_is_logged);
 	tcase_add_test(tc, test_two_requests_share_one_connection);
 	suite_add_tcase(s, tc);
 	return s;
