@@ -75,8 +75,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	why = NULL;
 	if (validate_return_to(f.field[1], &cfg, &why) == 0) {
 		/* Accepted: its origin parses and is one of the listed two. */
-		size_t n = strcspn(f.field[1] + (strstr(f.field[1], "://") - f.field[1]) + 3, "/?");
-		size_t prefix = (size_t)(strstr(f.field[1], "://") - f.field[1]) + 3 + n;
+		const char *authority = strstr(f.field[1], "://");
+		FUZZ_CHECK(authority != NULL);
+		authority += 3;
+		size_t prefix = (size_t)(authority - f.field[1]) + strcspn(authority, "/?");
 		char *head = strndup(f.field[1], prefix);
 		FUZZ_CHECK(head != NULL);
 		FUZZ_CHECK(validate_origin(head, own, sizeof own, NULL) == 0);
