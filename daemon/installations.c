@@ -84,17 +84,6 @@ json_t *installations_json(const struct installation *in, int with_verification)
 			 "verification", verification);
 }
 
-static int step_write(struct store *st, sqlite3_stmt *stmt, const char *op)
-{
-	int rc = stmt ? sqlite3_step(stmt) : SQLITE_ERROR;
-	if (stmt)
-		sqlite3_reset(stmt);
-	if (rc == SQLITE_DONE)
-		return 0;
-	log_error("event=db.error op=%s error=\"%s\"", op, sqlite3_errmsg(store_db(st)));
-	return -1;
-}
-
 int installations_record_grant(struct store *st, const char *installation_id, int installation_type,
 			       const char *reference, const char *request_id, int verify, int64_t now)
 {
@@ -107,7 +96,7 @@ int installations_record_grant(struct store *st, const char *installation_id, in
 	store_bind_text(stmt, 4, reference && reference[0] ? reference : NULL);
 	store_bind_text(stmt, 5, request_id && request_id[0] ? request_id : NULL);
 	sqlite3_bind_int64(stmt, 6, now);
-	if (step_write(st, stmt, "installation_grant") != 0)
+	if (store_step_write(st, stmt, "installation_grant") != 0)
 		return -1;
 	if (!verify)
 		return 0;
@@ -116,7 +105,7 @@ int installations_record_grant(struct store *st, const char *installation_id, in
 		return -1;
 	store_bind_text(stmt, 1, installation_id);
 	sqlite3_bind_int64(stmt, 2, now);
-	return step_write(st, stmt, "verification_queue");
+	return store_step_write(st, stmt, "verification_queue");
 }
 
 int installations_revoke(struct store *st, const char *installation_id, const char *source,
@@ -132,7 +121,7 @@ int installations_revoke(struct store *st, const char *installation_id, const ch
 		return -1;
 	store_bind_text(stmt, 1, installation_id);
 	sqlite3_bind_int64(stmt, 2, now);
-	if (step_write(st, stmt, "installation_revoke") != 0)
+	if (store_step_write(st, stmt, "installation_revoke") != 0)
 		return -1;
 	if (sqlite3_changes(store_db(st)) == 0)
 		return 1; /* already revoked: revoking is idempotent */

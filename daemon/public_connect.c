@@ -6,9 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
 #include "handlers.h"
-#include "portal.h"
 #include "public.h"
 #include "requests.h"
 #include "store.h"
@@ -19,23 +17,11 @@ struct connect_job {
 	char token[TOKEN_TEXT_LEN + 1];
 };
 
-/* The portal URL for this request and token; replies 303 there. */
+/* Replies 303 to the portal URL for this request and token. */
 static enum http_outcome go_to_portal(struct http_request *req, const struct access_request *r,
 				      const char *token)
 {
-	const struct config *cfg = http_ctx.cfg;
-	struct portal_link link = {
-		.portal_url = cfg->portal_url,
-		.lookup_key = cfg->lookup_key,
-		.partner_name = r->partner_name,
-		.lang = r->lang,
-		.installation_id = r->installation_id[0] ? r->installation_id : NULL,
-		.installation_type = (enum portal_type)r->installation_type,
-		.public_url = cfg->public_url,
-		.token = token,
-		.show_existing = r->show_existing,
-	};
-	char *url = portal_build_url(&link);
+	char *url = requests_portal_url(r, token, http_ctx.cfg);
 	if (url == NULL)
 		return public_page(req, 503, PAGE_UNAVAILABLE, r, NULL);
 	enum http_outcome outcome = http_reply_redirect(req, url);

@@ -194,8 +194,7 @@ json_t *requests_json(const struct access_request *r, int64_t now)
 			 "result", result);
 }
 
-int requests_add_links(json_t *obj, const struct access_request *r, const char *token,
-		       const struct config *cfg)
+char *requests_portal_url(const struct access_request *r, const char *token, const struct config *cfg)
 {
 	struct portal_link link = {
 		.portal_url = cfg->portal_url,
@@ -208,8 +207,14 @@ int requests_add_links(json_t *obj, const struct access_request *r, const char *
 		.token = token,
 		.show_existing = r->show_existing,
 	};
+	return portal_build_url(&link);
+}
+
+int requests_add_links(json_t *obj, const struct access_request *r, const char *token,
+		       const struct config *cfg)
+{
 	char *connect = portal_connect_url(cfg->public_url, token);
-	char *portal = portal_build_url(&link);
+	char *portal = requests_portal_url(r, token, cfg);
 	int rc = -1;
 	if (connect && portal && json_object_set_new(obj, "connectUrl", json_string(connect)) == 0 &&
 	    json_object_set_new(obj, "portalUrl", json_string(portal)) == 0)
@@ -222,17 +227,6 @@ int requests_add_links(json_t *obj, const struct access_request *r, const char *
 static const char *opt(const char *s)
 {
 	return s[0] ? s : NULL;
-}
-
-/* Steps a bound write statement; logs a failure. Returns 0 or -1. */
-static int step_write(struct store *st, sqlite3_stmt *stmt, const char *op)
-{
-	int rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc == SQLITE_DONE)
-		return 0;
-	log_error("event=db.error op=%s error=\"%s\"", op, sqlite3_errmsg(store_db(st)));
-	return -1;
 }
 
 int requests_insert(struct store *st, struct access_request *r, const unsigned char hash[TOKEN_HASH_LEN])
@@ -252,7 +246,7 @@ int requests_insert(struct store *st, struct access_request *r, const unsigned c
 	sqlite3_bind_int64(stmt, 10, r->created_at);
 	sqlite3_bind_int64(stmt, 11, r->expires_at);
 	sqlite3_bind_int(stmt, 12, r->lang_given);
-	if (step_write(st, stmt, "request_insert") != 0)
+	if (store_step_write(st, stmt, "request_insert") != 0)
 		return -1;
 	r->seq = sqlite3_last_insert_rowid(store_db(st));
 	char expires[TIMESTAMP_LEN + 1];
@@ -272,7 +266,7 @@ int requests_set_token(struct store *st, struct access_request *r,
 	sqlite3_bind_int64(stmt, 1, r->seq);
 	sqlite3_bind_blob(stmt, 2, hash, TOKEN_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 3, expires_at);
-	if (step_write(st, stmt, "request_reissue") != 0)
+	if (store_step_write(st, stmt, "request_reissue") != 0)
 		return -1;
 	if (strcmp(r->status, "expired") == 0)
 		snprintf(r->status, sizeof r->status, "%s", r->opened_at ? "opened" : "pending");
@@ -290,7 +284,7 @@ int requests_mark_opened(struct store *st, struct access_request *r, int64_t now
 		return -1;
 	sqlite3_bind_int64(stmt, 1, r->seq);
 	sqlite3_bind_int64(stmt, 2, now);
-	if (step_write(st, stmt, "request_open") != 0)
+	if (store_step_write(st, stmt, "request_open") != 0)
 		return -1;
 	/* Two first clicks at once: only the one that changed the row records it. */
 	if (sqlite3_changes(store_db(st)) == 0)
@@ -312,7 +306,7 @@ int requests_complete(struct store *st, struct access_request *r, int success,
 	sqlite3_bind_int64(stmt, 3, now);
 	sqlite3_bind_int(stmt, 4, success);
 	store_bind_text(stmt, 5, installation_id);
-	if (step_write(st, stmt, "request_complete") != 0)
+	if (store_step_write(st, stmt, "request_complete") != 0)
 		return -1;
 	snprintf(r->status, sizeof r->status, "%s", success ? "granted" : "denied");
 	r->completed_at = now;
@@ -352,7 +346,7 @@ int requests_expire_due(struct store *st, void *arg)
 			break;
 		}
 		sqlite3_bind_int64(stmt, 1, due[i].seq);
-		rc = step_write(st, stmt, "request_expire");
+		rc = store_step_write(st, stmt, "request_expire");
 		if (rc == 0)
 			rc = events_append(st, now, "request.expired", due[i].id, NULL, due[i].reference, NULL);
 	}

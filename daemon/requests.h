@@ -78,6 +78,10 @@ int requests_completed(const struct access_request *r);
 /* The access request object of the contract, new. NULL when memory runs out. */
 json_t *requests_json(const struct access_request *r, int64_t now);
 
+/* The Zaptec portal URL of the request with token in its returnUrl, as a new
+ * string (caller frees); NULL when memory runs out. */
+char *requests_portal_url(const struct access_request *r, const char *token, const struct config *cfg);
+
 /* Adds "connectUrl" and "portalUrl" for token to obj. Returns 0 or -1. */
 int requests_add_links(json_t *obj, const struct access_request *r, const char *token,
 		       const struct config *cfg);

@@ -167,6 +167,17 @@ int store_transaction(struct store *st, int (*run)(struct store *st, void *arg),
 	return -1;
 }
 
+int store_step_write(struct store *st, sqlite3_stmt *stmt, const char *op)
+{
+	int rc = stmt ? sqlite3_step(stmt) : SQLITE_ERROR;
+	if (stmt)
+		sqlite3_reset(stmt);
+	if (rc == SQLITE_DONE)
+		return 0;
+	log_error("event=db.error op=%s error=\"%s\"", op, sqlite3_errmsg(st->db));
+	return -1;
+}
+
 int store_bind_text(sqlite3_stmt *stmt, int index, const char *s)
 {
 	if (s == NULL)

@@ -112,6 +112,11 @@ void store_reader_release(void);
  * Returns 0 when it can. */
 int store_probe_write(struct store *st);
 
+/* Steps a bound statement that returns no rows and resets it; a failure is
+ * logged with op naming the operation. stmt may be NULL (preparing failed).
+ * Returns 0 or -1. */
+int store_step_write(struct store *st, sqlite3_stmt *stmt, const char *op);
+
 /* Binds text, or NULL when s is NULL. */
 int store_bind_text(sqlite3_stmt *stmt, int index, const char *s);
 

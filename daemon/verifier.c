@@ -89,16 +89,6 @@ static void note_api(int status)
 		atomic_store(&api_up, status >= 100 && status < 500);
 }
 
-static int step_write(struct store *st, sqlite3_stmt *stmt, const char *op)
-{
-	int rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc == SQLITE_DONE)
-		return 0;
-	log_error("event=db.error op=%s error=\"%s\"", op, sqlite3_errmsg(store_db(st)));
-	return -1;
-}
-
 /* Writes the installation's side of an outcome and its event, once the queue
  * row was found to be still this round's. */
 static int apply_to_installation(struct store *st, struct outcome_job *job)
@@ -140,7 +130,7 @@ static int apply_to_installation(struct store *st, struct outcome_job *job)
 		detail = retry ? NULL : json_pack("{s:i, s:i}", "lastStatus", job->status,
 						  "attempts", job->due->attempts + 1);
 	}
-	if (step_write(st, stmt, "verification_outcome") != 0) {
+	if (store_step_write(st, stmt, "verification_outcome") != 0) {
 		json_decref(detail);
 		return -1;
 	}
@@ -174,7 +164,7 @@ static int apply_outcome(struct store *st, void *arg)
 		sqlite3_bind_int64(stmt, 4, job->next_attempt);
 		store_bind_text(stmt, 5, job->error);
 	}
-	if (step_write(st, stmt, "verification_update") != 0)
+	if (store_step_write(st, stmt, "verification_update") != 0)
 		return -1;
 	job->applied = sqlite3_changes(store_db(st)) > 0;
 	return job->applied ? apply_to_installation(st, job) : 0;
