@@ -12,6 +12,7 @@
  * HTML-escaped on the way in. The words live in i18n.c.
  */
 #include "page.h"
+#include "strbuf.h"
 #include "i18n.h"
 
 #include <assert.h>
@@ -118,15 +119,6 @@ static const char page_css[] =
 	".warn{--tone:#e3a530;--tone-bg:#352a12}"
 	".err{--tone:#f06a70;--tone-bg:#3a1a1d}}";
 
-/* A string that grows as pieces are appended; failed stays set once memory ran
- * out, so callers append freely and check once at the end. */
-struct buf {
-	char *p;
-	size_t len;
-	size_t cap;
-	int failed;
-};
-
 /* The entity for c, or NULL when c stands for itself. */
 static const char *entity(char c)
 {
@@ -178,53 +170,18 @@ size_t page_escape_html(char *out, size_t cap, const char *s)
 	return escape_into(out, cap, s, strlen(s));
 }
 
-/* Makes room for n more bytes and the NUL; returns 0, or -1 (and marks b failed). */
-static int buf_reserve(struct buf *b, size_t n)
-{
-	if (b->failed)
-		return -1;
-	if (n >= (size_t)-1 / 2 - b->len) {
-		b->failed = 1;
-		return -1;
-	}
-	if (b->len + n + 1 <= b->cap)
-		return 0;
-	size_t cap = b->cap ? b->cap : 4096;
-	while (cap < b->len + n + 1)
-		cap *= 2;
-	char *p = realloc(b->p, cap);
-	if (p == NULL) {
-		b->failed = 1;
-		return -1;
-	}
-	b->p = p;
-	b->cap = cap;
-	return 0;
-}
-
-/* Appends markup of our own, verbatim. */
-static void buf_raw(struct buf *b, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (buf_reserve(b, n) < 0)
-		return;
-	memcpy(b->p + b->len, s, n + 1);
-	b->len += n;
-}
-
 /* Appends the n bytes at s, HTML-escaped. */
-static void buf_escaped_n(struct buf *b, const char *s, size_t n)
+static void buf_escaped_n(struct strbuf *b, const char *s, size_t n)
 {
 	size_t need = escape_into(NULL, 0, s, n);
 
-	if (buf_reserve(b, need) < 0)
+	if (strbuf_reserve(b, need) < 0)
 		return;
 	escape_into(b->p + b->len, need + 1, s, n);
 	b->len += need;
 }
 
-static void buf_escaped(struct buf *b, const char *s)
+static void buf_escaped(struct strbuf *b, const char *s)
 {
 	buf_escaped_n(b, s, strlen(s));
 }
@@ -234,7 +191,7 @@ static void buf_escaped(struct buf *b, const char *s)
  * escaped partner name. The text is data, never a format string: nothing else in
  * it has a meaning, so a stray brace in a translation shows as a brace.
  */
-static void buf_text(struct buf *b, const char *text, const char *partner)
+static void buf_text(struct strbuf *b, const char *text, const char *partner)
 {
 	static const char placeholder[] = "{partner}";
 	const size_t plen = sizeof placeholder - 1;
@@ -266,20 +223,20 @@ static const char *shown(const char *s)
 	return s != NULL && s[0] != '\0' ? s : NULL;
 }
 
-static void render_detail(struct buf *b, const char *label, const char *value, int is_id)
+static void render_detail(struct strbuf *b, const char *label, const char *value, int is_id)
 {
-	buf_raw(b, "<div><dt>");
+	strbuf_add_str(b, "<div><dt>");
 	buf_escaped(b, label);
-	buf_raw(b, is_id ? "</dt><dd class=\"id\">" : "</dt><dd>");
+	strbuf_add_str(b, is_id ? "</dt><dd class=\"id\">" : "</dt><dd>");
 	buf_escaped(b, value);
-	buf_raw(b, "</dd></div>\n");
+	strbuf_add_str(b, "</dd></div>\n");
 }
 
 /*
  * Lays out the page. The heading doubles as the <title>, so the browser tab and
  * the history list say the outcome too.
  */
-static void render(struct buf *b, const struct page_info *info)
+static void render(struct strbuf *b, const struct page_info *info)
 {
 	const char *lang = page_pick_lang(info->lang, NULL, NULL);
 	const char *partner = shown(info->partner_name);
@@ -288,62 +245,56 @@ static void render(struct buf *b, const struct page_info *info)
 	const char *return_to = shown(info->return_to);
 	const char *heading = msg(lang, kinds[info->kind].heading);
 
-	buf_raw(b, "<!DOCTYPE html>\n<html lang=\"");
+	strbuf_add_str(b, "<!DOCTYPE html>\n<html lang=\"");
 	buf_escaped(b, lang);
-	buf_raw(b, "\">\n<head>\n<meta charset=\"utf-8\">\n"
+	strbuf_add_str(b, "\">\n<head>\n<meta charset=\"utf-8\">\n"
 		   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 		   "<meta name=\"referrer\" content=\"no-referrer\">\n"
 		   "<meta name=\"robots\" content=\"noindex, nofollow\">\n<title>");
 	buf_escaped(b, heading);
-	buf_raw(b, "</title>\n<style>");
-	buf_raw(b, page_css);
-	buf_raw(b, "</style>\n</head>\n<body>\n<main class=\"");
-	buf_raw(b, tone_class[kinds[info->kind].tone]);
-	buf_raw(b, "\">\n<div class=\"icon\" aria-hidden=\"true\"><svg viewBox=\"0 0 24 24\">");
-	buf_raw(b, icon_svg[kinds[info->kind].icon]);
-	buf_raw(b, "</svg></div>\n<h1>");
+	strbuf_add_str(b, "</title>\n<style>");
+	strbuf_add_str(b, page_css);
+	strbuf_add_str(b, "</style>\n</head>\n<body>\n<main class=\"");
+	strbuf_add_str(b, tone_class[kinds[info->kind].tone]);
+	strbuf_add_str(b, "\">\n<div class=\"icon\" aria-hidden=\"true\"><svg viewBox=\"0 0 24 24\">");
+	strbuf_add_str(b, icon_svg[kinds[info->kind].icon]);
+	strbuf_add_str(b, "</svg></div>\n<h1>");
 	buf_escaped(b, heading);
-	buf_raw(b, "</h1>\n<p>");
+	strbuf_add_str(b, "</h1>\n<p>");
 	buf_text(b, msg(lang, partner ? kinds[info->kind].text : kinds[info->kind].text_anon),
 		 partner);
-	buf_raw(b, "</p>\n");
+	strbuf_add_str(b, "</p>\n");
 
 	if (installation != NULL || reference != NULL) {
-		buf_raw(b, "<dl>\n");
+		strbuf_add_str(b, "<dl>\n");
 		if (installation != NULL)
 			render_detail(b, msg(lang, I18N_LABEL_INSTALLATION), installation, 1);
 		if (reference != NULL)
 			render_detail(b, msg(lang, I18N_LABEL_REFERENCE), reference, 0);
-		buf_raw(b, "</dl>\n");
+		strbuf_add_str(b, "</dl>\n");
 	}
 
 	if (return_to != NULL) {
-		buf_raw(b, "<a href=\"");
+		strbuf_add_str(b, "<a href=\"");
 		buf_escaped(b, return_to);
-		buf_raw(b, "\" rel=\"noreferrer\">");
+		strbuf_add_str(b, "\" rel=\"noreferrer\">");
 		buf_text(b, msg(lang, partner ? I18N_RETURN_TO_PARTNER : I18N_RETURN_ANON), partner);
-		buf_raw(b, "</a>\n");
+		strbuf_add_str(b, "</a>\n");
 	} else if (kinds[info->kind].closing) {
-		buf_raw(b, "<p class=\"hint\">");
+		strbuf_add_str(b, "<p class=\"hint\">");
 		buf_escaped(b, msg(lang, I18N_CLOSE_HINT));
-		buf_raw(b, "</p>\n");
+		strbuf_add_str(b, "</p>\n");
 	}
-	buf_raw(b, "</main>\n</body>\n</html>\n");
+	strbuf_add_str(b, "</main>\n</body>\n</html>\n");
 }
 
 char *page_render(const struct page_info *info, size_t *len)
 {
-	struct buf b = { 0 };
+	struct strbuf b = { 0 };
 
 	assert(info != NULL && (unsigned)info->kind < PAGE_KIND_COUNT);
 	render(&b, info);
-	if (b.failed) {
-		free(b.p);
-		return NULL;
-	}
-	if (len != NULL)
-		*len = b.len;
-	return b.p;
+	return strbuf_finish(&b, len);
 }
 
 /* The page language for the first n bytes of tag, by its primary subtag, or NULL.

@@ -6,18 +6,10 @@
  * order, every value percent-encoded with the RFC 3986 unreserved set only.
  */
 #include "portal.h"
+#include "strbuf.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* A string that grows as pieces are appended; failed stays set once memory ran
- * out, so callers append freely and check once at the end. */
-struct buf {
-	char *p;
-	size_t len;
-	size_t cap;
-	int failed;
-};
 
 static int is_unreserved(unsigned char c)
 {
@@ -60,46 +52,12 @@ size_t portal_percent_encode(char *out, size_t cap, const char *in, size_t len)
 	return need;
 }
 
-/* Makes room for n more bytes and the NUL; returns 0, or -1 (and marks b failed). */
-static int buf_reserve(struct buf *b, size_t n)
-{
-	if (b->failed)
-		return -1;
-	if (b->len + n + 1 <= b->cap)
-		return 0;
-	size_t cap = b->cap ? b->cap : 128;
-	while (cap < b->len + n + 1)
-		cap *= 2;
-	char *p = realloc(b->p, cap);
-	if (p == NULL) {
-		b->failed = 1;
-		return -1;
-	}
-	b->p = p;
-	b->cap = cap;
-	return 0;
-}
-
-static void buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (buf_reserve(b, n) != 0)
-		return;
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void buf_add_str(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-static void buf_add_encoded(struct buf *b, const char *s)
+static void buf_add_encoded(struct strbuf *b, const char *s)
 {
 	size_t n = strlen(s);
 	size_t need = portal_percent_encode(NULL, 0, s, n);
 
-	if (buf_reserve(b, need) != 0)
+	if (strbuf_reserve(b, need) != 0)
 		return;
 	portal_percent_encode(b->p + b->len, need + 1, s, n);
 	b->len += need;
@@ -107,37 +65,26 @@ static void buf_add_encoded(struct buf *b, const char *s)
 
 /* Appends a base URL without its trailing slashes, so that the path added after
  * it starts with exactly one '/'. */
-static void buf_add_base(struct buf *b, const char *base)
+static void buf_add_base(struct strbuf *b, const char *base)
 {
 	size_t n = strlen(base);
 
 	while (n > 0 && base[n - 1] == '/')
 		n--;
-	buf_add(b, base, n);
-}
-
-/* Hands the finished string to the caller, or frees it and returns NULL when an
- * append failed. */
-static char *buf_finish(struct buf *b)
-{
-	if (b->failed) {
-		free(b->p);
-		return NULL;
-	}
-	return b->p;
+	strbuf_add(b, base, n);
 }
 
 /* "<base>/<what>/<token>" as a new string, or NULL. */
 static char *join_url(const char *base, const char *what, const char *token)
 {
-	struct buf b = { 0 };
+	struct strbuf b = { 0 };
 
 	if (base == NULL || token == NULL)
 		return NULL;
 	buf_add_base(&b, base);
-	buf_add_str(&b, what);
-	buf_add_str(&b, token);
-	return buf_finish(&b);
+	strbuf_add_str(&b, what);
+	strbuf_add_str(&b, token);
+	return strbuf_finish(&b, NULL);
 }
 
 char *portal_connect_url(const char *public_url, const char *token)
@@ -158,7 +105,7 @@ char *portal_return_url(const char *public_url, const char *token)
  */
 char *portal_build_url(const struct portal_link *link)
 {
-	struct buf b = { 0 };
+	struct strbuf b = { 0 };
 	char *return_url;
 	int has_installation;
 
@@ -177,22 +124,22 @@ char *portal_build_url(const struct portal_link *link)
 		return NULL;
 
 	buf_add_base(&b, link->portal_url);
-	buf_add_str(&b, "/access/request/");
+	strbuf_add_str(&b, "/access/request/");
 	buf_add_encoded(&b, link->lookup_key);
-	buf_add_str(&b, "?partnerName=");
+	strbuf_add_str(&b, "?partnerName=");
 	buf_add_encoded(&b, link->partner_name);
-	buf_add_str(&b, "&lang=");
+	strbuf_add_str(&b, "&lang=");
 	buf_add_encoded(&b, link->lang);
 	if (has_installation) {
-		buf_add_str(&b, "&installationId=");
+		strbuf_add_str(&b, "&installationId=");
 		buf_add_encoded(&b, link->installation_id);
 	}
-	buf_add_str(&b, link->installation_type == PORTAL_TYPE_GO ? "&installationtype=1"
+	strbuf_add_str(&b, link->installation_type == PORTAL_TYPE_GO ? "&installationtype=1"
 								   : "&installationtype=0");
-	buf_add_str(&b, "&returnUrl=");
+	strbuf_add_str(&b, "&returnUrl=");
 	buf_add_encoded(&b, return_url);
 	if (link->show_existing)
-		buf_add_str(&b, "&showExisting=true");
+		strbuf_add_str(&b, "&showExisting=true");
 	free(return_url);
-	return buf_finish(&b);
+	return strbuf_finish(&b, NULL);
 }

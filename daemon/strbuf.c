@@ -1,0 +1,55 @@
+/*
+ * strbuf.c — a growing string.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+
+int strbuf_reserve(struct strbuf *b, size_t n)
+{
+	if (b->failed)
+		return -1;
+	if (n >= (size_t)-1 / 2 - b->len) {
+		b->failed = 1;
+		return -1;
+	}
+	if (b->len + n + 1 <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap < b->len + n + 1)
+		cap *= 2;
+	char *p = realloc(b->p, cap);
+	if (p == NULL) {
+		b->failed = 1;
+		return -1;
+	}
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+void strbuf_add(struct strbuf *b, const char *s, size_t n)
+{
+	if (strbuf_reserve(b, n) != 0)
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void strbuf_add_str(struct strbuf *b, const char *s)
+{
+	strbuf_add(b, s, strlen(s));
+}
+
+char *strbuf_finish(struct strbuf *b, size_t *len)
+{
+	if (b->failed || b->p == NULL) {
+		free(b->p);
+		return NULL;
+	}
+	if (len)
+		*len = b->len;
+	return b->p;
+}

@@ -1,0 +1,30 @@
+/*
+ * strbuf.h — a string that grows as pieces are appended, for the builders of
+ * pages and links. Once memory runs out it stays failed, so callers append
+ * freely and check once, at strbuf_finish().
+ */
+#ifndef ACCESSD_STRBUF_H
+#define ACCESSD_STRBUF_H
+
+#include <stddef.h>
+
+struct strbuf {
+	char *p;
+	size_t len;
+	size_t cap;
+	int failed;
+};
+
+/* Makes room for n more bytes and the NUL. Returns 0, or -1 (and marks b
+ * failed). */
+int strbuf_reserve(struct strbuf *b, size_t n);
+
+/* Appends n bytes of s, or the NUL-terminated s. */
+void strbuf_add(struct strbuf *b, const char *s, size_t n);
+void strbuf_add_str(struct strbuf *b, const char *s);
+
+/* Hands the string to the caller (who frees it), its length in *len when len is
+ * not NULL; or frees it and returns NULL when an append failed. */
+char *strbuf_finish(struct strbuf *b, size_t *len);
+
+#endif
