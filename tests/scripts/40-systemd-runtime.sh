@@ -179,7 +179,7 @@ if grep -q 'level=\(info\|debug\)' "$tmp/hup.log"; then fail "SIGHUP: info or de
 sed 's/^log_level = warn$/log_level = debug/' "$tmp/hup.conf" >"$tmp/hup.conf.new"
 mv "$tmp/hup.conf.new" "$tmp/hup.conf"
 kill -HUP "$pid"
-wait_for_line "$tmp/hup.log" 'level=info event=reloaded log_level=3'
+wait_for_line "$tmp/hup.log" 'level=info event=reloaded log_level=debug'
 # A request in HTTP/9.9 makes libmicrohttpd explain its 505 at debug.
 python3 - "$hup_public" <<'EOF'
 import socket, sys
