@@ -133,7 +133,7 @@ sqlite3_stmt *store_stmt(struct store *st, enum store_stmt id)
 	if (stmt == NULL) {
 		if (sqlite3_prepare_v3(st->db, store_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &stmt,
 				       NULL) != SQLITE_OK) {
-			log_error("event=db.prepare_failed statement=%d error=\"%s\"", (int)id,
+			log_error("event=db.prepare_failed sql=\"%.60s\" error=\"%s\"", store_sql[id],
 				  sqlite3_errmsg(st->db));
 			return NULL;
 		}
@@ -153,7 +153,7 @@ int store_exec(struct store *st, enum store_stmt id)
 	int rc = sqlite3_step(stmt);
 	sqlite3_reset(stmt);
 	if (rc != SQLITE_DONE)
-		log_error("event=db.error statement=%d error=\"%s\"", (int)id, sqlite3_errmsg(st->db));
+		log_error("event=db.error sql=\"%.60s\" error=\"%s\"", store_sql[id], sqlite3_errmsg(st->db));
 	return rc;
 }
 
