@@ -262,6 +262,8 @@ static void log_access(struct http_request *req, uint64_t micros)
 	char path[256];
 	size_t n = 0;
 
+	if (!log_enabled(LOG_LEVEL_INFO))
+		return;
 	if (req->route && (req->route->flags & HTTP_ROUTE_SECRET_PARAM)) {
 		/* Tokens never reach the log: show the route with "…" for them. */
 		for (const char *p = req->route->pattern; *p && n + 4 < sizeof path; p++) {
@@ -452,7 +454,7 @@ int http_socket_port(int fd)
 static struct MHD_Daemon *start_one(const struct config *cfg, enum http_listener which, int fd,
 				    const char *tls_key, const char *tls_cert)
 {
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME |
 			 MHD_USE_ERROR_LOG;
 	if (tls_key != NULL)
 		flags |= MHD_USE_TLS;

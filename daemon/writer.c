@@ -167,7 +167,7 @@ int writer_start(const char *path, char *err, size_t errlen)
 	 * The writer's page cache is larger than the readers': each callback
 	 * touches several indexes, and re-reading their pages from the kernel
 	 * was its largest cost. */
-	sqlite3_exec(store_db(w.st), "PRAGMA wal_autocheckpoint=0; PRAGMA cache_size=-8192;", NULL, NULL, NULL);
+	sqlite3_exec(store_db(w.st), "PRAGMA wal_autocheckpoint=0; PRAGMA cache_size=-4096; PRAGMA temp_store=MEMORY;", NULL, NULL, NULL);
 	sqlite3_wal_hook(store_db(w.st), on_wal_commit, NULL);
 	w.stopping = 0;
 	w.checkpoint_due = 0;
