@@ -37,20 +37,7 @@ static enum http_outcome reply_with_links(struct http_request *req, unsigned sta
 	if (status == 201) {
 		char location[128];
 		snprintf(location, sizeof location, "/api/v1/access-requests/%s", job->r.id);
-		json_t *copy = obj;
-		char *text = json_dumps(copy, JSON_COMPACT);
-		json_decref(obj);
-		if (text == NULL)
-			return http_reply_problem(req, 500, "out of memory");
-		struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-		if (resp == NULL) {
-			free(text);
-			return http_queue(req, 201, NULL);
-		}
-		req->bytes = strlen(text);
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
-		return http_queue(req, 201, resp);
+		http_set_header(req, MHD_HTTP_HEADER_LOCATION, location);
 	}
 	return http_reply_json_steal(req, status, obj);
 }

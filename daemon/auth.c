@@ -8,7 +8,6 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -105,29 +104,6 @@ static void record_failure(const char *client, time_t now)
 	pthread_mutex_unlock(&slots_lock);
 }
 
-/* Queues a 429 problem with Retry-After. */
-static void reply_throttled(struct http_request *req, int seconds)
-{
-	char retry[16];
-	json_t *body = json_pack("{s:s, s:s, s:i, s:s}", "type", "about:blank", "title",
-				 http_status_text(429), "status", 429, "detail",
-				 "too many failed attempts; try again later");
-	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-	json_decref(body);
-	struct MHD_Response *resp =
-		text ? MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE) : NULL;
-	if (resp == NULL) {
-		free(text);
-		http_queue(req, 429, NULL);
-		return;
-	}
-	snprintf(retry, sizeof retry, "%d", seconds);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/problem+json");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, retry);
-	req->bytes = strlen(text);
-	http_queue(req, 429, resp);
-}
-
 int auth_check(struct http_request *req)
 {
 	const char *header = http_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
@@ -137,8 +113,11 @@ int auth_check(struct http_request *req)
 
 	int seconds = throttled_for(req->client_ip, now);
 	if (seconds > 0) {
+		char retry[16];
+		snprintf(retry, sizeof retry, "%d", seconds);
 		metrics_count_auth_failure();
-		reply_throttled(req, seconds);
+		http_set_header(req, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+		http_reply_problem(req, 429, "too many failed attempts; try again later");
 		return -1;
 	}
 	if (header != NULL && strncasecmp(header, "Bearer ", 7) == 0) {

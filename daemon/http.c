@@ -174,7 +174,7 @@ static enum http_outcome dispatch(struct http_request *req)
 			return public_page(req, 404, PAGE_UNKNOWN, NULL, NULL);
 		if (allow[0] == '\0')
 			return http_reply_problem(req, 404, "no such resource");
-		snprintf(req->allow, sizeof req->allow, "%s", allow);
+		http_set_header(req, MHD_HTTP_HEADER_ALLOW, allow);
 		return http_reply_problem(req, 405, "this method is not allowed here");
 	}
 	if ((req->route->flags & HTTP_ROUTE_AUTH) && auth_check(req) != 0)

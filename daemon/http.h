@@ -79,7 +79,8 @@ struct http_request {
 	void *state;
 	void (*free_state)(void *state);
 	char client_ip[64];              /* the peer, or X-Forwarded-For from a trusted proxy */
-	char allow[128];                 /* the Allow header of a 405 */
+	const char *extra_header;        /* one more header for the reply (http_set_header) */
+	char extra_value[256];
 };
 
 /* The shared state handlers read: the configuration, and when the process started. */
@@ -126,6 +127,10 @@ const char *http_query(struct http_request *req, const char *name);
 const char *http_raw_query(struct http_request *req);
 
 /* --- replies (reply.c). Each returns HTTP_QUEUED. --- */
+
+/* Adds one header (name static, value copied) to the reply queued next:
+ * Location of a 201, Allow of a 405, Retry-After of a 429. */
+void http_set_header(struct http_request *req, const char *name, const char *value);
 
 /* Sends body as JSON; borrows body. */
 enum http_outcome http_reply_json(struct http_request *req, unsigned status, const json_t *body);

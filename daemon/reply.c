@@ -52,6 +52,12 @@ static void add_headers(struct MHD_Response *resp, const char *const (*headers)[
 		MHD_add_response_header(resp, headers[i][0], headers[i][1]);
 }
 
+void http_set_header(struct http_request *req, const char *name, const char *value)
+{
+	req->extra_header = name;
+	snprintf(req->extra_value, sizeof req->extra_value, "%s", value);
+}
+
 enum http_outcome http_queue(struct http_request *req, unsigned status, struct MHD_Response *resp)
 {
 	if (resp == NULL) {
@@ -64,8 +70,8 @@ enum http_outcome http_queue(struct http_request *req, unsigned status, struct M
 		add_headers(resp, api_headers, sizeof api_headers / sizeof api_headers[0]);
 	if (status == 401)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
-	if (status == 405 && req->allow[0])
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, req->allow);
+	if (req->extra_header)
+		MHD_add_response_header(resp, req->extra_header, req->extra_value);
 	if (MHD_queue_response(req->connection, status, resp) == MHD_YES)
 		req->status = status;
 	MHD_destroy_response(resp);
