@@ -150,10 +150,13 @@ function startPartnerSite() {
 }
 
 // One test's world. start() brings everything up; stop() takes it down and
-// accepts being called whatever state start() reached.
+// accepts being called whatever state start() reached. With { verify: true }
+// the daemon also logs in to the stand-in's API as the fixture's service
+// account and verifies every grant there; without it verification is off.
 export class Env {
-  constructor(name) {
+  constructor(name, { verify = false } = {}) {
     this.name = name;
+    this.verify = verify;
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'accessd-e2e-'));
     this.token = 'e2e-' + Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
     this.dbFile = path.join(this.dir, 'accessd.db');
@@ -186,6 +189,7 @@ export class Env {
   // daemon exits before it is ready is tried again on a new port.
   async startDaemon() {
     fs.writeFileSync(path.join(this.dir, 'api-token'), this.token + '\n', { mode: 0o600 });
+    const verifyLines = this.verify ? this.verifyConfig() : [];
     for (let attempt = 1; ; attempt++) {
       this.publicPort = await freePort();
       this.publicUrl = `http://127.0.0.1:${this.publicPort}`;
@@ -201,6 +205,7 @@ export class Env {
         `api_token_file = ${path.join(this.dir, 'api-token')}`,
         `redirect_allow = ${this.partner.origin}`,
         'log_level = debug',
+        ...verifyLines,
         '',
       ].join('\n'));
       fs.writeFileSync(this.daemonLog, '');
@@ -222,6 +227,22 @@ export class Env {
         if (!this.daemon.exited || attempt >= 3) throw e;
       }
     }
+  }
+
+  // The configuration lines that turn verification on against the stand-in's
+  // API, with the service account's password written to a file of its own.
+  // Reconciliation stays off: these cases check one grant's verification.
+  verifyConfig() {
+    const group = fixture.userGroups.find((g) => g.lookupKey === LOOKUP_KEY);
+    const passwordFile = path.join(this.dir, 'zaptec-password');
+    fs.writeFileSync(passwordFile, group.serviceAccount.password + '\n', { mode: 0o600 });
+    return [
+      `zaptec_username = ${group.serviceAccount.username}`,
+      `zaptec_password_file = ${passwordFile}`,
+      `zaptec_api_url = ${this.standinUrl}`,
+      'reconcile_interval = 0',
+      'verify_window = 30s',
+    ];
   }
 
   async startBrowser() {
@@ -317,16 +338,17 @@ export class Env {
   }
 }
 
-// Declares one end-to-end case: a fresh Env for it, the page saved on failure,
-// and everything stopped afterwards.
-export function e2e(caseName, fn) {
-  test(caseName, async () => {
+// Declares one end-to-end case: a fresh Env for it (options go to Env), the
+// page saved on failure, and everything stopped afterwards. fn gets the Env and
+// the node:test context.
+export function e2e(caseName, fn, options = {}) {
+  test(caseName, async (t) => {
     // What an earlier run left for this case would otherwise pass for this run's.
     for (const ext of ['png', 'html']) fs.rmSync(path.join(screenshotDir, `${caseName}.${ext}`), { force: true });
-    const env = new Env(caseName);
+    const env = new Env(caseName, options);
     try {
       await env.start();
-      await fn(env);
+      await fn(env, t);
       assert.deepEqual(env.cspViolations, [], 'the browser blocked part of a page');
     } catch (e) {
       await env.saveFailure(caseName);
