@@ -39,19 +39,6 @@ static void create(const char *json, char *token, char *id)
 	snprintf(token, 64, "%s", test_create_request(json, id));
 }
 
-/* Runs a statement on the daemon's database with a connection of our own. */
-static void db_exec(const char *sql)
-{
-	char path[512];
-	sqlite3 *db;
-	char *err = NULL;
-	snprintf(path, sizeof path, "%s/accessd.db", test_dir());
-	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &err) == SQLITE_OK, "%s: %s", sql, err);
-	sqlite3_close(db);
-}
-
 static long long events_total(void)
 {
 	return test_db_int("SELECT count(*) FROM events");
@@ -201,7 +188,7 @@ START_TEST(test_the_same_grant_ten_times_grants_once)
 		if (i == 0) {
 			first = strdup(r.body);
 			/* A second grant would overwrite this. */
-			db_exec("UPDATE installations SET granted_at = 1000, updated_at = 1000");
+			test_db_exec("UPDATE installations SET granted_at = 1000, updated_at = 1000");
 		} else {
 			ck_assert_str_eq(r.body, first);
 		}
@@ -274,7 +261,7 @@ START_TEST(test_a_callback_after_expiry_and_grace_is_late)
 	struct test_response r;
 	test_server_start("callback_grace = 0s\n");
 	create("{}", token, id);
-	db_exec("UPDATE access_requests SET expires_at = unixepoch() - 10");
+	test_db_exec("UPDATE access_requests SET expires_at = unixepoch() - 10");
 	long long before = events_total();
 	hit(&r, token, GRANT_QUERY, NULL);
 	ck_assert_int_eq(r.status, 410);
@@ -294,7 +281,7 @@ START_TEST(test_a_callback_two_hours_late_is_late_with_the_default_grace)
 	char token[64], id[37];
 	struct test_response r;
 	create("{}", token, id);
-	db_exec("UPDATE access_requests SET expires_at = unixepoch() - 7200, status = 'expired'");
+	test_db_exec("UPDATE access_requests SET expires_at = unixepoch() - 7200, status = 'expired'");
 	hit(&r, token, "success=false", NULL);
 	ck_assert_int_eq(r.status, 410);
 	test_response_free(&r);
@@ -309,7 +296,7 @@ START_TEST(test_a_callback_within_the_grace_still_grants)
 	struct test_response r;
 	create("{}", token, id);
 	/* Expired ten seconds ago, and already marked so by the expiry pass. */
-	db_exec("UPDATE access_requests SET expires_at = unixepoch() - 10, status = 'expired'");
+	test_db_exec("UPDATE access_requests SET expires_at = unixepoch() - 10, status = 'expired'");
 	hit(&r, token, GRANT_QUERY, NULL);
 	ck_assert_int_eq(r.status, 200);
 	assert_contains(r.body, "Access granted");

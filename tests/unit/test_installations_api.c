@@ -20,19 +20,6 @@ static const char *const guids[] = {
 };
 #define GUID_COUNT (sizeof guids / sizeof guids[0])
 
-/* Runs a statement on the daemon's database with a connection of our own. */
-static void db_exec(const char *sql)
-{
-	char path[512];
-	sqlite3 *db;
-	char *err = NULL;
-	snprintf(path, sizeof path, "%s/accessd.db", test_dir());
-	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &err) == SQLITE_OK, "%s: %s", sql, err);
-	sqlite3_close(db);
-}
-
 /* Creates a request with reference (may be NULL) and sends Zaptec's granted
  * callback for guid to it; the request's id goes to id (37 bytes). */
 static void grant(const char *guid, const char *reference, char *id)
@@ -109,7 +96,7 @@ static void grant_all(void)
 	static const char *const refs[] = { "cust-a", "cust-b", "cust-a", "cust-c", "cust-b" };
 	for (size_t i = 0; i < GUID_COUNT; i++)
 		grant(guids[i], refs[i], id);
-	db_exec("UPDATE installations SET updated_at = CASE substr(installation_id, -1) "
+	test_db_exec("UPDATE installations SET updated_at = CASE substr(installation_id, -1) "
 		"WHEN '1' THEN 4000 WHEN '2' THEN 2000 WHEN '3' THEN 5000 WHEN '4' THEN 3000 "
 		"WHEN '5' THEN 4000 END");
 }
@@ -165,7 +152,7 @@ START_TEST(test_list_filters_by_status_reference_and_updated_since)
 {
 	grant_all();
 	json_decref(revoke(guids[3], "{}", 200));
-	db_exec("UPDATE installations SET updated_at = 3000 WHERE installation_id = '" G(4) "'");
+	test_db_exec("UPDATE installations SET updated_at = 3000 WHERE installation_id = '" G(4) "'");
 
 	json_t *j = get_json("/api/v1/installations?status=revoked", 200);
 	ck_assert_str_eq(ids_of(j), G(4));

@@ -29,20 +29,6 @@ Suite *requests_api_suite(void);
 
 /* ---- helpers ---- */
 
-/* Runs one statement on the test database through a connection of our own, as
- * an operator's sqlite3 shell would; the daemon's readers see the change. */
-static void db_exec(const char *sql)
-{
-	char path[512];
-	sqlite3 *db;
-	char *msg = NULL;
-	snprintf(path, sizeof path, "%s/accessd.db", test_dir());
-	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK, "%s: %s", sql, msg);
-	sqlite3_close(db);
-}
-
 static const char *str(json_t *obj, const char *key)
 {
 	json_t *v = json_object_get(obj, key);
@@ -660,7 +646,7 @@ START_TEST(test_reissue_gives_fresh_links_and_kills_the_old_one)
 		 "UPDATE access_requests SET created_at = created_at - 1000, expires_at = expires_at - 1000 "
 		 "WHERE id = '%s'",
 		 id);
-	db_exec(sql);
+	test_db_exec(sql);
 
 	snprintf(path, sizeof path, "/api/v1/access-requests/%s/reissue", id);
 	struct test_response r;
@@ -745,7 +731,7 @@ START_TEST(test_reissue_revives_an_expired_request)
 		 "UPDATE access_requests SET created_at = created_at - 8 * 86400, "
 		 "expires_at = expires_at - 8 * 86400 WHERE id = '%s'",
 		 id);
-	db_exec(sql);
+	test_db_exec(sql);
 	json_t *got = get_request(id);
 	ck_assert_str_eq(str(got, "status"), "expired");
 	json_decref(got);
@@ -863,7 +849,7 @@ START_TEST(test_an_expired_request_is_a_410_page_and_expired_in_the_api)
 	char id[37], sql[256];
 	const char *token = test_create_request("{}", id);
 	snprintf(sql, sizeof sql, "UPDATE access_requests SET expires_at = unixepoch() - 1 WHERE id = '%s'", id);
-	db_exec(sql);
+	test_db_exec(sql);
 
 	struct test_response r;
 	connect(&r, token);
@@ -1004,7 +990,7 @@ START_TEST(test_the_expiry_pass_stores_expired_and_appends_one_event)
 	test_create_request("{\"reference\":\"old\"}", id);
 	test_create_request("{}", live);
 	snprintf(sql, sizeof sql, "UPDATE access_requests SET expires_at = unixepoch() - 5 WHERE id = '%s'", id);
-	db_exec(sql);
+	test_db_exec(sql);
 
 	/* Expired on read at once, before the pass stores it. */
 	json_t *got = get_request(id);

@@ -245,6 +245,18 @@ long long test_db_int(const char *sql)
 	return v;
 }
 
+void test_db_exec(const char *sql)
+{
+	char path[512];
+	sqlite3 *db;
+	char *err = NULL;
+	snprintf(path, sizeof path, "%s/accessd.db", t.dir);
+	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &err) == SQLITE_OK, "%s: %s", sql, err);
+	sqlite3_close(db);
+}
+
 const char *test_db_text(const char *sql)
 {
 	static char value[4096];

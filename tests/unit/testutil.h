@@ -69,6 +69,11 @@ void test_response_free(struct test_response *resp);
  * connection). Fails the test on an SQL error. */
 long long test_db_int(const char *sql);
 
+/* Runs a statement that changes the daemon's database behind its back (to
+ * move a time into the past, say), on a connection of the test's own. Fails the
+ * test on an SQL error. */
+void test_db_exec(const char *sql);
+
 /* The same for one text value, copied into a static buffer; NULL for SQL NULL. */
 const char *test_db_text(const char *sql);
 
