@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "store.h"
 
 static const char usage_text[] =
 	"usage: zaptec-accessd [-c FILE] [serve]          run the daemon (the default)\n"
@@ -43,6 +44,8 @@ int main(int argc, char **argv)
 {
 	const char *config_path = CONFIG_DEFAULT_PATH;
 	int i = 1;
+
+	store_global_init();
 
 	/* Global options come before the command; the command parses the rest. */
 	while (i < argc && argv[i][0] == '-') {

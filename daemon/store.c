@@ -35,6 +35,11 @@ static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
 	return -1;
 }
 
+int store_global_init(void)
+{
+	return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK ? 0 : -1;
+}
+
 struct store *store_open(const char *path, int create, char *err, size_t errlen)
 {
 	struct store *st = calloc(1, sizeof *st);

@@ -66,6 +66,11 @@ enum store_stmt {
 
 struct store;
 
+/* Configures the SQLite library for the daemon, before any connection opens:
+ * no global memory statistics, whose mutex every allocation of every thread
+ * would otherwise take. Returns 0, or -1 when SQLite was already in use. */
+int store_global_init(void);
+
 /* Opens (creating when asked) the database at path with the daemon's settings:
  * WAL, synchronous=FULL, foreign keys, a busy timeout. Returns a connection, or
  * NULL with a message in err. */
