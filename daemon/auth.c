@@ -16,6 +16,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "token.h"
 
 #define AUTH_FAILURE_LIMIT 10
 #define AUTH_WINDOW_SECONDS 60
@@ -123,7 +124,7 @@ int auth_check(struct http_request *req)
 	if (header != NULL && strncasecmp(header, "Bearer ", 7) == 0) {
 		const char *token = header + 7;
 		crypto_hash_sha256(got, (const unsigned char *)token, strlen(token));
-		if (configured && sodium_memcmp(got, expected, sizeof got) == 0)
+		if (configured && token_equal(got, expected, sizeof got) == 0)
 			return 0;
 		why = "wrong";
 	} else if (header != NULL) {

@@ -378,16 +378,6 @@ const char *http_query(struct http_request *req, const char *name)
 	return MHD_lookup_connection_value(req->connection, MHD_GET_ARGUMENT_KIND, name);
 }
 
-const char *http_raw_query(struct http_request *req)
-{
-	char *q = strchr(req->raw_uri, '?');
-	if (q == NULL)
-		return "";
-	if (strlen(q + 1) > HTTP_MAX_RAW_QUERY)
-		q[1 + HTTP_MAX_RAW_QUERY] = '\0';
-	return q + 1;
-}
-
 int http_bind(const char *address, char *err, size_t errlen)
 {
 	char host[INET6_ADDRSTRLEN + 1];

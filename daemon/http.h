@@ -24,7 +24,6 @@ enum http_listener { HTTP_PUBLIC = 1, HTTP_ADMIN = 2 };
 
 #define HTTP_MAX_PARAMS 2
 #define HTTP_MAX_BODY (64 * 1024)
-#define HTTP_MAX_RAW_QUERY 2048
 
 /* What a handler did. */
 enum http_outcome {
@@ -123,8 +122,6 @@ const char *http_header(struct http_request *req, const char *name);
 /* A query argument, or NULL. */
 const char *http_query(struct http_request *req, const char *name);
 
-/* The raw query string (after '?'), truncated to HTTP_MAX_RAW_QUERY; "" if none. */
-const char *http_raw_query(struct http_request *req);
 
 /* --- replies (reply.c). Each returns HTTP_QUEUED. --- */
 
@@ -156,8 +153,5 @@ enum http_outcome http_reply_text(struct http_request *req, unsigned status, con
 
 /* Queues a response made elsewhere, recording status and size; takes resp. */
 enum http_outcome http_queue(struct http_request *req, unsigned status, struct MHD_Response *resp);
-
-/* The reason phrase of a status ("Not Found"). */
-const char *http_status_text(unsigned status);
 
 #endif

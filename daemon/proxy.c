@@ -25,7 +25,8 @@ static int in_cidr(const struct config_cidr *c, int family, const unsigned char 
 	return (c->addr[full] & mask) == (addr[full] & mask);
 }
 
-int proxy_is_trusted(const struct config *cfg, const char *address)
+/* Whether the address (text form) lies in one of cfg->trusted_proxies. */
+static int proxy_is_trusted(const struct config *cfg, const char *address)
 {
 	unsigned char addr[16];
 	int family;

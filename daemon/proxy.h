@@ -16,7 +16,4 @@ struct config;
 void proxy_client_address(const struct config *cfg, const struct sockaddr *peer,
 			  const char *forwarded_for, char *out, size_t cap);
 
-/* Whether the address (text form) lies in one of cfg->trusted_proxies. */
-int proxy_is_trusted(const struct config *cfg, const char *address);
-
 #endif

@@ -25,7 +25,7 @@ static const char *const api_headers[][2] = {
 	{ "X-Content-Type-Options", "nosniff" },
 };
 
-const char *http_status_text(unsigned status)
+static const char *http_status_text(unsigned status)
 {
 	switch (status) {
 	case 200: return "OK";
