@@ -1,13 +1,15 @@
 /*
  * public_connect.c — GET /connect/{token}: the link the customer clicks. An open
  * request goes on to Zaptec's portal (its first open is recorded); the others
- * get a page saying why not.
+ * get a page saying why not. Repeat clicks on an opened link are answered from
+ * the redirect cache when it can.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "handlers.h"
 #include "public.h"
+#include "redirect_cache.h"
 #include "requests.h"
 #include "store.h"
 #include "timestamp.h"
@@ -24,6 +26,21 @@ static enum http_outcome go_to_portal(struct http_request *req, const struct acc
 	char *url = requests_portal_url(r, token, http_ctx.cfg);
 	if (url == NULL)
 		return public_page(req, 503, PAGE_UNAVAILABLE, r, NULL);
+	enum http_outcome outcome = http_reply_redirect(req, url);
+	free(url);
+	return outcome;
+}
+
+/* go_to_portal for a repeat click, keeping the answer for the next one; read
+ * is the cache generation taken before the request was read. */
+static enum http_outcome go_to_portal_again(struct http_request *req, const struct access_request *r,
+					    const char *token, const unsigned char hash[TOKEN_HASH_LEN],
+					    uint64_t read)
+{
+	char *url = requests_portal_url(r, token, http_ctx.cfg);
+	if (url == NULL)
+		return public_page(req, 503, PAGE_UNAVAILABLE, r, NULL);
+	redirect_cache_put(hash, r->seq, r->expires_at, url, read);
 	enum http_outcome outcome = http_reply_redirect(req, url);
 	free(url);
 	return outcome;
@@ -47,10 +64,16 @@ enum http_outcome public_connect(struct http_request *req)
 {
 	const char *token = req->params[0];
 	unsigned char hash[TOKEN_HASH_LEN];
+	char location[REDIRECT_CACHE_URL_MAX];
 	struct access_request r;
 
 	if (token_decode(token, strlen(token), hash) != 0)
 		return public_page(req, 404, PAGE_UNKNOWN, NULL, NULL);
+	int64_t now = timestamp_now();
+	if (redirect_cache_get(hash, now, location))
+		return http_reply_redirect(req, location);
+
+	uint64_t read = redirect_cache_generation();
 	struct store *st = store_reader();
 	int found = st ? requests_find_by_token(st, hash, &r) : -1;
 	if (found < 0)
@@ -62,11 +85,11 @@ enum http_outcome public_connect(struct http_request *req)
 		return public_page(req, 200, PAGE_ALREADY_GRANTED, &r, r.result_installation_id);
 	if (strcmp(r.status, "denied") == 0)
 		return public_page(req, 200, PAGE_ALREADY_DENIED, &r, NULL);
-	if (strcmp(requests_status(&r, timestamp_now()), "expired") == 0)
+	if (strcmp(requests_status(&r, now), "expired") == 0)
 		return public_page(req, 410, PAGE_EXPIRED, &r, NULL);
 	/* Only the first open writes; every later click is a read and a redirect. */
 	if (r.opened_at != 0)
-		return go_to_portal(req, &r, token);
+		return go_to_portal_again(req, &r, token, hash, read);
 
 	struct connect_job *job = malloc(sizeof *job);
 	if (job == NULL)

@@ -8,8 +8,10 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "log.h"
+#include "redirect_cache.h"
 #include "writer.h"
 
 /* Bounds one transaction, so that a flood of jobs still commits regularly. */
@@ -17,6 +19,10 @@
 
 /* WAL pages after which the checkpointer copies the log into the database. */
 #define CHECKPOINT_PAGES 4000
+
+/* Access requests one transaction may change and still be forgotten one by
+ * one in the redirect cache; beyond that the whole cache is dropped. */
+#define CHANGED_REQUESTS_MAX 1024
 
 static struct {
 	pthread_mutex_t lock;
@@ -33,6 +39,10 @@ static struct {
 	pthread_cond_t checkpoint_wake;
 	int checkpoint_due;
 	struct store *checkpoint_st;
+	/* The access requests (by seq) the current transaction changed. */
+	int64_t changed[CHANGED_REQUESTS_MAX];
+	size_t changed_count;
+	int changed_overflow;
 } w = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.wake = PTHREAD_COND_INITIALIZER,
@@ -52,6 +62,32 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages)
 		pthread_mutex_unlock(&w.lock);
 	}
 	return SQLITE_OK;
+}
+
+/* SQLite's update hook: notes each access request the transaction changes. */
+static void on_row_change(void *arg, int op, const char *db_name, const char *table, sqlite3_int64 rowid)
+{
+	(void)arg;
+	(void)op;
+	(void)db_name;
+	if (strcmp(table, "access_requests") != 0)
+		return;
+	if (w.changed_count < CHANGED_REQUESTS_MAX)
+		w.changed[w.changed_count++] = rowid;
+	else
+		w.changed_overflow = 1;
+}
+
+/* After a transaction ended (committed or not): the redirect cache must not
+ * answer for a request it may have changed. */
+static void forget_changed_requests(void)
+{
+	if (w.changed_overflow)
+		redirect_cache_forget(NULL, 0);
+	else if (w.changed_count > 0)
+		redirect_cache_forget(w.changed, w.changed_count);
+	w.changed_count = 0;
+	w.changed_overflow = 0;
 }
 
 /* Runs passive checkpoints when the WAL has grown: they copy what no reader
@@ -112,6 +148,7 @@ static void run_batch(struct writer_job *batch)
 				store_exec(w.st, STMT_ROLLBACK);
 		}
 	}
+	forget_changed_requests();
 	pthread_mutex_lock(&w.lock);
 	w.jobs += (unsigned long long)n;
 	w.commits += committed ? 1 : 0;
@@ -169,6 +206,7 @@ int writer_start(const char *path, char *err, size_t errlen)
 	 * was its largest cost. */
 	sqlite3_exec(store_db(w.st), "PRAGMA wal_autocheckpoint=0; PRAGMA cache_size=-4096; PRAGMA temp_store=MEMORY;", NULL, NULL, NULL);
 	sqlite3_wal_hook(store_db(w.st), on_wal_commit, NULL);
+	sqlite3_update_hook(store_db(w.st), on_row_change, NULL);
 	w.stopping = 0;
 	w.checkpoint_due = 0;
 	w.running = 1;

@@ -897,6 +897,86 @@ START_TEST(test_a_granted_request_is_a_200_page_without_redirect)
 }
 END_TEST
 
+/* Repeat clicks are answered from memory (redirect_cache.c); every change the
+ * daemon makes must still reach the very next click. */
+static void click_three_times(const char *token, const char *expected_location)
+{
+	for (int i = 0; i < 3; i++) {
+		struct test_response r;
+		connect(&r, token);
+		ck_assert_int_eq(r.status, 303);
+		ck_assert_str_eq(test_header(&r, "Location"), expected_location);
+		test_response_free(&r);
+	}
+}
+
+START_TEST(test_after_repeat_clicks_a_reissue_kills_the_old_link_at_once)
+{
+	json_t *created = create("{}");
+	const char *id = str(created, "id");
+	char old_token[64], portal[1024], path[128];
+	snprintf(old_token, sizeof old_token, "%s", token_of(str(created, "connectUrl")));
+	snprintf(portal, sizeof portal, "%s%s", PORTAL_GO, old_token);
+	click_three_times(old_token, portal);
+
+	snprintf(path, sizeof path, "/api/v1/access-requests/%s/reissue", id);
+	struct test_response r;
+	test_admin_post(&r, path, NULL);
+	ck_assert_int_eq(r.status, 200);
+	json_t *re = test_json(&r);
+	test_response_free(&r);
+
+	connect(&r, old_token);
+	assert_page(&r, 404);
+	test_response_free(&r);
+	snprintf(portal, sizeof portal, "%s%s", PORTAL_GO, token_of(str(re, "connectUrl")));
+	click_three_times(token_of(str(re, "connectUrl")), portal);
+	json_decref(re);
+	json_decref(created);
+}
+END_TEST
+
+START_TEST(test_after_repeat_clicks_a_grant_shows_at_the_next_click)
+{
+	char id[37], token[64], portal[1024], path[256];
+	snprintf(token, sizeof token, "%s", test_create_request("{}", id));
+	snprintf(portal, sizeof portal, "%s%s", PORTAL_GO, token);
+	click_three_times(token, portal);
+
+	snprintf(path, sizeof path, "/access-result/%s?success=true&installationId=" GUID, token);
+	struct test_response r;
+	test_http(&r, "GET", test_public_url(path), NULL, NULL, 0);
+	ck_assert_int_eq(r.status, 200);
+	test_response_free(&r);
+
+	connect(&r, token);
+	assert_page(&r, 200);
+	test_response_free(&r);
+	ck_assert_int_eq(count_events("request.opened", id), 1);
+}
+END_TEST
+
+/* An edit made outside the daemon is seen once the kept answer's lifetime
+ * (REDIRECT_CACHE_TTL_MS, 1 s) has passed; the README says so. */
+START_TEST(test_after_repeat_clicks_an_outside_edit_shows_within_a_second)
+{
+	char id[37], token[64], portal[1024], sql[256];
+	snprintf(token, sizeof token, "%s", test_create_request("{}", id));
+	snprintf(portal, sizeof portal, "%s%s", PORTAL_GO, token);
+	click_three_times(token, portal);
+
+	snprintf(sql, sizeof sql, "UPDATE access_requests SET expires_at = unixepoch() - 1 WHERE id = '%s'", id);
+	test_db_exec(sql);
+	struct timespec pause = { .tv_sec = 1, .tv_nsec = 50 * 1000000L };
+	nanosleep(&pause, NULL);
+
+	struct test_response r;
+	connect(&r, token);
+	assert_page(&r, 410);
+	test_response_free(&r);
+}
+END_TEST
+
 START_TEST(test_a_denied_request_is_a_200_page_without_redirect)
 {
 	char id[37], path[256], saved[64];
@@ -1076,6 +1156,9 @@ Suite *requests_api_suite(void)
 	tcase_add_test(tc, test_an_expired_request_is_a_410_page_and_expired_in_the_api);
 	tcase_add_test(tc, test_a_granted_request_is_a_200_page_without_redirect);
 	tcase_add_test(tc, test_a_denied_request_is_a_200_page_without_redirect);
+	tcase_add_test(tc, test_after_repeat_clicks_a_reissue_kills_the_old_link_at_once);
+	tcase_add_test(tc, test_after_repeat_clicks_a_grant_shows_at_the_next_click);
+	tcase_add_test(tc, test_after_repeat_clicks_an_outside_edit_shows_within_a_second);
 	tcase_add_test(tc, test_the_token_never_reaches_the_database_file);
 	tcase_add_test(tc, test_the_expiry_pass_stores_expired_and_appends_one_event);
 	suite_add_tcase(s, tc);
