@@ -126,7 +126,7 @@ char *metrics_render(struct store *st, size_t *len)
 	static const char *const listeners[] = { "public", "admin" };
 	size_t cap = 16384;
 	char *buf = malloc(cap);
-	unsigned long long jobs, commits;
+	struct writer_stats ws;
 
 	*len = 0;
 	metrics_append(&buf, len, &cap,
@@ -179,7 +179,7 @@ char *metrics_render(struct store *st, size_t *len)
 	for (int k = 0; k < CALLBACK_KIND_COUNT; k++)
 		metrics_append(&buf, len, &cap, "accessd_callbacks_total{classification=\"%s\"} %lu\n",
 			       callback_names[k], atomic_load(&callbacks[k]));
-	writer_stats(&jobs, &commits);
+	writer_stats(&ws);
 	metrics_append(&buf, len, &cap,
 		       "# HELP accessd_auth_failures_total Admin requests refused for a missing or wrong token.\n"
 		       "# TYPE accessd_auth_failures_total counter\n"
@@ -190,9 +190,15 @@ char *metrics_render(struct store *st, size_t *len)
 		       "# HELP accessd_db_commits_total Transactions committed (group commit shares one among many writes).\n"
 		       "# TYPE accessd_db_commits_total counter\n"
 		       "accessd_db_commits_total %llu\n"
+		       "# HELP accessd_db_wal_frames_total Database pages appended to the write-ahead log.\n"
+		       "# TYPE accessd_db_wal_frames_total counter\n"
+		       "accessd_db_wal_frames_total %llu\n"
+		       "# HELP accessd_db_writer_busy_seconds_total Time the writer spent on transactions, fsyncs included; its rate is the writer's utilisation.\n"
+		       "# TYPE accessd_db_writer_busy_seconds_total counter\n"
+		       "accessd_db_writer_busy_seconds_total %.6f\n"
 		       "# HELP accessd_access_requests Access requests by status.\n"
 		       "# TYPE accessd_access_requests gauge\n",
-		       atomic_load(&auth_failures), jobs, commits);
+		       atomic_load(&auth_failures), ws.jobs, ws.commits, ws.wal_frames, ws.busy_seconds);
 	append_counts(&buf, len, &cap, st, STMT_REQUEST_COUNT_BY_STATUS, "accessd_access_requests", request_statuses);
 	metrics_append(&buf, len, &cap,
 		       "# HELP accessd_installations Installations by status.\n"

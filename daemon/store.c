@@ -14,8 +14,6 @@
 /* The SQL text of every statement, indexed by enum store_stmt (store_sql.c). */
 extern const char *const store_sql[STMT_COUNT];
 
-#define BUSY_TIMEOUT_MS 5000
-
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmts[STMT_COUNT];
@@ -55,7 +53,7 @@ struct store *store_open(const char *path, int create, char *err, size_t errlen)
 		return NULL;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
 	char why[256];
 	if (exec_sql(st->db,
 		     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",

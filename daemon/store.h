@@ -66,6 +66,9 @@ enum store_stmt {
 
 struct store;
 
+/* How long a connection waits for a lock another one holds. */
+#define STORE_BUSY_TIMEOUT_MS 5000
+
 /* Configures the SQLite library for the daemon, before any connection opens:
  * no global memory statistics, whose mutex every allocation of every thread
  * would otherwise take. Returns 0, or -1 when SQLite was already in use. */

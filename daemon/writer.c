@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "redirect_cache.h"
@@ -19,6 +20,13 @@
 
 /* WAL pages after which the checkpointer copies the log into the database. */
 #define CHECKPOINT_PAGES 4000
+
+/* WAL pages after which the writer itself checkpoints and starts the log
+ * over. Under a steady stream of commits the passive checkpoints never catch
+ * up with the last frame, and SQLite only rewinds a log that is wholly copied:
+ * without this the WAL grows for as long as the load lasts. */
+#define RESTART_PAGES (4 * CHECKPOINT_PAGES)
+#define RESTART_WAIT_MS 100
 
 /* Access requests one transaction may change and still be forgotten one by
  * one in the redirect cache; beyond that the whole cache is dropped. */
@@ -32,13 +40,16 @@ static struct {
 	int running;
 	pthread_t thread;
 	struct store *st;
-	unsigned long long jobs, commits;
+	unsigned long long jobs, commits, wal_frames, busy_ns;
 	/* The checkpointer: its own thread and connection, so that copying the
 	 * WAL into the database never sits on a commit's path. */
 	pthread_t checkpoint_thread;
-	pthread_cond_t checkpoint_wake;
-	int checkpoint_due;
+	pthread_cond_t checkpoint_wake, checkpoint_idle;
+	int checkpoint_due, checkpoint_running, restart_pending;
 	struct store *checkpoint_st;
+	/* The writer thread's own: the WAL's size after the last commit, and
+	 * the size at which to rewind it (restart_wal). */
+	int wal_pages, restart_at;
 	/* The access requests (by seq) the current transaction changed. */
 	int64_t changed[CHANGED_REQUESTS_MAX];
 	size_t changed_count;
@@ -47,6 +58,7 @@ static struct {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.wake = PTHREAD_COND_INITIALIZER,
 	.checkpoint_wake = PTHREAD_COND_INITIALIZER,
+	.checkpoint_idle = PTHREAD_COND_INITIALIZER,
 };
 
 /* Called by SQLite after each commit with the WAL's size in pages. */
@@ -55,6 +67,12 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages)
 	(void)arg;
 	(void)db;
 	(void)name;
+	if (pages < w.wal_pages)
+		w.restart_at = RESTART_PAGES; /* the log was rewound */
+	pthread_mutex_lock(&w.lock);
+	w.wal_frames += (unsigned long long)(pages < w.wal_pages ? pages : pages - w.wal_pages);
+	pthread_mutex_unlock(&w.lock);
+	w.wal_pages = pages;
 	if (pages >= CHECKPOINT_PAGES) {
 		pthread_mutex_lock(&w.lock);
 		w.checkpoint_due = 1;
@@ -98,11 +116,12 @@ static void *checkpoint_main(void *unused)
 	pthread_setname_np(pthread_self(), "checkpoint");
 	pthread_mutex_lock(&w.lock);
 	while (!w.stopping) {
-		if (!w.checkpoint_due) {
+		if (!w.checkpoint_due || w.restart_pending) {
 			pthread_cond_wait(&w.checkpoint_wake, &w.lock);
 			continue;
 		}
 		w.checkpoint_due = 0;
+		w.checkpoint_running = 1;
 		pthread_mutex_unlock(&w.lock);
 		int log_pages = 0, copied = 0;
 		int rc = sqlite3_wal_checkpoint_v2(store_db(w.checkpoint_st), NULL, SQLITE_CHECKPOINT_PASSIVE,
@@ -112,9 +131,45 @@ static void *checkpoint_main(void *unused)
 		else
 			log_debug("event=db.checkpoint wal_pages=%d copied=%d", log_pages, copied);
 		pthread_mutex_lock(&w.lock);
+		w.checkpoint_running = 0;
+		pthread_cond_broadcast(&w.checkpoint_idle);
 	}
 	pthread_mutex_unlock(&w.lock);
 	return NULL;
+}
+
+/* Copies the whole WAL into the database and rewinds it, so the next commit
+ * writes at its start; the jobs queued meanwhile wait. The checkpointer's
+ * pass is let finish first (both need the checkpoint lock). A reader of an
+ * old snapshot is waited for only briefly: then the rewind is tried again
+ * CHECKPOINT_PAGES later. */
+static void restart_wal(void)
+{
+	sqlite3 *db = store_db(w.st);
+	int log_pages = 0, copied = 0;
+
+	pthread_mutex_lock(&w.lock);
+	w.restart_pending = 1;
+	while (w.checkpoint_running)
+		pthread_cond_wait(&w.checkpoint_idle, &w.lock);
+	pthread_mutex_unlock(&w.lock);
+
+	sqlite3_busy_timeout(db, RESTART_WAIT_MS);
+	int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_RESTART, &log_pages, &copied);
+	sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
+
+	pthread_mutex_lock(&w.lock);
+	w.restart_pending = 0;
+	pthread_cond_signal(&w.checkpoint_wake);
+	pthread_mutex_unlock(&w.lock);
+	if (rc == SQLITE_OK) {
+		w.restart_at = RESTART_PAGES;
+		log_debug("event=db.wal_restart wal_pages=%d", log_pages);
+	} else {
+		if (rc != SQLITE_BUSY)
+			log_warn("event=db.checkpoint_failed error=\"%s\"", sqlite3_errmsg(db));
+		w.restart_at = w.wal_pages + CHECKPOINT_PAGES;
+	}
 }
 
 /* Runs one job in its own savepoint; returns its outcome (0 kept, -1 undone). */
@@ -131,10 +186,18 @@ static int run_job(struct writer_job *job)
 }
 
 /* Runs a batch in one transaction and reports every job's outcome. */
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static void run_batch(struct writer_job *batch)
 {
 	int status[WRITER_MAX_BATCH];
 	int n = 0, committed = 0;
+	uint64_t started = monotonic_ns();
 
 	if (store_exec(w.st, STMT_BEGIN) == SQLITE_DONE) {
 		for (struct writer_job *job = batch; job; job = job->next)
@@ -152,6 +215,7 @@ static void run_batch(struct writer_job *batch)
 	pthread_mutex_lock(&w.lock);
 	w.jobs += (unsigned long long)n;
 	w.commits += committed ? 1 : 0;
+	w.busy_ns += monotonic_ns() - started;
 	pthread_mutex_unlock(&w.lock);
 
 	n = 0;
@@ -161,6 +225,8 @@ static void run_batch(struct writer_job *batch)
 		next = job->next; /* done() may free the job */
 		job->done(job->arg, outcome);
 	}
+	if (w.wal_pages >= w.restart_at)
+		restart_wal();
 }
 
 static void *writer_main(void *unused)
@@ -209,6 +275,8 @@ int writer_start(const char *path, char *err, size_t errlen)
 	sqlite3_update_hook(store_db(w.st), on_row_change, NULL);
 	w.stopping = 0;
 	w.checkpoint_due = 0;
+	w.wal_pages = 0;
+	w.restart_at = RESTART_PAGES;
 	w.running = 1;
 	if (pthread_create(&w.thread, NULL, writer_main, NULL) != 0) {
 		snprintf(err, errlen, "cannot start the writer thread");
@@ -315,10 +383,12 @@ void writer_stop(void)
 	w.st = w.checkpoint_st = NULL;
 }
 
-void writer_stats(unsigned long long *jobs, unsigned long long *commits)
+void writer_stats(struct writer_stats *out)
 {
 	pthread_mutex_lock(&w.lock);
-	*jobs = w.jobs;
-	*commits = w.commits;
+	out->jobs = w.jobs;
+	out->commits = w.commits;
+	out->wal_frames = w.wal_frames;
+	out->busy_seconds = (double)w.busy_ns / 1e9;
 	pthread_mutex_unlock(&w.lock);
 }

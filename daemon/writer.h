@@ -37,7 +37,13 @@ int writer_run(int (*run)(struct store *st, void *arg), void *arg);
 /* Finishes every queued job, then stops the thread and closes its connection. */
 void writer_stop(void);
 
-/* Jobs committed and transactions used since start (for /metrics). */
-void writer_stats(unsigned long long *jobs, unsigned long long *commits);
+/* What the writer has done since start (for /metrics). */
+struct writer_stats {
+	unsigned long long jobs;       /* jobs run */
+	unsigned long long commits;    /* transactions committed */
+	unsigned long long wal_frames; /* database pages appended to the WAL */
+	double busy_seconds;           /* running transactions, commits and fsyncs included */
+};
+void writer_stats(struct writer_stats *out);
 
 #endif

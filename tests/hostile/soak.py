@@ -2,6 +2,8 @@
 from a few threads, with only expected statuses, and a resident memory that
 stops growing: VmRSS is sampled every 5 s, and the highest sample of the last
 third may exceed the highest of the middle third by at most 10 % + 2 MiB.
+The write-ahead log, sampled with it, must stay under WAL_LIMIT: the writer
+rewinds it at 16,000 pages (64 MiB) even while writes never pause.
 SOAK_SECONDS sets the length (default 180).
 """
 
@@ -17,6 +19,7 @@ from harness import TOKEN, Daemon  # noqa: E402
 
 SECONDS = int(os.environ.get("SOAK_SECONDS", "180"))
 THREADS = 4
+WAL_LIMIT = 96 * 1024 * 1024
 
 
 def rss_kib(pid):
@@ -25,6 +28,13 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
+
+
+def wal_bytes(d):
+    try:
+        return os.path.getsize(d.database + "-wal")
+    except OSError:
+        return 0
 
 
 def worker(d, stop, counts, errors):
@@ -72,11 +82,13 @@ def main():
     for t in threads:
         t.start()
     samples = []
+    wal = []
     end = time.monotonic() + SECONDS
     try:
         while time.monotonic() < end and not errors:
             time.sleep(5)
             samples.append(rss_kib(d.proc.pid))
+            wal.append(wal_bytes(d))
     finally:
         stop.set()
         for t in threads:
@@ -84,12 +96,14 @@ def main():
         rc = d.stop()
     print("requests=%d errors=%d seconds=%d" % (counts[0], len(errors), SECONDS))
     print("VmRSS KiB every 5 s: " + " ".join(str(s) for s in samples))
+    print("WAL MiB every 5 s: " + " ".join("%.1f" % (b / 1048576) for b in wal))
     for e in errors[:5]:
         print("ERROR " + e)
     third = len(samples) // 3
     middle, last = max(samples[third:2 * third] or [0]), max(samples[2 * third:] or [0])
     print("max of middle third %d KiB, of last third %d KiB" % (middle, last))
-    ok = not errors and rc == 0 and third >= 2 and last <= middle * 1.10 + 2048
+    ok = (not errors and rc == 0 and third >= 2 and last <= middle * 1.10 + 2048
+          and max(wal or [0]) <= WAL_LIMIT)
     if not ok:
         print("FAIL: soak")
     return 0 if ok else 1
