@@ -240,6 +240,38 @@ def read_facts(path):
     return facts
 
 
+def writer_costs(results):
+    """Per callback round, from the writer's /metrics counters before and after
+    it: the share of the round the writer was busy, and its time and WAL pages
+    per job. Medians over rounds; None when the counters are missing."""
+    def counters(path):
+        values = {}
+        with open(path) as f:
+            for line in f:
+                name, value = line.split()
+                values[name] = float(value)
+        return values
+
+    rounds = []
+    r = 1
+    while os.path.exists(os.path.join(results, "writer-after-%d.txt" % r)):
+        a = counters(os.path.join(results, "writer-before-%d.txt" % r))
+        b = counters(os.path.join(results, "writer-after-%d.txt" % r))
+        with open(os.path.join(results, "callback-ours-%d.json" % r)) as f:
+            seconds = json.load(f)["seconds"]
+        jobs = b["accessd_db_write_jobs_total"] - a["accessd_db_write_jobs_total"]
+        busy = (b["accessd_db_writer_busy_seconds_total"]
+                - a["accessd_db_writer_busy_seconds_total"])
+        frames = b["accessd_db_wal_frames_total"] - a["accessd_db_wal_frames_total"]
+        if jobs > 0:
+            rounds.append({"busy_share": busy / seconds, "us_per_job": busy / jobs * 1e6,
+                           "wal_pages_per_job": frames / jobs})
+        r += 1
+    if not rounds:
+        return None
+    return {k: statistics.median(x[k] for x in rounds) for k in rounds[0]} | {"rounds": rounds}
+
+
 def fmt(value, spec):
     return "-" if value is None else format(value, spec)
 
@@ -299,6 +331,10 @@ def report(args):
     if raw:
         rows.append(("SQLite 1 row/txn, WAL, sync=FULL", fmt(raw["rate"], ",.0f"),
                      "", "", "", "", "", ""))
+    writer = writer_costs(args.results)
+    wal_mib = max((int(v) for k, v in facts.items() if k.startswith("wal_bytes_round_")),
+                  default=None)
+    wal_mib = wal_mib / 1048576 if wal_mib is not None else None
     lconc = facts.get("list_load", "")
     for name, m in (("installations ?limit=100", listing),
                     ("installations ?reference=&limit=100", byref)):
@@ -332,6 +368,13 @@ def report(args):
         if m and m["repeated"]:
             print("note: %s ran out of tokens (%d repeated requests); raise BENCH_CALLBACKS"
                   % (name, m["repeated"]))
+    if writer:
+        print("writer during callbacks: busy %.0f%% of the time, %.0f us and %.1f WAL pages a "
+              "callback: at most %s callbacks/s through one writer"
+              % (writer["busy_share"] * 100, writer["us_per_job"], writer["wal_pages_per_job"],
+                 fmt(1e6 / writer["us_per_job"], ",.0f")))
+    if wal_mib is not None:
+        print("write-ahead log after the callback rounds: %.1f MiB" % wal_mib)
     counts = [v for k, v in sorted(facts.items()) if k.startswith("callback_round_")]
     if durable_ok is False:
         print("note: fewer callbacks committed than acknowledged: %s" % facts.get("callback_check"))
@@ -353,7 +396,8 @@ def report(args):
         "connect": {"ours": connect, "nginx": nginx, "ratio": connect_ratio, "target": 0.7},
         "callbacks": {"ours": callback, "sqlite_raw": raw, "ratio": callback_ratio,
                       "target": 5, "committed_before_ack": durable_ok,
-                      "check": facts.get("callback_check")},
+                      "check": facts.get("callback_check"), "writer": writer,
+                      "wal_mib_after": wal_mib},
         "installations": {"limit": listing, "reference": byref, "target_p99_ms": 5},
         "memory": {"vmhwm_kib": hwm_kib, "target_kib": 32 * 1024},
         "startup": {"ready_ms": startup_ms, "rounds": startups, "target_ms": 100},

@@ -104,6 +104,13 @@ wrk_run() {
 	[ -s "$3" ] || die "wrk wrote no summary for $1"
 }
 
+# Saves the writer's counters from /metrics (jobs, commits, WAL pages, busy
+# time) to OUT, so the report can say what one callback costs the writer.
+writer_metrics() {
+	curl -sf -H "Authorization: Bearer $(cat "$tmp/token")" "http://127.0.0.1:$admin_port/metrics" |
+		grep '^accessd_db_' > "$1" || die "could not read /metrics"
+}
+
 # Polls URL until it answers STATUS, for at most 10 s.
 wait_for() {
 	i=0
@@ -261,8 +268,11 @@ while [ $r -le "$rounds" ]; do
 	if [ $((r % 2)) -eq 1 ]; then order="ours raw"; else order="raw ours"; fi
 	for side in $order; do
 		if [ "$side" = ours ]; then
+			writer_metrics "$results/writer-before-$r.txt"
 			wrk_run "http://127.0.0.1:$public_port" "$tmp/callbacks-$r.paths" \
 				"$results/callback-ours-$r.json" "$threads" "$connections" "$cb_duration" 1
+			writer_metrics "$results/writer-after-$r.txt"
+			fact "wal_bytes_round_$r" "$(stat -c %s "$tmp/accessd.db-wal" 2>/dev/null || echo 0)"
 		else
 			"$tmp/sqlite_rate" "$tmp/raw.db" "$cb_duration" > "$results/callback-raw-$r.json"
 			rm -f "$tmp"/raw.db*
