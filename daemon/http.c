@@ -26,7 +26,7 @@
 #include "public.h"
 
 /* Bounds the request line and headers of one connection: larger ones get 431. */
-#define HTTP_CONNECTION_MEMORY (32 * 1024)
+#define HTTP_CONNECTION_MEMORY (16 * 1024)
 
 struct http_context http_ctx;
 static struct MHD_Daemon *daemons[2];

@@ -8,7 +8,7 @@ access_requests and installations keep their checksum unless the row allows a
 change there. Rows are generated as endpoint x hostile value.
 
 Choices the contract leaves open, written down here:
-- A request line or header block larger than the daemon's 32 KiB per-connection
+- A request line or header block larger than the daemon's 16 KiB per-connection
   buffer is refused by libmicrohttpd itself: 414 for the request line, 431 for
   the headers, and the connection closes. Such a request never reaches a route, so even on
   /access-result it appends no event: it is not a hit the daemon could read.
