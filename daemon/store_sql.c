@@ -140,10 +140,12 @@ const char *const store_sql[STMT_COUNT] = {
 	[STMT_VERIFICATION_STATS] = "SELECT count(*), min(queued_at) FROM verifications",
 
 	[STMT_EVENT_INSERT] =
-		"INSERT INTO events (at, type, request_id, installation_id, reference, detail) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		"INSERT INTO events (at, type, request_id, installation_id, reference, detail, installation_seq) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT seq FROM installations WHERE installation_id = ?4))",
 	[STMT_EVENT_LIST_AFTER] =
 		"SELECT " EVENT_COLUMNS " FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
 	[STMT_EVENT_BY_INSTALLATION] =
-		"SELECT " EVENT_COLUMNS " FROM events WHERE installation_id = ?1 ORDER BY id LIMIT ?2",
+		"SELECT " EVENT_COLUMNS " FROM events "
+		"WHERE installation_seq = (SELECT seq FROM installations WHERE installation_id = ?1) "
+		"ORDER BY id LIMIT ?2",
 };

@@ -18,8 +18,13 @@
 /* Bounds one transaction, so that a flood of jobs still commits regularly. */
 #define WRITER_MAX_BATCH 512
 
-/* WAL pages after which the checkpointer copies the log into the database. */
+/* WAL pages after which the checkpointer copies the log into the database,
+ * and how many more pages each further pass waits for. A page changed by many
+ * commits is copied once a pass, so fewer passes copy less. */
 #define CHECKPOINT_PAGES 4000
+#ifndef CHECKPOINT_STEP
+#define CHECKPOINT_STEP 2000
+#endif
 
 /* WAL pages after which the writer itself checkpoints and starts the log
  * over. Under a steady stream of commits the passive checkpoints never catch
@@ -49,7 +54,7 @@ static struct {
 	struct store *checkpoint_st;
 	/* The writer thread's own: the WAL's size after the last commit, and
 	 * the size at which to rewind it (restart_wal). */
-	int wal_pages, restart_at;
+	int wal_pages, restart_at, checkpoint_at;
 	/* The access requests (by seq) the current transaction changed. */
 	int64_t changed[CHANGED_REQUESTS_MAX];
 	size_t changed_count;
@@ -67,18 +72,20 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages)
 	(void)arg;
 	(void)db;
 	(void)name;
-	if (pages < w.wal_pages)
-		w.restart_at = RESTART_PAGES; /* the log was rewound */
+	int rewound = pages < w.wal_pages;
+	if (rewound) {
+		w.restart_at = RESTART_PAGES;
+		w.checkpoint_at = CHECKPOINT_PAGES;
+	}
 	pthread_mutex_lock(&w.lock);
-	w.wal_frames += (unsigned long long)(pages < w.wal_pages ? pages : pages - w.wal_pages);
-	pthread_mutex_unlock(&w.lock);
-	w.wal_pages = pages;
-	if (pages >= CHECKPOINT_PAGES) {
-		pthread_mutex_lock(&w.lock);
+	w.wal_frames += (unsigned long long)(rewound ? pages : pages - w.wal_pages);
+	if (pages >= w.checkpoint_at) {
+		w.checkpoint_at = pages + CHECKPOINT_STEP;
 		w.checkpoint_due = 1;
 		pthread_cond_signal(&w.checkpoint_wake);
-		pthread_mutex_unlock(&w.lock);
 	}
+	pthread_mutex_unlock(&w.lock);
+	w.wal_pages = pages;
 	return SQLITE_OK;
 }
 
@@ -277,6 +284,7 @@ int writer_start(const char *path, char *err, size_t errlen)
 	w.checkpoint_due = 0;
 	w.wal_pages = 0;
 	w.restart_at = RESTART_PAGES;
+	w.checkpoint_at = CHECKPOINT_PAGES;
 	w.running = 1;
 	if (pthread_create(&w.thread, NULL, writer_main, NULL) != 0) {
 		snprintf(err, errlen, "cannot start the writer thread");

@@ -124,6 +124,41 @@ START_TEST(test_migrating_a_migrated_file_changes_nothing_and_keeps_the_data)
 }
 END_TEST
 
+/* A file written under schema version 1 keeps every installation's history
+ * when 002 moves the history index from the GUID to the installation's row. */
+START_TEST(test_history_written_under_version_1_survives_the_move_to_version_2)
+{
+	char err[512];
+	struct store *st = store_open(db_path, 1, err, sizeof err);
+	ck_assert_msg(st != NULL, "open: %s", err);
+	ck_assert_int_eq(store_migrations[0].version, 1);
+	exec(st, store_migrations[0].sql);
+	exec(st, "PRAGMA user_version = 1");
+	exec(st, "INSERT INTO installations (installation_id, status, updated_at) "
+		 "VALUES ('0b6f8f2e-3d55-4c1a-9a7e-5d2b8c4f1a90', 'granted', 1)");
+	exec(st, "INSERT INTO events (at, type, installation_id) VALUES "
+		 "(1, 'callback.granted', '0b6f8f2e-3d55-4c1a-9a7e-5d2b8c4f1a90'), "
+		 "(2, 'callback.denied', '7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f'), "
+		 "(3, 'installation.revoked', '0b6f8f2e-3d55-4c1a-9a7e-5d2b8c4f1a90')");
+
+	ck_assert_msg(store_migrate(st, err, sizeof err) == 0, "migrate: %s", err);
+	ck_assert_int_eq(store_schema_version(st), newest_version());
+	/* The statement the installation API reads the history with. */
+	sqlite3_stmt *history = store_stmt(st, STMT_EVENT_BY_INSTALLATION);
+	ck_assert_ptr_nonnull(history);
+	sqlite3_bind_text(history, 1, "0b6f8f2e-3d55-4c1a-9a7e-5d2b8c4f1a90", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(history, 2, 100);
+	ck_assert_int_eq(sqlite3_step(history), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(history, 2), "callback.granted");
+	ck_assert_int_eq(sqlite3_step(history), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(history, 2), "installation.revoked");
+	ck_assert_int_eq(sqlite3_step(history), SQLITE_DONE);
+	sqlite3_reset(history);
+	ck_assert_int_eq(query_int(st, "SELECT count(*) FROM events WHERE installation_seq IS NULL"), 1);
+	store_close(st);
+}
+END_TEST
+
 START_TEST(test_a_file_newer_than_the_binary_is_refused_naming_both_versions)
 {
 	struct store *st = open_migrated();
@@ -385,6 +420,7 @@ Suite *store_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_a_fresh_file_gets_every_migration);
 	tcase_add_test(tc, test_migrating_a_migrated_file_changes_nothing_and_keeps_the_data);
+	tcase_add_test(tc, test_history_written_under_version_1_survives_the_move_to_version_2);
 	tcase_add_test(tc, test_a_file_newer_than_the_binary_is_refused_naming_both_versions);
 	tcase_add_test(tc, test_opening_a_missing_file_without_create_fails);
 	tcase_add_test(tc, test_connections_use_wal_full_sync_and_foreign_keys);
