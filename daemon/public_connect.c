@@ -19,28 +19,17 @@ struct connect_job {
 	char token[TOKEN_TEXT_LEN + 1];
 };
 
-/* Replies 303 to the portal URL for this request and token. */
+/* Replies 303 to the portal URL for this request and token. Given the token's
+ * hash, the answer is also kept for the next click; read is the cache
+ * generation taken before the request was read. */
 static enum http_outcome go_to_portal(struct http_request *req, const struct access_request *r,
-				      const char *token)
+				      const char *token, const unsigned char *hash, uint64_t read)
 {
 	char *url = requests_portal_url(r, token, http_ctx.cfg);
 	if (url == NULL)
 		return public_page(req, 503, PAGE_UNAVAILABLE, r, NULL);
-	enum http_outcome outcome = http_reply_redirect(req, url);
-	free(url);
-	return outcome;
-}
-
-/* go_to_portal for a repeat click, keeping the answer for the next one; read
- * is the cache generation taken before the request was read. */
-static enum http_outcome go_to_portal_again(struct http_request *req, const struct access_request *r,
-					    const char *token, const unsigned char hash[TOKEN_HASH_LEN],
-					    uint64_t read)
-{
-	char *url = requests_portal_url(r, token, http_ctx.cfg);
-	if (url == NULL)
-		return public_page(req, 503, PAGE_UNAVAILABLE, r, NULL);
-	redirect_cache_put(hash, r->seq, r->expires_at, url, read);
+	if (hash != NULL)
+		redirect_cache_put(hash, r->seq, r->expires_at, url, read);
 	enum http_outcome outcome = http_reply_redirect(req, url);
 	free(url);
 	return outcome;
@@ -57,7 +46,7 @@ static enum http_outcome open_resume(struct http_request *req)
 	struct connect_job *job = req->state;
 	if (req->job_status != 0)
 		return public_page(req, 503, PAGE_UNAVAILABLE, &job->r, NULL);
-	return go_to_portal(req, &job->r, job->token);
+	return go_to_portal(req, &job->r, job->token, NULL, 0);
 }
 
 enum http_outcome public_connect(struct http_request *req)
@@ -89,7 +78,7 @@ enum http_outcome public_connect(struct http_request *req)
 		return public_page(req, 410, PAGE_EXPIRED, &r, NULL);
 	/* Only the first open writes; every later click is a read and a redirect. */
 	if (r.opened_at != 0)
-		return go_to_portal_again(req, &r, token, hash, read);
+		return go_to_portal(req, &r, token, hash, read);
 
 	struct connect_job *job = malloc(sizeof *job);
 	if (job == NULL)
