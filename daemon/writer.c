@@ -22,9 +22,7 @@
  * and how many more pages each further pass waits for. A page changed by many
  * commits is copied once a pass, so fewer passes copy less. */
 #define CHECKPOINT_PAGES 4000
-#ifndef CHECKPOINT_STEP
 #define CHECKPOINT_STEP 2000
-#endif
 
 /* WAL pages after which the writer itself checkpoints and starts the log
  * over. Under a steady stream of commits the passive checkpoints never catch
@@ -192,7 +190,6 @@ static int run_job(struct writer_job *job)
 	return rc;
 }
 
-/* Runs a batch in one transaction and reports every job's outcome. */
 static uint64_t monotonic_ns(void)
 {
 	struct timespec ts;
@@ -200,6 +197,8 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Runs a batch in one transaction and reports every job's outcome; then
+ * rewinds the WAL if it has grown past restart_at. */
 static void run_batch(struct writer_job *batch)
 {
 	int status[WRITER_MAX_BATCH];
