@@ -286,6 +286,7 @@ def report(args):
     connect = summarize(load_rounds(args.results, "connect-ours"))
     nginx = summarize(load_rounds(args.results, "connect-nginx"))
     callback = summarize(load_rounds(args.results, "callback-ours"))
+    callback_ram = summarize(load_rounds(args.results, "callback-ram"))
     raw_rounds = load_rounds(args.results, "callback-raw")
     raw = {"rate": median_of(raw_rounds, "rate"), "rounds": raw_rounds} if raw_rounds else None
     listing = summarize(load_rounds(args.results, "list-ours"))
@@ -331,6 +332,11 @@ def report(args):
     if raw:
         rows.append(("SQLite 1 row/txn, WAL, sync=FULL", fmt(raw["rate"], ",.0f"),
                      "", "", "", "", "", ""))
+    if callback_ram:
+        rows.append(("GET /access-result, database on tmpfs (not durable)",
+                     fmt(callback_ram["rps"], ",.0f"), fmt(callback_ram["p50_ms"], ".2f"),
+                     fmt(callback_ram["p99_ms"], ".2f"), "SQLite", fmt(
+                         ratio(callback_ram["rps"], raw and raw["rate"]), ".2f"), "", ""))
     writer = writer_costs(args.results)
     wal_mib = max((int(v) for k, v in facts.items() if k.startswith("wal_bytes_round_")),
                   default=None)
@@ -362,6 +368,7 @@ def report(args):
     print("\n".join(lines))
 
     for name, m in (("/connect", connect), ("nginx", nginx), ("/access-result", callback),
+                    ("/access-result on tmpfs", callback_ram),
                     ("installations", listing), ("installations by reference", byref)):
         if m and m["errors"]:
             print("note: %s had %d socket or HTTP errors" % (name, m["errors"]))
@@ -395,6 +402,7 @@ def report(args):
                      if k not in ("vmhwm_kib", "callback_durable", "callback_check")},
         "connect": {"ours": connect, "nginx": nginx, "ratio": connect_ratio, "target": 0.7},
         "callbacks": {"ours": callback, "sqlite_raw": raw, "ratio": callback_ratio,
+                      "ours_on_tmpfs": callback_ram,
                       "target": 5, "committed_before_ack": durable_ok,
                       "check": facts.get("callback_check"), "writer": writer,
                       "wal_mib_after": wal_mib},

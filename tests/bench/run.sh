@@ -8,7 +8,9 @@
 #   2. durable callbacks /access-result/{token}?success=true&installationId=..,
 #      each token once, against the raw rate of one-row SQLite transactions
 #      (WAL, synchronous=FULL) on the same disk, measured by sqlite_rate.c;
-#      afterwards every acknowledged callback must be committed;
+#      afterwards every acknowledged callback must be committed; and, for
+#      comparison only, the same callbacks on a copy of the database in a
+#      tmpfs (/dev/shm), where syncing costs nothing;
 #   3. GET /api/v1/installations?limit=100 and ?reference=..&limit=100 on one
 #      million installations;
 #   4. the daemon's peak resident memory (VmHWM) and its start-up time to a
@@ -81,6 +83,7 @@ cleanup() {
 	for pid in $pids; do
 		stop_pid "$pid"
 	done
+	[ -z "${ram:-}" ] || rm -rf "$ram"
 	# A failed run keeps its logs for a look; a finished one leaves nothing.
 	if [ -n "${BENCH_KEEP:-}" ] || { [ "$status" -ne 0 ] && [ "$status" -ne 3 ]; }; then
 		echo "bench: work directory kept: $tmp" >&2
@@ -125,10 +128,12 @@ echo "bench: work directory $tmp"
 cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$tmp/sqlite_rate" \
 	"$bench/sqlite_rate.c" -lsqlite3
 
-set -- $(python3 "$bench/helper.py" free-ports 3)
+set -- $(python3 "$bench/helper.py" free-ports 5)
 public_port=$1
 admin_port=$2
 nginx_port=$3
+ram_public_port=$4
+ram_admin_port=$5
 
 # The daemon's configuration. The values are URL-safe, so the portal URL's
 # length depends only on the public port, and nginx is given a real one.
@@ -183,6 +188,23 @@ echo "bench: opening $callbacks access requests per callback round"
 python3 "$bench/helper.py" open-requests --db "$tmp/accessd.db" --count "$callbacks" \
 	--rounds "$pools" --partner "$partner" --prefix "$tmp/callbacks"
 sqlite3 "$tmp/accessd.db" 'PRAGMA wal_checkpoint(TRUNCATE)' > /dev/null
+
+# The same daemon on a copy of the database in a tmpfs, where an fsync costs
+# nothing: not durable, so no reference for the target, but it shows how much
+# of a callback is the disk and how much the CPU. Every token is open there
+# too, so it takes the same callback paths.
+ram=
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+	ram=$(mktemp -d /dev/shm/accessd-bench.XXXXXX)
+	cp "$tmp/accessd.db" "$ram/accessd.db"
+	sed -e "s|^listen = .*|listen = 127.0.0.1:$ram_public_port|" \
+		-e "s|^admin_listen = .*|admin_listen = 127.0.0.1:$ram_admin_port|" \
+		-e "s|^database = .*|database = $ram/accessd.db|" "$tmp/accessd.conf" > "$tmp/ram.conf"
+	python3 "$bench/helper.py" start-daemon --bin "$bin" --conf "$tmp/ram.conf" \
+		--admin "127.0.0.1:$ram_admin_port" --log "$tmp/ram.log" > "$tmp/ram-start.json"
+	ram_daemon=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["pid"])' < "$tmp/ram-start.json")
+	pids="$pids $ram_daemon"
+fi
 
 # Start-up to ready with the million rows, a few times; the last one stays up.
 echo "bench: starting the daemon"
@@ -278,6 +300,10 @@ while [ $r -le "$rounds" ]; do
 			rm -f "$tmp"/raw.db*
 		fi
 	done
+	if [ -n "$ram" ]; then
+		wrk_run "http://127.0.0.1:$ram_public_port" "$tmp/callbacks-$r.paths" \
+			"$results/callback-ram-$r.json" "$threads" "$connections" "$cb_duration" 1
+	fi
 	# Every acknowledged callback must be in the database: a 2xx/3xx answer
 	# counts as acknowledged; answers still in flight at the end may add more.
 	acknowledged=$(python3 -c '
@@ -301,6 +327,7 @@ print(s["requests"] - s["errors"]["status"])' "$results/callback-ours-$r.json")
 	r=$((r + 1))
 done
 grep -q '^callback_durable=' "$results/facts" || fact callback_durable yes
+[ -z "$ram" ] || stop_pid "$ram_daemon"
 
 # Profiles one more run of an endpoint with perf, while wrk loads it:
 # profile NAME PORT PATHS CONNECTIONS [ONCE]
