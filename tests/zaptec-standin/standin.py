@@ -19,6 +19,7 @@ command line and the choices made where Zaptec's behaviour is unknown.
 import argparse
 import html
 import ipaddress
+import io
 import json
 import math
 import os
@@ -328,9 +329,12 @@ class Handler(BaseHTTPRequestHandler):
     # --- API ------------------------------------------------------------
 
     def api(self, path):
-        """Answers an API request and records it, whatever its outcome."""
+        """Answers an API request and records it, whatever its outcome. The
+        answer is held back until the request is recorded, so a client that
+        reads the state right after its answer always finds the request there."""
         state = self.server.state
         account = None
+        wire, self.wfile = self.wfile, io.BytesIO()
         try:
             if path == "/oauth/token":
                 account = self.api_token()
@@ -343,6 +347,8 @@ class Handler(BaseHTTPRequestHandler):
                     "path": self.path, "status": self.sent_status, "account": account,
                     "userAgent": self.headers.get("User-Agent"),
                 })
+            held, self.wfile = self.wfile, wire
+            wire.write(held.getvalue())
 
     def api_token(self):
         """POST /oauth/token: the password grant. Returns the account named."""
