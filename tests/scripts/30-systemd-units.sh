@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 
 MAX_EXPOSURE=1.5
-INSTALLED_PATH=/usr/local/bin/zaptec-accessd
+INSTALLED_PATH=/usr/local/sbin/zaptec-accessd
 UNITS="zaptec-accessd.service zaptec-accessd.socket zaptec-accessd-admin.socket"
 
 fail() {
