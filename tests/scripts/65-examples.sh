@@ -183,6 +183,10 @@ what="the installation to be verified" wait_until installation_is granted
 grep -q '"reference":"customer-42"' "$tmp/installation" || fail "the installation lacks its reference: $(cat "$tmp/installation")"
 grep -q '"name":"Alice Cabin"' "$tmp/installation" || fail "the installation lacks its Zaptec name: $(cat "$tmp/installation")"
 
+# The link's token never reaches nginx's access log.
+token_in_link=${link##*/}
+if grep -qF "$token_in_link" "$tmp/nginx/access.log" 2>/dev/null; then fail "nginx logged the link's token"; fi
+
 # nginx publishes the public routes only, and sends plain HTTP to HTTPS.
 code=$(https_get -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "https://$host:$https_port/api/v1/events")
 [ "$code" = 404 ] || fail "the admin API answers $code through nginx"
