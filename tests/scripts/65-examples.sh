@@ -8,7 +8,7 @@
 #      nginx, and the backend sees the grant in the event feed; the admin API
 #      is not reachable through nginx, and plain HTTP is redirected;
 #   b) Caddy: 'caddy validate' and 'caddy fmt' on examples/caddy/Caddyfile;
-#   c) Prometheus: 'promtool check config' and 'check rules' on
+#   c) Prometheus: 'promtool check config', 'check rules' and 'test rules' on
 #      examples/prometheus, and every accessd_* metric the rules use is one
 #      the running daemon exposes (webhook metrics excepted until webhooks
 #      exist).
@@ -213,6 +213,10 @@ sed "s|/etc/prometheus/zaptec-accessd-token|$tmp/prometheus/zaptec-accessd-token
 grep -q "$tmp/prometheus/zaptec-accessd-token" "$tmp/prometheus/prometheus.yml" || fail "prometheus.yml no longer reads the token from where this test puts it"
 promtool check config "$tmp/prometheus/prometheus.yml" >"$tmp/promtool.log" 2>&1 || fail "promtool check config: $(cat "$tmp/promtool.log")"
 promtool check rules examples/prometheus/zaptec-accessd-alerts.yml >"$tmp/promtool.log" 2>&1 || fail "promtool check rules: $(cat "$tmp/promtool.log")"
+# The rules' own unit tests: each alert fires on the series of its situation
+# and stays quiet on a healthy daemon.
+(cd examples/prometheus && promtool test rules zaptec-accessd-alerts.test.yml) >"$tmp/promtool.log" 2>&1 ||
+	fail "promtool test rules: $(cat "$tmp/promtool.log")"
 
 # The metric families the daemon exposes, from its own /metrics.
 curl -s --max-time 5 -H "Authorization: Bearer $token" "$admin/metrics" >"$tmp/metrics" || fail "GET /metrics failed"
@@ -230,4 +234,4 @@ for name in $used; do
 	fi
 	fail "the alert rules use $name, which the daemon does not expose"
 done
-echo "c) prometheus: check config and check rules pass; every accessd_ metric they use is exposed"
+echo "c) prometheus: check config, check rules and test rules pass; every accessd_ metric they use is exposed"

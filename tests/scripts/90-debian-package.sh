@@ -1,7 +1,7 @@
 #!/bin/sh
 # 90-debian-package.sh — the Debian package, built, installed and purged for
 # real on this machine:
-#   a) 'dpkg-buildpackage -us -uc -b' builds it from a copy of this tree (the
+#   a) 'make deb' (dpkg-buildpackage -us -uc -b) builds it from a copy of this tree (the
 #      files git tracks or would track, as a fresh clone has them) in a
 #      temporary directory, so nothing lands beside the repository;
 #   b) lintian reports no error (its warnings and notes are printed);
@@ -51,7 +51,7 @@ mkdir "$tmp/src"
 git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$tmp/src"
 [ ! -e "$tmp/src/build" ] || fail "the copy holds build/: it would not be a clean tree"
 started=$(date +%s)
-(cd "$tmp/src" && DEB_BUILD_OPTIONS="parallel=2 ${DEB_BUILD_OPTIONS:-}" dpkg-buildpackage -us -uc -b) \
+(cd "$tmp/src" && DEB_BUILD_OPTIONS="parallel=2 ${DEB_BUILD_OPTIONS:-}" make -s deb) \
 	>"$tmp/build.log" 2>&1 || { tail -n 40 "$tmp/build.log" >&2; fail "dpkg-buildpackage failed"; }
 version=$(cd "$tmp/src" && dpkg-parsechangelog -S Version)
 arch=$(dpkg --print-architecture)
