@@ -12,7 +12,9 @@ on an error or when --timeout passes first.
 
 A real backend keeps the last event id it handled (here --after) in its own
 database, so that it resumes after a restart without missing or repeating
-an event: ids increase in commit order without gaps.
+an event: ids increase in commit order without gaps. It also keeps following
+after a denial: a customer who changes their mind may still grant access
+with the same link.
 """
 
 import argparse
