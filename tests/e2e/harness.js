@@ -43,6 +43,15 @@ process.on('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
+// The daemon's log stays in tests/out/logs (or $ACCESSD_TEST_LOGS), where
+// tests/scripts/90-logfmt.sh reads every line the suite's daemons wrote.
+function keepLog(file) {
+  if (!fs.existsSync(file)) return;
+  const logs = process.env.ACCESSD_TEST_LOGS || path.join(here, '..', 'out', 'logs');
+  fs.mkdirSync(logs, { recursive: true });
+  fs.copyFileSync(file, path.join(logs, `e2e-${path.basename(path.dirname(file))}.log`));
+}
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Polls check() until it returns something truthy, or throws naming what was
@@ -333,6 +342,7 @@ export class Env {
     if (this.daemon?.exited && this.daemon.exited.code !== 0 && this.daemon.exited.signal !== 'SIGKILL') {
       errors.push(new Error(`daemon exited with ${JSON.stringify(this.daemon.exited)}:\n${tail(this.daemonLog)}`));
     }
+    keepLog(this.daemonLog);
     fs.rmSync(this.dir, { recursive: true, force: true });
     if (errors.length) throw errors[0];
   }

@@ -19,6 +19,11 @@ cleanup() {
 		kill "$daemon_pid" 2>/dev/null || true
 		wait "$daemon_pid" 2>/dev/null || true
 	fi
+	# The daemon's log stays for the logfmt check (90-logfmt.sh).
+	if [ -e "$tmp/log" ]; then
+		mkdir -p "${ACCESSD_TEST_LOGS:-tests/out/logs}"
+		cp "$tmp/log" "${ACCESSD_TEST_LOGS:-tests/out/logs}/16-link.log"
+	fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
