@@ -17,7 +17,7 @@ done
 tmp=$(mktemp -d)
 pid=
 cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
 	mkdir -p "${ACCESSD_TEST_LOGS:-tests/out/logs}"
 	[ -e "$tmp/daemon.log" ] && cp "$tmp/daemon.log" "${ACCESSD_TEST_LOGS:-tests/out/logs}/18-metrics.log"
 	rm -rf "$tmp"

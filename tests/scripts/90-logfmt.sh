@@ -15,7 +15,7 @@ command -v curl >/dev/null || { echo "FAIL: curl is not installed"; exit 1; }
 tmp=$(mktemp -d)
 pid=
 cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
