@@ -162,10 +162,16 @@ function startPartnerSite() {
 // accepts being called whatever state start() reached. With { verify: true }
 // the daemon also logs in to the stand-in's API as the fixture's service
 // account and verifies every grant there; without it verification is off.
+// { phone: true } gives the browser a phone's screen (360 CSS pixels wide,
+// touch); extraConfig adds configuration lines; publicPath puts a path prefix
+// on public_url ("/zaptec"), as a partner behind a shared host would.
 export class Env {
-  constructor(name, { verify = false } = {}) {
+  constructor(name, { verify = false, phone = false, extraConfig = [], publicPath = '' } = {}) {
     this.name = name;
     this.verify = verify;
+    this.phone = phone;
+    this.extraConfig = extraConfig;
+    this.publicPath = publicPath;
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'accessd-e2e-'));
     this.token = 'e2e-' + Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
     this.dbFile = path.join(this.dir, 'accessd.db');
@@ -201,7 +207,7 @@ export class Env {
     const verifyLines = this.verify ? this.verifyConfig() : [];
     for (let attempt = 1; ; attempt++) {
       this.publicPort = await freePort();
-      this.publicUrl = `http://127.0.0.1:${this.publicPort}`;
+      this.publicUrl = `http://127.0.0.1:${this.publicPort}${this.publicPath}`;
       this.confFile = path.join(this.dir, 'accessd.conf');
       fs.writeFileSync(this.confFile, [
         `lookup_key = ${LOOKUP_KEY}`,
@@ -215,6 +221,7 @@ export class Env {
         `redirect_allow = ${this.partner.origin}`,
         'log_level = debug',
         ...verifyLines,
+        ...this.extraConfig,
         '',
       ].join('\n'));
       fs.writeFileSync(this.daemonLog, '');
@@ -260,7 +267,8 @@ export class Env {
       headless: true,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
              '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 800, height: 700 },
+      ...(this.phone ? { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }
+                     : { viewport: { width: 800, height: 700 } }),
     });
     this.context.setDefaultTimeout(10000);
     this.page = this.context.pages()[0] || await this.context.newPage();
