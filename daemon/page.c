@@ -38,11 +38,13 @@ static const struct {
 enum tone { TONE_OK, TONE_NO, TONE_WARN, TONE_ERROR };
 enum icon { ICON_CHECK, ICON_CROSS, ICON_CLOCK, ICON_ALERT };
 
+/* The kinds that report a success, the only ones without the help line: any
+ * other kind, and so any kind added later, tells the customer where to get help. */
+static const enum page_kind success_kinds[] = { PAGE_GRANTED, PAGE_ALREADY_GRANTED };
+
 /* What each kind of page says and how it looks. text_anon is the sentence for an
  * unknown partner; kinds whose sentence names no partner use text for both.
- * closing pages say "you can close this page" when there is no way back.
- * success pages are the only ones without the help line: a kind left at 0
- * there, as any kind added later is, tells the customer where to get help. */
+ * closing pages say "you can close this page" when there is no way back. */
 static const struct {
 	enum i18n_msg heading;
 	enum i18n_msg text;
@@ -50,14 +52,13 @@ static const struct {
 	enum tone tone;
 	enum icon icon;
 	int closing;
-	int success;
 } kinds[PAGE_KIND_COUNT] = {
 	[PAGE_GRANTED] = { I18N_GRANTED_HEADING, I18N_GRANTED_TEXT,
-			   I18N_GRANTED_TEXT_ANON, TONE_OK, ICON_CHECK, 1, 1 },
+			   I18N_GRANTED_TEXT_ANON, TONE_OK, ICON_CHECK, 1 },
 	[PAGE_DENIED] = { I18N_DENIED_HEADING, I18N_DENIED_TEXT,
 			  I18N_DENIED_TEXT_ANON, TONE_NO, ICON_CROSS, 1 },
 	[PAGE_ALREADY_GRANTED] = { I18N_ALREADY_GRANTED_HEADING, I18N_ALREADY_GRANTED_TEXT,
-				   I18N_ALREADY_GRANTED_TEXT_ANON, TONE_OK, ICON_CHECK, 1, 1 },
+				   I18N_ALREADY_GRANTED_TEXT_ANON, TONE_OK, ICON_CHECK, 1 },
 	[PAGE_ALREADY_DENIED] = { I18N_ALREADY_DENIED_HEADING, I18N_ALREADY_DENIED_TEXT,
 				  I18N_ALREADY_DENIED_TEXT_ANON, TONE_NO, ICON_CROSS, 1 },
 	[PAGE_EXPIRED] = { I18N_EXPIRED_HEADING, I18N_EXPIRED_TEXT,
@@ -336,7 +337,10 @@ static void render(struct strbuf *b, const struct page_info *info)
 
 int page_is_success(enum page_kind kind)
 {
-	return (unsigned)kind < PAGE_KIND_COUNT && kinds[kind].success;
+	for (size_t i = 0; i < sizeof success_kinds / sizeof success_kinds[0]; i++)
+		if (success_kinds[i] == kind)
+			return 1;
+	return 0;
 }
 
 char *page_render(const struct page_info *info, size_t *len)
