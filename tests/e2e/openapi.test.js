@@ -82,6 +82,12 @@ test('every admin answer matches doc/openapi.yaml', async () => {
     await expect(409, 'POST', `/api/v1/access-requests/${created.id}/reissue`);
     await expect(200, 'POST', `/api/v1/access-requests/${pending.id}/reissue`);
     await expect(404, 'POST', `/api/v1/access-requests/${UNKNOWN_ID}/reissue`);
+    const toCancel = (await expect(201, 'POST', '/api/v1/access-requests', { json: { reference: 'customer-43' } })).body;
+    const cancelled = (await expect(200, 'POST', `/api/v1/access-requests/${toCancel.id}/cancel`)).body;
+    assert.equal(cancelled.status, 'cancelled');
+    await expect(200, 'GET', '/api/v1/access-requests?status=cancelled');
+    await expect(409, 'POST', `/api/v1/access-requests/${created.id}/cancel`);
+    await expect(404, 'POST', `/api/v1/access-requests/${UNKNOWN_ID}/cancel`);
 
     // Installations.
     const list = (await expect(200, 'GET', '/api/v1/installations?status=granted')).body;
