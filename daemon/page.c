@@ -52,8 +52,6 @@ static const struct {
 			  I18N_DENIED_TEXT_ANON, TONE_NO, ICON_CROSS, 1 },
 	[PAGE_ALREADY_GRANTED] = { I18N_ALREADY_GRANTED_HEADING, I18N_ALREADY_GRANTED_TEXT,
 				   I18N_ALREADY_GRANTED_TEXT_ANON, TONE_OK, ICON_CHECK, 1 },
-	[PAGE_ALREADY_DENIED] = { I18N_ALREADY_DENIED_HEADING, I18N_ALREADY_DENIED_TEXT,
-				  I18N_ALREADY_DENIED_TEXT_ANON, TONE_NO, ICON_CROSS, 1 },
 	[PAGE_EXPIRED] = { I18N_EXPIRED_HEADING, I18N_EXPIRED_TEXT,
 			   I18N_EXPIRED_TEXT_ANON, TONE_WARN, ICON_CLOCK, 0 },
 	[PAGE_LATE] = { I18N_LATE_HEADING, I18N_LATE_TEXT,
@@ -66,6 +64,10 @@ static const struct {
 			   I18N_UNKNOWN_TEXT_ANON, TONE_ERROR, ICON_ALERT, 0 },
 	[PAGE_UNAVAILABLE] = { I18N_UNAVAILABLE_HEADING, I18N_UNAVAILABLE_TEXT,
 			       I18N_UNAVAILABLE_TEXT, TONE_ERROR, ICON_ALERT, 0 },
+	[PAGE_VERIFYING] = { I18N_VERIFYING_HEADING, I18N_VERIFYING_TEXT,
+			     I18N_VERIFYING_TEXT_ANON, TONE_OK, ICON_CLOCK, 1 },
+	[PAGE_CONTESTED] = { I18N_CONTESTED_HEADING, I18N_CONTESTED_TEXT,
+			     I18N_CONTESTED_TEXT_ANON, TONE_WARN, ICON_ALERT, 0 },
 };
 
 static const char *const tone_class[] = {
@@ -232,6 +234,22 @@ static void render_detail(struct strbuf *b, const char *label, const char *value
 	strbuf_add_str(b, "</dd></div>\n");
 }
 
+/* The installation row: its Zaptec name when known, with the id below it. */
+static void render_installation(struct strbuf *b, const char *label, const char *name, const char *id)
+{
+	if (name == NULL) {
+		render_detail(b, label, id, 1);
+		return;
+	}
+	strbuf_add_str(b, "<div><dt>");
+	buf_escaped(b, label);
+	strbuf_add_str(b, "</dt><dd>");
+	buf_escaped(b, name);
+	strbuf_add_str(b, "</dd><dd class=\"id\">");
+	buf_escaped(b, id);
+	strbuf_add_str(b, "</dd></div>\n");
+}
+
 /*
  * Lays out the page. The heading doubles as the <title>, so the browser tab and
  * the history list say the outcome too.
@@ -268,7 +286,8 @@ static void render(struct strbuf *b, const struct page_info *info)
 	if (installation != NULL || reference != NULL) {
 		strbuf_add_str(b, "<dl>\n");
 		if (installation != NULL)
-			render_detail(b, msg(lang, I18N_LABEL_INSTALLATION), installation, 1);
+			render_installation(b, msg(lang, I18N_LABEL_INSTALLATION), shown(info->installation_name),
+					    installation);
 		if (reference != NULL)
 			render_detail(b, msg(lang, I18N_LABEL_REFERENCE), reference, 0);
 		strbuf_add_str(b, "</dl>\n");

@@ -12,13 +12,15 @@ enum page_kind {
 	PAGE_GRANTED,            /* access granted just now, or the same callback again */
 	PAGE_DENIED,             /* access not granted */
 	PAGE_ALREADY_GRANTED,    /* /connect on a request that was granted before */
-	PAGE_ALREADY_DENIED,     /* /connect on a request that was denied before */
 	PAGE_EXPIRED,            /* the link expired: ask the partner for a new one */
 	PAGE_LATE,               /* the answer came back too long after the link expired */
 	PAGE_CONFLICT,           /* a different answer for a request already completed */
 	PAGE_INVALID,            /* the return from Zaptec was malformed; try again */
 	PAGE_UNKNOWN,            /* no such link */
 	PAGE_UNAVAILABLE,        /* a temporary failure on our side; try again shortly */
+	PAGE_VERIFYING,          /* a grant received and being confirmed with the Zaptec API */
+	PAGE_CONTESTED,          /* the installation is already connected to another account
+				  * (a 409 on the callback; a 200 on /connect afterwards) */
 	PAGE_KIND_COUNT
 };
 
@@ -28,6 +30,7 @@ struct page_info {
 	const char *lang;            /* a supported language from page_pick_lang() */
 	const char *partner_name;
 	const char *installation_id;
+	const char *installation_name; /* its Zaptec name, once known */
 	const char *reference;
 	const char *return_to;       /* a link back to the partner, already validated */
 };

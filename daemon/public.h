@@ -16,4 +16,9 @@ struct access_request;
 enum http_outcome public_page(struct http_request *req, unsigned status, enum page_kind kind,
 			      const struct access_request *r, const char *installation_id);
 
+/* The same, naming the installation by its Zaptec name as well (may be NULL). */
+enum http_outcome public_page_named(struct http_request *req, unsigned status, enum page_kind kind,
+				    const struct access_request *r, const char *installation_id,
+				    const char *installation_name);
+
 #endif

@@ -981,9 +981,11 @@ START_TEST(test_after_repeat_clicks_an_outside_edit_shows_within_a_second)
 }
 END_TEST
 
-START_TEST(test_a_denied_request_is_a_200_page_without_redirect)
+/* The customer may change a "no" into a "yes" while the link lives: the link
+ * leads to the portal again; once expired it is the "no longer valid" page. */
+START_TEST(test_a_denied_request_leads_to_the_portal_until_it_expires)
 {
-	char id[37], path[256], saved[64];
+	char id[37], path[256], saved[64], sql[200];
 	snprintf(saved, sizeof saved, "%s", test_create_request("{}", id));
 	snprintf(path, sizeof path, "/access-result/%s?success=false", saved);
 	struct test_response r;
@@ -991,11 +993,18 @@ START_TEST(test_a_denied_request_is_a_200_page_without_redirect)
 	ck_assert_int_eq(r.status, 200);
 	test_response_free(&r);
 	connect(&r, saved);
-	assert_page(&r, 200);
+	ck_assert_int_eq(r.status, 303);
+	ck_assert_ptr_nonnull(strstr(test_header(&r, "Location"), "https://portal.zaptec.com/access/request/BSJG?"));
 	test_response_free(&r);
 	json_t *got = get_request(id);
 	ck_assert_str_eq(str(got, "status"), "denied");
 	json_decref(got);
+
+	snprintf(sql, sizeof sql, "UPDATE access_requests SET expires_at = unixepoch() - 1 WHERE id = '%s'", id);
+	test_db_exec(sql);
+	connect(&r, saved);
+	assert_page(&r, 410);
+	test_response_free(&r);
 }
 END_TEST
 
@@ -1159,7 +1168,7 @@ Suite *requests_api_suite(void)
 	tcase_add_test(tc, test_a_token_with_a_slash_is_a_404);
 	tcase_add_test(tc, test_an_expired_request_is_a_410_page_and_expired_in_the_api);
 	tcase_add_test(tc, test_a_granted_request_is_a_200_page_without_redirect);
-	tcase_add_test(tc, test_a_denied_request_is_a_200_page_without_redirect);
+	tcase_add_test(tc, test_a_denied_request_leads_to_the_portal_until_it_expires);
 	tcase_add_test(tc, test_after_repeat_clicks_a_reissue_kills_the_old_link_at_once);
 	tcase_add_test(tc, test_after_repeat_clicks_a_grant_shows_at_the_next_click);
 	tcase_add_test(tc, test_after_repeat_clicks_an_outside_edit_shows_within_a_second);
