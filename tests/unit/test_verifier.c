@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "standin_util.h"
@@ -43,6 +44,7 @@ static void start(const char *const *args, const char *extra)
 	ck_assert_ptr_nonnull(f);
 	fputs(STANDIN_PASSWORD "\n", f);
 	fclose(f);
+	ck_assert_int_eq(chmod(password_file, 0600), 0);
 	snprintf(api_url, sizeof api_url, "%s", standin_start(args));
 	snprintf(config, sizeof config,
 		 "zaptec_username = " STANDIN_USERNAME "\n"
