@@ -139,7 +139,9 @@ static int read_installation(struct store *st, struct callback_job *job, const c
 	return found < 0 ? -1 : 0;
 }
 
-/* Sorts the hit into its kind, from the request and the query alone. */
+/* Sorts the hit into its kind, from the request and the query alone (the
+ * installation's binding is looked at afterwards); notes the reason of an
+ * invalid hit and the earlier answer a grant replaces. */
 static enum metrics_callback kind_of(struct callback_job *job, int64_t now)
 {
 	const struct access_request *r = &job->r;
@@ -157,10 +159,11 @@ static enum metrics_callback kind_of(struct callback_job *job, int64_t now)
 		if (late)
 			return CALLBACK_LATE;
 		job->previous = "denied";
-	} else if (requests_completed(r))
+	} else if (requests_completed(r)) {
 		return same_outcome(r, q) ? CALLBACK_REPEATED : CALLBACK_CONFLICT;
-	else if (late)
+	} else if (late) {
 		return CALLBACK_LATE;
+	}
 	if (!q->success)
 		return CALLBACK_DENIED;
 	if (r->installation_id[0] && strcmp(r->installation_id, q->installation_id) != 0) {
