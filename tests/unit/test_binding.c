@@ -7,6 +7,7 @@
  * own installationId once granted.
  */
 #include <check.h>
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,6 +309,60 @@ START_TEST(test_transfer_rejects_bad_bodies_and_unknown_ids)
 }
 END_TEST
 
+/* Eight customers' grants of one installation at the same moment, on eight
+ * connections: they reach the writer together and may share one transaction,
+ * yet exactly one binds it and the seven others are contested. */
+START_TEST(test_grants_at_once_bind_the_installation_once)
+{
+	enum { N = 8 };
+	char ids[N][37], urls[N][512];
+	CURL *easy[N];
+	CURLM *multi = curl_multi_init();
+	ck_assert_ptr_nonnull(multi);
+	for (int i = 0; i < N; i++) {
+		char body[64], path[256];
+		snprintf(body, sizeof body, "{\"reference\":\"cust-%d\"}", i);
+		const char *token = test_create_request(body, ids[i]);
+		snprintf(path, sizeof path, "/access-result/%s?success=true&installationId=" GUID, token);
+		snprintf(urls[i], sizeof urls[i], "%s", test_public_url(path));
+		easy[i] = curl_easy_init();
+		ck_assert_ptr_nonnull(easy[i]);
+		curl_easy_setopt(easy[i], CURLOPT_URL, urls[i]);
+		curl_easy_setopt(easy[i], CURLOPT_NOBODY, 1L);
+		curl_easy_setopt(easy[i], CURLOPT_CUSTOMREQUEST, "GET");
+		curl_easy_setopt(easy[i], CURLOPT_TIMEOUT, 20L);
+		curl_multi_add_handle(multi, easy[i]);
+	}
+	int running = N;
+	while (running > 0) {
+		ck_assert_int_eq(curl_multi_perform(multi, &running), CURLM_OK);
+		if (running > 0)
+			ck_assert_int_eq(curl_multi_poll(multi, NULL, 0, 1000, NULL), CURLM_OK);
+	}
+	int granted = -1, contested = 0;
+	for (int i = 0; i < N; i++) {
+		long status = 0;
+		curl_easy_getinfo(easy[i], CURLINFO_RESPONSE_CODE, &status);
+		ck_assert_msg(status == 200 || status == 409, "grant %d answered %ld", i, status);
+		if (status == 200) {
+			ck_assert_msg(granted < 0, "grants %d and %d both bound the installation", granted, i);
+			granted = i;
+		} else {
+			contested++;
+		}
+		curl_multi_remove_handle(multi, easy[i]);
+		curl_easy_cleanup(easy[i]);
+	}
+	curl_multi_cleanup(multi);
+	ck_assert_int_ge(granted, 0);
+	ck_assert_int_eq(contested, N - 1);
+	ck_assert_str_eq(row_text("request_id", GUID), ids[granted]);
+	ck_assert_int_eq(events_of("callback.granted"), 1);
+	ck_assert_int_eq(events_of("callback.contested"), N - 1);
+	ck_assert_int_eq(test_db_int("SELECT count(*) FROM access_requests WHERE status = 'contested'"), N - 1);
+}
+END_TEST
+
 /* Point 3: a request made for one installation accepts only that one. */
 START_TEST(test_a_request_for_one_installation_refuses_another)
 {
@@ -417,6 +472,7 @@ Suite *binding_suite(void)
 	tcase_add_test(tc, test_contested_is_a_status_of_lists_and_metrics);
 	tcase_add_test(tc, test_the_partner_transfers_a_contested_installation);
 	tcase_add_test(tc, test_transfer_rejects_bad_bodies_and_unknown_ids);
+	tcase_add_test(tc, test_grants_at_once_bind_the_installation_once);
 	tcase_add_test(tc, test_a_request_for_one_installation_refuses_another);
 	tcase_add_test(tc, test_a_grant_after_a_denial_is_accepted);
 	tcase_add_test(tc, test_a_denied_request_may_be_reissued);
