@@ -1,7 +1,7 @@
 /*
  * reconcile.c — a reconciliation pass as a sequence of short steps: list the
  * pages, compare with the database, look up what went missing, record the
- * revoked and the discovered.
+ * revoked, the discovered and the grants the API showed late.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +45,7 @@ struct reconcile {
 	size_t listed_count, listed_cap;
 	char (*missing)[ZAPTEC_ID_LEN + 1]; /* granted here, not listed */
 	size_t missing_count, missing_cap, looked_up;
-	unsigned discovered, revoked;
+	unsigned discovered, revoked, promoted;
 };
 
 /* What a writer job of the pass works on. */
@@ -284,9 +284,9 @@ static int record_promoted(struct store *st, void *arg)
 	return 0;
 }
 
-/* Runs a full batch of discoveries or promotions on the writer and empties
- * it. Returns 0 or -1. */
-static int flush(struct reconcile *r, struct batch *b, int (*run)(struct store *st, void *arg), const char *what)
+/* Runs a full batch of discoveries or promotions on the writer, adds what it
+ * changed to *count and empties it. Returns 0 or -1. */
+static int flush(struct batch *b, int (*run)(struct store *st, void *arg), const char *what, unsigned *count)
 {
 	if (b->count == 0)
 		return 0;
@@ -295,8 +295,8 @@ static int flush(struct reconcile *r, struct batch *b, int (*run)(struct store *
 	int rc = writer_run(run, b);
 	for (size_t i = 0; rc == 0 && i < b->count; i++)
 		log_info("event=%s installation=%s source=reconcile", what, b->items[i]->id);
-	if (rc == 0 && run == record_discovered)
-		r->discovered += b->changed;
+	if (rc == 0)
+		*count += b->changed;
 	b->count = 0;
 	return rc;
 }
@@ -308,7 +308,7 @@ static int flush(struct reconcile *r, struct batch *b, int (*run)(struct store *
  * writer's statements do nothing for a row that changed in between. Returns
  * 0 or -1.
  */
-static int record_unknown(struct reconcile *r)
+static int record_listed(struct reconcile *r)
 {
 	struct store *st = store_reader();
 	struct batch unknown = { .r = r }, promote = { .r = r };
@@ -326,14 +326,14 @@ static int record_unknown(struct reconcile *r)
 		else if (strcmp(in->status, "unconfirmed") == 0 || strcmp(in->status, "verifying") == 0)
 			promote.items[promote.count++] = &r->listed[i];
 		if (rc == 0 && unknown.count == WRITE_BATCH)
-			rc = flush(r, &unknown, record_discovered, "installation.discovered");
+			rc = flush(&unknown, record_discovered, "installation.discovered", &r->discovered);
 		if (rc == 0 && promote.count == WRITE_BATCH)
-			rc = flush(r, &promote, record_promoted, "installation.verified");
+			rc = flush(&promote, record_promoted, "installation.verified", &r->promoted);
 	}
 	if (rc == 0)
-		rc = flush(r, &unknown, record_discovered, "installation.discovered");
+		rc = flush(&unknown, record_discovered, "installation.discovered", &r->discovered);
 	if (rc == 0)
-		rc = flush(r, &promote, record_promoted, "installation.verified");
+		rc = flush(&promote, record_promoted, "installation.verified", &r->promoted);
 	free(in);
 	return rc;
 }
@@ -402,16 +402,17 @@ static int confirm_step(struct reconcile *r, struct zaptec_client *client, int *
 	}
 	if (!trouble && r->looked_up < r->missing_count)
 		return 1;
-	log_info("event=reconcile.done complete=%s listed=%zu discovered=%u revoked=%u", trouble ? "false" : "true",
-		 r->listed_count, r->discovered, r->revoked);
+	log_info("event=reconcile.done complete=%s listed=%zu discovered=%u promoted=%u revoked=%u",
+		 trouble ? "false" : "true", r->listed_count, r->discovered, r->promoted, r->revoked);
 	end_pass(r);
 	return 0;
 }
 
 /*
  * Fetches the next page. After the last one, compares with the database:
- * records the unknown at once and collects the missing for confirm_step().
- * Returns 1 while the pass goes on, 0 when it ended.
+ * records the unknown and promotes the late grants at once, and collects
+ * the missing for confirm_step(). Returns 1 while the pass goes on, 0 when
+ * it ended.
  */
 static int list_step(struct reconcile *r, struct zaptec_client *client, int *api_status)
 {
@@ -437,7 +438,7 @@ static int list_step(struct reconcile *r, struct zaptec_client *client, int *api
 		return 0;
 	}
 	qsort(r->listed, r->listed_count, sizeof *r->listed, by_id);
-	if (find_missing(r) != 0 || record_unknown(r) != 0) {
+	if (find_missing(r) != 0 || record_listed(r) != 0) {
 		log_error("event=reconcile.failed reason=\"the database failed\"");
 		end_pass(r);
 		return 0;
