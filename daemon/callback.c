@@ -161,7 +161,7 @@ static enum metrics_callback kind_of(struct callback_job *job, int64_t now)
 		job->previous = "denied";
 	} else if (requests_completed(r)) {
 		return same_outcome(r, q) ? CALLBACK_REPEATED : CALLBACK_CONFLICT;
-	} else if (late) {
+	} else if (requests_cancelled(r) || late) {
 		return CALLBACK_LATE;
 	}
 	if (!q->success)

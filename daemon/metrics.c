@@ -206,6 +206,7 @@ char *metrics_render(struct store *st, size_t *len)
 		       "# TYPE accessd_installations gauge\n");
 	append_counts(&buf, len, &cap, st, STMT_INSTALLATION_COUNT_BY_STATUS, "accessd_installations",
 		      installation_statuses);
+	metrics_process_append(&buf, len, &cap);
 	int n = atomic_load(&source_count);
 	for (int i = 0; i < n && i < MAX_SOURCES; i++)
 		sources[i](&buf, len, &cap);

@@ -74,6 +74,8 @@ enum http_outcome public_connect(struct http_request *req)
 		return public_page(req, 200, PAGE_ALREADY_GRANTED, &r, r.result_installation_id);
 	if (strcmp(r.status, "contested") == 0)
 		return public_page(req, 200, PAGE_CONTESTED, &r, r.result_installation_id);
+	if (requests_cancelled(&r))
+		return public_page(req, 410, PAGE_CANCELLED, &r, NULL);
 	if (now >= r.expires_at)
 		return public_page(req, 410, PAGE_EXPIRED, &r, NULL);
 	/* A customer who said no may still say yes while the link lives. */

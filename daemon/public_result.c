@@ -49,19 +49,17 @@ static enum http_outcome back_to_partner(struct http_request *req, const struct 
 	return http_reply_redirect(req, url);
 }
 
-/* The page of a granted request: "being confirmed" while the installation
- * waits for the Zaptec API, else "granted", with its Zaptec name once known. */
+/* The page of a granted request: "being confirmed" while its installation
+ * waits for the Zaptec API (as the hit's own transaction left it), else
+ * "granted", with the installation's Zaptec name once known. */
 static enum http_outcome granted_page(struct http_request *req, const struct callback_job *job)
 {
 	const struct access_request *r = &job->r;
 	const struct installation *in = job->has_installation ? &job->in : NULL;
-	/* The installation may have moved on since (revoked, transferred): its
-	 * name is shown only while it is still this request's. */
-	int ours = in && strcmp(in->request_id, r->id) == 0;
 
-	if (ours && strcmp(in->status, "verifying") == 0)
+	if (in && strcmp(in->request_id, r->id) == 0 && strcmp(in->status, "verifying") == 0)
 		return public_page(req, 200, PAGE_VERIFYING, r, r->result_installation_id);
-	return public_page_named(req, 200, PAGE_GRANTED, r, r->result_installation_id, ours ? in->name : NULL);
+	return public_page(req, 200, PAGE_GRANTED, r, r->result_installation_id);
 }
 
 static enum http_outcome result_resume(struct http_request *req)
@@ -93,7 +91,7 @@ static enum http_outcome result_resume(struct http_request *req)
 	case CALLBACK_CONFLICT:
 		return public_page(req, 409, PAGE_CONFLICT, r, r->result_installation_id);
 	case CALLBACK_LATE:
-		return public_page(req, 410, PAGE_LATE, r, NULL);
+		return public_page(req, 410, requests_cancelled(r) ? PAGE_CANCELLED : PAGE_LATE, r, NULL);
 	case CALLBACK_INVALID:
 		return public_page(req, 400, PAGE_INVALID, r, NULL);
 	case CALLBACK_UNKNOWN:

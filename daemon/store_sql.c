@@ -69,6 +69,10 @@ const char *const store_sql[STMT_COUNT] = {
 	[STMT_REQUEST_SET_EXPIRED] =
 		"UPDATE access_requests SET status = 'expired' "
 		"WHERE seq = ?1 AND status IN ('pending', 'opened')",
+	/* Only a request that has not ended in a grant may be cancelled. */
+	[STMT_REQUEST_CANCEL] =
+		"UPDATE access_requests SET status = 'cancelled' "
+		"WHERE seq = ?1 AND status NOT IN ('granted', 'contested', 'cancelled')",
 	[STMT_REQUEST_COUNT_BY_STATUS] =
 		"SELECT " EFFECTIVE_STATUS("unixepoch()") " AS s, count(*) FROM access_requests GROUP BY s",
 

@@ -92,7 +92,7 @@ def main():
         log = d.log_text()
         if "198.51.100." in log:
             raise Failure("a forged X-Forwarded-For address reached the log")
-        throttled = re.findall(r"event=auth\.throttled client=127\.0\.0\.5\b", log)
+        throttled = re.findall(r'event=auth\.throttled client="127\.0\.0\.5"', log)
         if len(throttled) != 1:
             raise Failure("expected one auth.throttled line for the window, found %d" % len(throttled))
         s, _, _ = d.admin("GET", "/metrics")

@@ -540,6 +540,8 @@ START_TEST(test_a_forged_grant_of_a_verified_installation_stays_with_its_owner)
 
 	ck_assert_int_eq(callback_as("{\"reference\":\"mallory\"}", STANDIN_GRANTED_ID, page, mallory), 409);
 	ck_assert_msg(strstr(page, "already connected to another account") != NULL, "%s", page);
+	/* Mallory learns nothing of Alice's installation, not even its name. */
+	ck_assert_msg(strstr(page, "Alice Cabin") == NULL, "%s", page);
 	/* Nothing was queued for the verifier: it has nothing to confirm. */
 	ck_assert_int_eq(test_db_int("SELECT count(*) FROM verifications"), 0);
 	assert_still_alices("takeover with verification (verified first)", STANDIN_GRANTED_ID, alice);
