@@ -108,6 +108,7 @@ START_TEST(test_a_forged_grant_of_another_customers_installation_is_contested)
 
 	ck_assert_int_eq(grant_as("{\"reference\":\"mallory\"}", GUID, mallory, page), 409);
 	assert_contains(page, "already connected to another account");
+	ck_assert_msg(strstr(page, "mallory") == NULL, "the page shows the reference: %s", page);
 
 	ck_assert_str_eq(row_text("status", GUID), "granted");
 	ck_assert_str_eq(row_text("reference", GUID), "alice");
