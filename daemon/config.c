@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -20,6 +21,7 @@
 
 #define CONFIG_MAX_FILE (1024 * 1024)
 #define CONFIG_MAX_SECRET 4096
+#define CONFIG_MIN_TOKEN 32 /* characters of the admin token: guessing one is hopeless */
 
 enum config_type {
 	TYPE_TEXT,      /* a single-line value, not empty */
@@ -334,7 +336,37 @@ static int apply(struct config *cfg, const struct config_key *key, const char *v
 	return -1;
 }
 
-/* Reads a whole small file into a new string; trailing white space removed. */
+/* Whether path lies inside $CREDENTIALS_DIRECTORY, where systemd owns the
+ * files and sets their modes for the service. */
+static int in_credentials(const char *path)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	size_t n = dir ? strlen(dir) : 0;
+	while (n > 0 && dir[n - 1] == '/')
+		n--;
+	return n > 0 && strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+/* Refuses a secret file that others may read or that another user owns:
+ * whoever can read or replace it holds the secret. Returns 0, or -1 with the
+ * reason in err. */
+static int check_secret_file(FILE *f, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (fstat(fileno(f), &st) != 0)
+		return fail(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+	if (st.st_uid != geteuid())
+		return fail(err, errlen, "%s: is owned by uid %u, not by this user (uid %u): chown it",
+			    path, (unsigned)st.st_uid, (unsigned)geteuid());
+	if (st.st_mode & (S_IRGRP | S_IROTH))
+		return fail(err, errlen, "%s: group or others can read it (mode %04o): chmod 600 it",
+			    path, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+/* Reads a whole small file into a new string; trailing white space removed.
+ * Outside $CREDENTIALS_DIRECTORY the file must be private to this user. */
 static char *read_secret(const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "re");
@@ -342,6 +374,10 @@ static char *read_secret(const char *path, char *err, size_t errlen)
 
 	if (f == NULL) {
 		fail(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (!in_credentials(path) && check_secret_file(f, path, err, errlen) != 0) {
+		fclose(f);
 		return NULL;
 	}
 	size_t n = fread(buf, 1, sizeof buf, f);
@@ -418,6 +454,15 @@ static const struct config_key *find_key(const char *name)
 	return NULL;
 }
 
+/* The number of UTF-8 characters of s (its bytes that do not continue one). */
+static size_t characters(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
 /* The checks that involve more than one key, and the secrets. */
 static int finish(struct config *cfg, const char *name, int need_secrets, char *err, size_t errlen)
 {
@@ -431,11 +476,18 @@ static int finish(struct config *cfg, const char *name, int need_secrets, char *
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		cfg->threads = n < 1 ? 1 : (n > 256 ? 256 : (unsigned)n);
 	}
+	const char *reason;
+	if (validate_secure_base_url(cfg->zaptec_api_url, &reason) != 0)
+		return fail(err, errlen, "%s: zaptec_api_url %s", name, reason);
 	if (!need_secrets)
 		return 0;
 	cfg->api_token = load_secret(cfg->api_token_file, "api-token", "api_token", why, sizeof why);
 	if (cfg->api_token == NULL)
 		return fail(err, errlen, "%s: admin API token: %s", name, why);
+	size_t chars = characters(cfg->api_token);
+	if (chars < CONFIG_MIN_TOKEN)
+		return fail(err, errlen, "%s: admin API token: has %zu characters; at least %d are needed",
+			    name, chars, CONFIG_MIN_TOKEN);
 	if (cfg->zaptec_username != NULL) {
 		cfg->zaptec_password = load_secret(cfg->zaptec_password_file, "zaptec-password",
 						   "zaptec_password", why, sizeof why);

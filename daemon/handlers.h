@@ -30,6 +30,9 @@ enum http_outcome api_installations_list(struct http_request *req);
 enum http_outcome api_installations_get(struct http_request *req);
 enum http_outcome api_installations_revoke(struct http_request *req);
 
+/* api_transfer.c */
+enum http_outcome api_transfer(struct http_request *req);
+
 /* api_events.c */
 enum http_outcome api_events_list(struct http_request *req);
 

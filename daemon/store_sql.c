@@ -10,7 +10,7 @@
 #define REQUEST_COLUMNS                                                                    \
 	"seq, id, reference, installation_type, installation_id, partner_name, lang, "   \
 	"show_existing, return_to, status, created_at, expires_at, opened_at, "           \
-	"completed_at, result_success, result_installation_id, lang_given"
+	"completed_at, result_success, result_installation_id, lang_given, ttl"
 #define INSTALLATION_COLUMNS                                                                \
 	"seq, installation_id, status, installation_type, reference, request_id, "        \
 	"granted_at, updated_at, revoked_at, verified_at, name, roles, last_error"
@@ -39,7 +39,7 @@ const char *const store_sql[STMT_COUNT] = {
 	[STMT_REQUEST_INSERT] =
 		"INSERT INTO access_requests (id, token_hash, reference, installation_type, "
 		"installation_id, partner_name, lang, show_existing, return_to, created_at, expires_at, "
-		"lang_given) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+		"lang_given, ttl) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	[STMT_REQUEST_BY_ID] = "SELECT " REQUEST_COLUMNS " FROM access_requests WHERE id = ?1",
 	[STMT_REQUEST_BY_TOKEN] = "SELECT " REQUEST_COLUMNS " FROM access_requests WHERE token_hash = ?1",
 	/* ?1 cursor (seq, exclusive), ?2 reference or NULL, ?3 status or NULL, ?4 now, ?5 limit */
@@ -51,10 +51,14 @@ const char *const store_sql[STMT_COUNT] = {
 	[STMT_REQUEST_SET_OPENED] =
 		"UPDATE access_requests SET status = 'opened', opened_at = ?2 "
 		"WHERE seq = ?1 AND opened_at IS NULL AND status = 'pending'",
+	/* A reissue opens the request again: an expired, denied or cancelled one
+	 * becomes pending (or opened, once clicked) and forgets its answer. Never
+	 * run for a granted or contested request. */
 	[STMT_REQUEST_SET_TOKEN] =
 		"UPDATE access_requests SET token_hash = ?2, expires_at = ?3, "
-		"status = CASE WHEN status IN ('expired', 'cancelled') THEN "
-		"(CASE WHEN opened_at IS NULL THEN 'pending' ELSE 'opened' END) ELSE status END "
+		"status = CASE WHEN status IN ('expired', 'denied', 'cancelled') THEN "
+		"(CASE WHEN opened_at IS NULL THEN 'pending' ELSE 'opened' END) ELSE status END, "
+		"completed_at = NULL, result_success = NULL, result_installation_id = NULL "
 		"WHERE seq = ?1",
 	[STMT_REQUEST_COMPLETE] =
 		"UPDATE access_requests SET status = ?2, completed_at = ?3, result_success = ?4, "
@@ -74,7 +78,8 @@ const char *const store_sql[STMT_COUNT] = {
 
 	[STMT_INSTALLATION_BY_ID] =
 		"SELECT " INSTALLATION_COLUMNS " FROM installations WHERE installation_id = ?1",
-	/* ?1 id, ?2 status, ?3 type, ?4 reference, ?5 request id, ?6 now */
+	/* ?1 id, ?2 status, ?3 type, ?4 reference, ?5 request id, ?6 now. What the
+	 * previous binding learnt from Zaptec (name, roles) is not the new one's. */
 	[STMT_INSTALLATION_UPSERT_GRANT] =
 		"INSERT INTO installations (installation_id, status, installation_type, reference, "
 		"request_id, granted_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) "
@@ -82,7 +87,7 @@ const char *const store_sql[STMT_COUNT] = {
 		"installation_type = excluded.installation_type, reference = excluded.reference, "
 		"request_id = excluded.request_id, granted_at = excluded.granted_at, "
 		"updated_at = excluded.updated_at, revoked_at = NULL, verified_at = NULL, "
-		"last_error = NULL",
+		"name = NULL, roles = NULL, last_error = NULL",
 	/* ?1 ?2 cursor (updated_at, seq), exclusive; ?3 updatedSince; ?4 status or NULL;
 	 * ?5 limit. Three shapes, so each filter walks its own index. */
 	[STMT_INSTALLATION_LIST] =
@@ -111,6 +116,12 @@ const char *const store_sql[STMT_COUNT] = {
 	[STMT_INSTALLATION_SET_UNCONFIRMED] =
 		"UPDATE installations SET status = 'unconfirmed', updated_at = ?2, last_error = ?3 "
 		"WHERE installation_id = ?1 AND status = 'verifying'",
+	/* Reconciliation saw the installation listed: a grant the API showed late.
+	 * ?1 id, ?2 now, ?3 name, ?4 roles */
+	[STMT_INSTALLATION_PROMOTE] =
+		"UPDATE installations SET status = 'granted', verified_at = ?2, updated_at = ?2, "
+		"name = ?3, roles = ?4, last_error = NULL "
+		"WHERE installation_id = ?1 AND status IN ('unconfirmed', 'verifying')",
 	/* A retry changes no status, so updated_at stays: feeds do not churn. */
 	[STMT_INSTALLATION_SET_LAST_ERROR] =
 		"UPDATE installations SET last_error = ?2 WHERE installation_id = ?1 AND status = 'verifying'",
@@ -141,6 +152,7 @@ const char *const store_sql[STMT_COUNT] = {
 		"WHERE installation_id = ?1 AND queued_at = ?2 AND attempts = ?3",
 	[STMT_VERIFICATION_FINISH] =
 		"DELETE FROM verifications WHERE installation_id = ?1 AND queued_at = ?2 AND attempts = ?3",
+	[STMT_VERIFICATION_CANCEL] = "DELETE FROM verifications WHERE installation_id = ?1",
 	[STMT_VERIFICATION_STATS] = "SELECT count(*), min(queued_at) FROM verifications",
 
 	[STMT_EVENT_INSERT] =

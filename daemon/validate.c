@@ -348,6 +348,16 @@ static int parse_origin(const char *s, struct url_origin *u, const char **why)
 	return 0;
 }
 
+int validate_secure_base_url(const char *url, const char **why)
+{
+	struct url_origin u;
+
+	for (const char *p = url; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
+			return fail(why, "must be printable ASCII without spaces");
+	return parse_origin(url, &u, why);
+}
+
 /* Writes scheme://host[:port] with the scheme's default port left out. Returns
  * 0, or -1 when out (cap bytes) is too small. */
 static int format_origin(const struct url_origin *u, char *out, size_t cap)

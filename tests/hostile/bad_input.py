@@ -20,6 +20,8 @@ Choices the contract leaves open, written down here:
   /api/v1/access-requests/abc%00def/reissue is routed as .../abc (a 405 for
   POST there). The same holds for a %00 in a query value (reference=a%00b
   searches for "a"). Nothing is written either way; noted, not changed.
+- A contested callback changes its request (now "contested") but adds no row,
+  so its row allows access_requests to change with a count delta of 0.
 - An upper-case GUID is the same installation: it is normalised to lower case
   (the contract's "normalised to the lowercase form"), so it is not invalid.
 
@@ -169,6 +171,11 @@ class Table:
             self.add("installations.revoke/%s" % label, "admin", "POST",
                      b"/api/v1/installations/" + seg + b"/revoke", expect=(405,) if nul else bad_guid,
                      check=is_problem)
+            self.add("installations.transfer/%s" % label, "admin", "POST",
+                     b"/api/v1/installations/" + seg + b"/transfer",
+                     headers=[("Content-Type", "application/json")],
+                     body=json.dumps({"requestId": fx["contested_id"]}).encode(),
+                     expect=(405,) if nul else bad_guid, check=is_problem)
         # Well-formed but unknown: 404 everywhere.
         self.add("requests.get/unknown-uuid", "admin", "GET",
                  "/api/v1/access-requests/%s" % uuid.uuid4(), expect=(404,), check=is_problem)
@@ -213,6 +220,19 @@ class Table:
                  expect=(409,), events={"callback.conflict": 1})
         self.add("callback/granted/conflict-denial", "public", "GET",
                  done + b"?success=false", expect=(409,), events={"callback.conflict": 1})
+        # Another customer's installation: contested, and the installation unchanged.
+        contest = b"/access-result/" + fx["contest_token"].encode()
+        self.add("callback/contest/another-customers-installation", "public", "GET",
+                 contest + b"?success=true&installationId=" + fx["granted_installation"].encode(),
+                 expect=(409,), events={"callback.contested": 1}, tables={"access_requests": 0},
+                 check=no_raw_markers)
+        self.add("callback/contest/repeat", "public", "GET",
+                 contest + b"?success=true&installationId=" + fx["granted_installation"].encode(),
+                 expect=(409,), events={"callback.repeated": 1}, check=no_raw_markers)
+        # A request made for one installation refuses another, and stays open.
+        self.add("callback/pro/another-installation", "public", "GET",
+                 b"/access-result/" + fx["pro_token"].encode() + b"?success=true&installationId=" + GUID.encode(),
+                 expect=(400,), events={"callback.invalid": 1}, check=no_raw_markers)
 
     def list_rows(self):
         for path, params in LISTS.items():
@@ -321,6 +341,57 @@ class Table:
         self.add("revoke/text-plain", "admin", "POST", path, headers=[("Content-Type", "text/plain")],
                  body=b'{"reason":"a"}', expect=(415,), check=is_problem)
 
+    def reissue_rows(self):
+        """Bodies of a reissue: only {"ttl"} in the create range; nothing else, and no
+        arithmetic on a ttl before it is checked."""
+        path = "/api/v1/access-requests/%s/reissue" % self.fx["open_id"]
+        jh = [("Content-Type", "application/json")]
+        for label, raw in (("2^63-1", b"9223372036854775807"), ("-2^63", b"-9223372036854775808"),
+                           ("2^64", b"18446744073709551616"), ("1e999", b"1e999"), ("59", b"59"),
+                           ("above-max", b"2592001"), ("zero", b"0"), ("fraction", b"60.5"),
+                           ("string", b'"3600"'), ("true", b"true"), ("array", b"[60]")):
+            self.add("reissue/ttl=%s" % label, "admin", "POST", path, headers=jh, body=b'{"ttl":' + raw + b"}",
+                     expect=(400,), check=is_problem if label in ("2^64", "1e999") else names_field("ttl"))
+        self.add("reissue/unknown-field", "admin", "POST", path, headers=jh, body=b'{"lifetime":60}',
+                 expect=(400,), check=names_field("lifetime"))
+        self.add("reissue/duplicate-keys", "admin", "POST", path, headers=jh, body=b'{"ttl":60,"ttl":61}',
+                 expect=(400,), check=is_problem)
+        self.add("reissue/top-level-array", "admin", "POST", path, headers=jh, body=b"[]", expect=(400,),
+                 check=is_problem)
+        self.add("reissue/text-plain", "admin", "POST", path, headers=[("Content-Type", "text/plain")],
+                 body=b'{"ttl":60}', expect=(415,), check=is_problem)
+        granted = "/api/v1/access-requests/%s/reissue" % self.fx["granted_id"]
+        self.add("reissue/granted", "admin", "POST", granted, headers=jh, body=b"{}", expect=(409,),
+                 check=is_problem)
+
+    def transfer_rows(self):
+        """Bodies of a transfer: {"requestId"} naming a request contested for the
+        installation; anything else changes nothing."""
+        fx = self.fx
+        path = "/api/v1/installations/%s/transfer" % fx["granted_installation"]
+        jh = [("Content-Type", "application/json")]
+        for label, body in (("missing", b"{}"), ("number", b'{"requestId":1}'), ("array", b'{"requestId":[]}'),
+                            ("null", b'{"requestId":null}'),
+                            ("unknown-field", b'{"requestId":"%s","force":true}' % fx["open_id"].encode()),
+                            ("invalid-utf8", b'{"requestId":"\xff"}'), ("nul", b'{"requestId":"a\\u0000"}'),
+                            ("duplicate-keys", b'{"requestId":"a","requestId":"b"}'),
+                            ("nested", b"[" * 10000 + b"]" * 10000), ("top-level-array", b"[]")):
+            self.add("transfer/%s" % label, "admin", "POST", path, headers=jh, body=body, expect=(400,),
+                     check=is_problem)
+        for label, rid in (("unknown-uuid", str(uuid.uuid4())), ("script", SCRIPT), ("sql", SQL),
+                           ("8k", "r" * 8192)):
+            self.add("transfer/requestId=%s" % label, "admin", "POST", path, headers=jh,
+                     body=json.dumps({"requestId": rid}).encode(), expect=(404,), check=is_problem)
+        # Requests that are not contested for this installation.
+        for label, rid in (("open", fx["open_id"]), ("granted-owner", fx["granted_id"])):
+            self.add("transfer/not-contested-%s" % label, "admin", "POST", path, headers=jh,
+                     body=json.dumps({"requestId": rid}).encode(), expect=(409,), check=is_problem)
+        self.add("transfer/unknown-installation", "admin", "POST",
+                 "/api/v1/installations/%s/transfer" % uuid.uuid4(), headers=jh,
+                 body=json.dumps({"requestId": fx["contested_id"]}).encode(), expect=(404,), check=is_problem)
+        self.add("transfer/text-plain", "admin", "POST", path, headers=[("Content-Type", "text/plain")],
+                 body=json.dumps({"requestId": fx["contested_id"]}).encode(), expect=(415,), check=is_problem)
+
     def method_rows(self):
         fx = self.fx
         routes = [
@@ -334,6 +405,7 @@ class Table:
             ("admin", "/api/v1/installations", "GET, HEAD"),
             ("admin", "/api/v1/installations/%s" % GUID, "GET, HEAD"),
             ("admin", "/api/v1/installations/%s/revoke" % GUID, "POST"),
+            ("admin", "/api/v1/installations/%s/transfer" % GUID, "POST"),
             ("admin", "/api/v1/events", "GET, HEAD"),
         ]
         for listener, path, allow in routes:
@@ -419,6 +491,7 @@ class Table:
             ("POST", "/api/v1/access-requests/%s/cancel" % fx["open_id"]),
             ("GET", "/api/v1/installations"), ("GET", "/api/v1/installations/%s" % fx["granted_installation"]),
             ("POST", "/api/v1/installations/%s/revoke" % fx["granted_installation"]),
+            ("POST", "/api/v1/installations/%s/transfer" % fx["granted_installation"]),
             ("GET", "/api/v1/events"),
         ]
         wrong = "x" * len(TOKEN)
@@ -535,8 +608,19 @@ def setup(d):
         "GET", "/access-result/%s?success=true&installationId=%s" % (granted_token, installation)))
     if r[0] != 200:
         raise Failure("granting the fixture request answered %s" % r[0])
+    # Another customer's request, for the contest rows; and one contested
+    # already, which the transfer rows name but never complete.
+    contest_id, contest_token = d.create_request(reference="contest-fixture")
+    contested_id, contested_token = d.create_request(reference="contested-fixture")
+    r = raw_request(d.public_port, build_request(
+        "GET", "/access-result/%s?success=true&installationId=%s" % (contested_token, installation)))
+    if r[0] != 409:
+        raise Failure("contesting the fixture installation answered %s" % r[0])
+    pro_id, pro_token = d.create_request(reference="pro-fixture", installationType="pro",
+                                         installationId=str(uuid.uuid4()))
     return {"open_id": open_id, "open_token": open_token, "granted_id": granted_id,
-            "granted_token": granted_token, "granted_installation": installation}
+            "granted_token": granted_token, "granted_installation": installation,
+            "contest_token": contest_token, "contested_id": contested_id, "pro_token": pro_token}
 
 
 def ten_megabytes(d):
@@ -612,7 +696,7 @@ def run_row(d, row):
         if delta != want:
             errors.append("%s changed by %d rows, expected %d" % (table, delta, want))
     for table, digest in after["sums"].items():
-        if digest != before["sums"][table] and not row.tables.get(table):
+        if digest != before["sums"][table] and table not in row.tables:
             errors.append("%s rows changed" % table)
     return errors
 
@@ -654,7 +738,7 @@ def main():
         fx = setup(d)
         table = Table(fx)
         for part in (table.segment_rows, table.callback_rows, table.list_rows, table.create_rows,
-                     table.revoke_rows, table.method_rows, table.path_rows, table.overlong_rows,
+                     table.revoke_rows, table.reissue_rows, table.transfer_rows, table.method_rows, table.path_rows, table.overlong_rows,
                      table.auth_rows):
             part()
         groups = {}
