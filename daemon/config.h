@@ -12,6 +12,7 @@
 #define CONFIG_DEFAULT_PATH "/etc/zaptec-accessd/zaptec-accessd.conf"
 #define CONFIG_MAX_REDIRECT_ORIGINS 32
 #define CONFIG_MAX_TRUSTED_PROXIES 32
+#define CONFIG_MAX_RETRY_WAITS 32
 
 enum log_level { LOG_LEVEL_ERROR = 0, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
@@ -58,6 +59,10 @@ struct config {
 	char *zaptec_password;      /* read at load time when zaptec_username is set */
 	int64_t verify_window;
 	int64_t reconcile_interval; /* 0: never */
+	int webhook_allow_http;     /* http webhook URLs on any host */
+	int64_t webhook_disable_after;
+	int64_t webhook_retry_schedule[CONFIG_MAX_RETRY_WAITS]; /* waits between attempts */
+	size_t webhook_retry_count;
 };
 
 /*

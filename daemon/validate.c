@@ -19,6 +19,7 @@
 
 #define LANG_MAX_LEN 35
 #define RETURN_TO_MAX_LEN 2048
+#define WEBHOOK_URL_MAX_LEN 2048
 #define HOST_MAX_LEN 253
 #define ORIGIN_MAX_LEN (sizeof "https://" - 1 + HOST_MAX_LEN + sizeof ":65535" - 1)
 
@@ -300,11 +301,11 @@ static int parse_ipv6_host(const char *s, size_t n, struct url_origin *u, const 
 }
 
 /*
- * Parses the scheme and authority of an absolute http(s) URL at s into u. The
- * whole string must already be known to hold only printable ASCII. Returns 0,
- * or -1 with *why.
+ * Parses the scheme and authority of an absolute http(s) URL at s into u;
+ * http only on a loopback host unless allow_http. The whole string must
+ * already be known to hold only printable ASCII. Returns 0, or -1 with *why.
  */
-static int parse_origin(const char *s, struct url_origin *u, const char **why)
+static int parse_origin(const char *s, int allow_http, struct url_origin *u, const char **why)
 {
 	const char *auth, *auth_end, *host_end;
 
@@ -343,7 +344,7 @@ static int parse_origin(const char *s, struct url_origin *u, const char **why)
 		if (u->port == 0)
 			return fail(why, "has an invalid port");
 	}
-	if (!u->https && !u->loopback)
+	if (!u->https && !u->loopback && !allow_http)
 		return fail(why, "must use https (http is allowed only for loopback hosts)");
 	u->rest = auth_end;
 	return 0;
@@ -392,7 +393,7 @@ int validate_return_to(const char *url, const struct config *cfg, const char **w
 		return fail(why, "must be an absolute https URL");
 	if (strlen(url) > RETURN_TO_MAX_LEN)
 		return fail(why, "is too long");
-	if (check_url_chars(url, why) != 0 || parse_origin(url, &u, why) != 0)
+	if (check_url_chars(url, why) != 0 || parse_origin(url, 0, &u, why) != 0)
 		return -1;
 	if (format_origin(&u, origin, sizeof origin) != 0)
 		return fail(why, "has a host name that is too long");
@@ -412,11 +413,26 @@ int validate_origin(const char *in, char *out, size_t cap, const char **why)
 
 	if (in == NULL || in[0] == '\0')
 		return fail(why, "must be an origin such as https://app.example.com");
-	if (check_url_chars(in, why) != 0 || parse_origin(in, &u, why) != 0)
+	if (check_url_chars(in, why) != 0 || parse_origin(in, 0, &u, why) != 0)
 		return -1;
 	if (u.rest[0] != '\0' && strcmp(u.rest, "/") != 0)
 		return fail(why, "must be an origin without a path or query");
 	if (format_origin(&u, out, cap) != 0)
 		return fail(why, "is too long");
+	return 0;
+}
+
+int validate_webhook_url(const char *url, int allow_http, const char **why)
+{
+	struct url_origin u;
+
+	if (url == NULL || url[0] == '\0')
+		return fail(why, "must be an absolute https URL");
+	if (strlen(url) > WEBHOOK_URL_MAX_LEN)
+		return fail(why, "is longer than 2048 characters");
+	if (check_url_chars(url, why) != 0 || parse_origin(url, allow_http, &u, why) != 0)
+		return -1;
+	if (u.rest[0] != '\0' && u.rest[0] != '/' && u.rest[0] != '?')
+		return fail(why, "has an invalid host");
 	return 0;
 }

@@ -39,4 +39,9 @@ int validate_return_to(const char *url, const struct config *cfg, const char **w
  * (lowercase, default port dropped). */
 int validate_origin(const char *in, char *out, size_t cap, const char **why);
 
+/* A webhook endpoint's URL: at most 2048 characters, absolute, https (http on a
+ * loopback host, or anywhere with allow_http: webhook_allow_http), no user
+ * info, no fragment, no spaces, control or non-ASCII characters. */
+int validate_webhook_url(const char *url, int allow_http, const char **why);
+
 #endif
