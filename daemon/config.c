@@ -588,7 +588,7 @@ void config_free(struct config *cfg)
 	for (size_t i = 0; i < KEY_COUNT; i++) {
 		if (keys[i].type == TYPE_DURATION || keys[i].type == TYPE_COUNT ||
 		    keys[i].type == TYPE_LOG_LEVEL || keys[i].type == TYPE_ORIGINS ||
-		    keys[i].type == TYPE_CIDRS)
+		    keys[i].type == TYPE_CIDRS || keys[i].type == TYPE_BOOL || keys[i].type == TYPE_SCHEDULE)
 			continue;
 		char **slot = (char **)((char *)cfg + keys[i].offset);
 		free(*slot);

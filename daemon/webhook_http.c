@@ -20,6 +20,7 @@ struct webhook_http {
 	const atomic_int *stop;
 	size_t body_read;
 	int body_capped;
+	int head_complete;  /* the blank line that ends the answer's head came */
 	char curl_error[CURL_ERROR_SIZE];
 };
 
@@ -58,6 +59,18 @@ static size_t read_body(char *data, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/* Notes the end of the answer's head: libcurl takes a head cut off after its
+ * status line for a whole answer, but a receiver that closed there has not
+ * acknowledged anything. */
+static size_t read_header(char *line, size_t size, size_t n, void *arg)
+{
+	struct webhook_http *h = arg;
+	size_t len = size * n;
+	if ((len == 2 && line[0] == '\r' && line[1] == '\n') || (len == 1 && line[0] == '\n'))
+		h->head_complete = 1;
+	return len;
+}
+
 /* libcurl's progress callback: a non-zero return ends the transfer. */
 static int check_stop(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
 {
@@ -89,6 +102,8 @@ static CURLcode set_options(struct webhook_http *h, const char *url, struct curl
 	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->curl_error);
 	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, read_body);
 	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
+	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, read_header);
+	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
 	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, check_stop);
 	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_XFERINFODATA, h);
@@ -132,17 +147,20 @@ void webhook_http_post(struct webhook_http *h, const char *url, const char *id, 
 	curl_easy_reset(h->curl);
 	h->body_read = 0;
 	h->body_capped = 0;
+	h->head_complete = 0;
 	h->curl_error[0] = '\0';
 	CURLcode rc = set_options(h, url, headers, body, len);
 	if (rc == CURLE_OK)
 		rc = curl_easy_perform(h->curl);
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(h->curl, CURLINFO_TOTAL_TIME, &out->seconds);
-	/* A status counts when the answer's head arrived, even when its body was
-	 * cut off at BODY_CAP; not when the transfer failed in some other way
-	 * (a receiver that closes halfway has not answered). */
-	if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && h->body_capped))
+	/* A status counts when the answer's whole head arrived, even when its
+	 * body was cut off at BODY_CAP; not when the transfer failed in some
+	 * other way (a receiver that closes halfway has not answered). */
+	if ((rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && h->body_capped)) && h->head_complete)
 		out->status = (int)status;
+	else if (rc == CURLE_OK)
+		rc = CURLE_RECV_ERROR;
 	if (out->status == 429 || out->status == 503) {
 		curl_off_t after = 0;
 		if (curl_easy_getinfo(h->curl, CURLINFO_RETRY_AFTER, &after) == CURLE_OK && after > 0)

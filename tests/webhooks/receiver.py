@@ -52,6 +52,7 @@ class Receiver:
     def __init__(self, secrets=(), default_status=204):
         self.secrets = list(secrets)
         self.default_status = default_status
+        self.delay = 0.0  # seconds before every answer
         self.script = []
         self.deliveries = []
         self.lock = threading.Lock()
@@ -88,13 +89,22 @@ class Receiver:
     def answer(self, h, action):
         """Answers one request as scripted: an int status, or (status, headers),
         or "hang" (until released or 30 s), "slow" (the head after 2 s),
-        "big" (200 with a 10 MB body), "close" (half a head, then close)."""
+        "big" (a 10 MB body), "close" (half a head, then close), "cut" (a
+        200 head, part of its body, then close)."""
+        if self.delay:
+            time.sleep(self.delay)
         if action == "hang":
             self.release.wait(30)
             h.close_connection = True
             return
         if action == "close":
             h.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Le")
+            h.wfile.flush()
+            h.connection.shutdown(socket.SHUT_RDWR)
+            h.close_connection = True
+            return
+        if action == "cut":
+            h.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
             h.wfile.flush()
             h.connection.shutdown(socket.SHUT_RDWR)
             h.close_connection = True
