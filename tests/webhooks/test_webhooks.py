@@ -374,12 +374,27 @@ def test_endpoints_api(d, r):
 
 def test_readme_worked_example():
     """The README's worked example: its signature is what our own HMAC of its
-    secret, id, timestamp and body gives (the C suite checks the daemon's)."""
+    secret, id, timestamp and body gives, and its verifier accepts it and
+    refuses it changed (the C suite checks the daemon's signing)."""
     text = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
     fields = dict(re.findall(r"^    (secret|webhook-id|webhook-timestamp|body|webhook-signature): +(.+)$", text, re.M))
     expect(len(fields) == 5, "the example's lines: %s" % sorted(fields))
-    got = sign(fields["secret"], fields["webhook-id"], fields["webhook-timestamp"], fields["body"].encode())
+    body = fields["body"].encode()
+    got = sign(fields["secret"], fields["webhook-id"], fields["webhook-timestamp"], body)
     expect(got == fields["webhook-signature"], "README signature %s, computed %s" % (fields["webhook-signature"], got))
+    code = re.search(r"^    import base64, hashlib, hmac, json, time\n(?:(?:    .*)?\n)+", text, re.M)
+    expect(code, "no verifier in the README")
+    scope = {}
+    exec(compile("\n".join(line[4:] for line in code.group(0).splitlines()), "README verifier", "exec"), scope)
+    headers = {k: fields[k] for k in ("webhook-id", "webhook-timestamp", "webhook-signature")}
+    now = int(fields["webhook-timestamp"])
+    expect(scope["verify"](fields["secret"], headers, body, now=now)["data"]["id"] == 42, "verifier")
+    for bad in ((body + b" ", now), (body, now + 301)):
+        try:
+            scope["verify"](fields["secret"], headers, bad[0], now=bad[1])
+        except ValueError:
+            continue
+        raise Check("the README verifier accepted a changed message or an old timestamp")
 
 
 def verify_with_npm(pairs):
