@@ -4,6 +4,7 @@
  * with Zaptec credentials, the verifier thread; the webhook deliveries.
  */
 #include "background.h"
+#include "config.h"
 #include "log.h"
 #include "requests.h"
 #include "timestamp.h"
