@@ -157,7 +157,10 @@ const char *const store_sql[STMT_COUNT] = {
 		"SELECT " EVENT_COLUMNS " FROM events "
 		"WHERE installation_seq = (SELECT seq FROM installations WHERE installation_id = ?1) "
 		"ORDER BY id LIMIT ?2",
-	[STMT_EVENT_BOUNDS] = "SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM events",
+	/* Two subqueries: SQLite answers a lone min() or max() from the end of
+	 * the index, but scans the whole table for both in one SELECT. */
+	[STMT_EVENT_BOUNDS] =
+		"SELECT coalesce((SELECT min(id) FROM events), 0), coalesce((SELECT max(id) FROM events), 0)",
 
 	/* A new endpoint starts at the log's end: it receives what happens from
 	 * now on (a replay reaches back). */
@@ -176,12 +179,13 @@ const char *const store_sql[STMT_COUNT] = {
 		"disabled_at = ?14, disabled_reason = ?15, tests_requested = ?16 WHERE id = ?1",
 	[STMT_WEBHOOK_DELETE] = "DELETE FROM webhook_endpoints WHERE id = ?1",
 	/* The outcomes of an attempt apply only while the cursor is where the
-	 * attempt started from (?2): a replay meanwhile moved it, and wins.
-	 * ?3 the event delivered, ?4 now, ?5 the answer's status. */
+	 * attempt started from (?2) and the endpoint's revision is the one it
+	 * read (?6): a replay or a change meanwhile wins. ?3 the event
+	 * delivered, ?4 now, ?5 the answer's status. */
 	[STMT_WEBHOOK_ADVANCE] =
 		"UPDATE webhook_endpoints SET delivered_through = ?3, attempts = 0, next_attempt_ms = 0, "
 		"failing_since = NULL, last_attempt_at = ?4, last_status = ?5, last_error = NULL "
-		"WHERE id = ?1 AND delivered_through = ?2",
+		"WHERE id = ?1 AND delivered_through = ?2 AND revision = ?6",
 	/* ?3 next attempt (ms), ?4 now, ?5 status or NULL, ?6 error */
 	[STMT_WEBHOOK_FAILED] =
 		"UPDATE webhook_endpoints SET attempts = attempts + 1, next_attempt_ms = ?3, "

@@ -250,8 +250,8 @@ int64_t webhook_store_pending(struct store *st, const struct webhook_endpoint *e
 	return one_int(st, stmt, "webhook_pending");
 }
 
-int webhook_store_advance(struct store *st, const char *id, int64_t from, int64_t event_id, int64_t now,
-			  int status)
+int webhook_store_advance(struct store *st, const char *id, int64_t from, int64_t revision, int64_t event_id,
+			  int64_t now, int status)
 {
 	sqlite3_stmt *stmt = store_stmt(st, STMT_WEBHOOK_ADVANCE);
 	if (stmt == NULL)
@@ -261,6 +261,7 @@ int webhook_store_advance(struct store *st, const char *id, int64_t from, int64_
 	sqlite3_bind_int64(stmt, 3, event_id);
 	sqlite3_bind_int64(stmt, 4, now);
 	sqlite3_bind_int(stmt, 5, status);
+	sqlite3_bind_int64(stmt, 6, revision);
 	return store_step_write(st, stmt, "webhook_advance");
 }
 

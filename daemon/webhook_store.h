@@ -81,9 +81,10 @@ int64_t webhook_store_pending(struct store *st, const struct webhook_endpoint *e
 
 /* Writer: after a 2xx for event_id, moves the cursor from `from` to it and
  * clears the failure state; does nothing when the cursor is no longer at
- * `from` (a replay moved it). Returns 0 or -1. */
-int webhook_store_advance(struct store *st, const char *id, int64_t from, int64_t event_id, int64_t now,
-			  int status);
+ * `from` or the endpoint's revision is no longer `revision` (changed by
+ * hand meanwhile). Returns 0 or -1. */
+int webhook_store_advance(struct store *st, const char *id, int64_t from, int64_t revision, int64_t event_id,
+			  int64_t now, int status);
 
 /* Writer: records a failed attempt (status 0 when nothing answered) and when
  * to try again, under the same condition as advance. Returns 0 or -1. */

@@ -302,8 +302,8 @@ def test_types_filter(d, r):
 
 def test_sigkill_during_delivery_skips_nothing(d, r):
     """SIGKILL while events are being delivered to a slowish receiver, three
-    times: every event arrives, in order, and only the one in flight at a
-    kill may come twice."""
+    times: every event arrives, in order; only those delivered since the
+    cursor's last commit (at most 16, the daemon's bound) may come twice."""
     r.delay = 0.02
     create_endpoint(d, r)
     for i in range(150):
@@ -318,7 +318,8 @@ def test_sigkill_during_delivery_skips_nothing(d, r):
     got = [x.event_id() for x in ds]
     deduped = [g for k, g in enumerate(got) if k == 0 or g != got[k - 1]]
     expect(deduped == [e["id"] for e in events], "skipped or reordered: %s" % deduped[:30])
-    expect(len(got) - len(deduped) <= 3, "%d repeats for 3 kills" % (len(got) - len(deduped)))
+    expect(len(got) - len(deduped) <= 3 * 16, "%d repeats for 3 kills" % (len(got) - len(deduped)))
+    print("  %d deliveries of %d events across 3 kills" % (len(got), len(deduped)))
 
 
 def test_bad_receivers_cost_one_attempt_each(d, r):
