@@ -38,7 +38,8 @@ static void job_free(void *arg)
 	free(job);
 }
 
-/* A job for the request, owned by it from here on; NULL when memory runs out. */
+/* A job for the request, owned by it from here on, with the endpoint id of
+ * the path when the route has one; NULL when memory runs out. */
 static struct webhook_job *new_job(struct http_request *req)
 {
 	struct webhook_job *job = calloc(1, sizeof *job);
