@@ -74,6 +74,7 @@ class Receiver:
                     secrets = list(receiver.secrets)
                     action = receiver.script.pop(0) if receiver.script else receiver.default_status
                 d = Delivery(headers, body, secrets)
+                d.path = self.path
                 with receiver.lock:
                     receiver.deliveries.append(d)
                     receiver.changed.notify_all()

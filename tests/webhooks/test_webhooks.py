@@ -161,13 +161,15 @@ def test_order_under_load(d, r):
 
 
 def test_retries_keep_the_id_and_the_schedule(d, r):
-    """The receiver fails twice, then succeeds: the same webhook-id three
-    times, after the schedule's waits (1 s, then 2 s, ±10 %)."""
-    r.set_script([500, 503])
+    """The receiver redirects (never followed), fails, then succeeds: the
+    same webhook-id three times, after the schedule's waits (1 s, then 2 s,
+    ±10 %)."""
+    r.set_script([(302, {"Location": r.url + "/elsewhere"}), 503])
     create_endpoint(d, r)
     d.create_request(reference="retry")
     ds = r.wait_for(lambda ds: len(ds) >= 3, timeout=20)
     expect([x.id for x in ds[:3]] == ["evt_1"] * 3, "ids %s" % [x.id for x in ds])
+    expect(all(x.path == "/hook" for x in ds), "a redirect was followed: %s" % [x.path for x in ds])
     first, second = ds[1].at - ds[0].at, ds[2].at - ds[1].at
     expect(0.85 <= first <= 1.6, "first wait %.2f s" % first)
     expect(1.75 <= second <= 2.7, "second wait %.2f s" % second)
