@@ -33,7 +33,7 @@
 #define SUPERVISOR_POLL_MS 2000
 
 static struct {
-	pthread_mutex_t lock;    /* guards everything below but stopping */
+	pthread_mutex_t lock;    /* guards everything below */
 	pthread_cond_t cond;     /* signalled on every change of a generation */
 	uint64_t events_gen;     /* bumped when the writer committed events */
 	uint64_t endpoints_gen;  /* bumped when an endpoint changed */
