@@ -186,11 +186,12 @@ const char *const store_sql[STMT_COUNT] = {
 		"UPDATE webhook_endpoints SET delivered_through = ?3, attempts = 0, next_attempt_ms = 0, "
 		"failing_since = NULL, last_attempt_at = ?4, last_status = ?5, last_error = NULL "
 		"WHERE id = ?1 AND delivered_through = ?2 AND revision = ?6",
-	/* ?3 next attempt (ms), ?4 now, ?5 status or NULL, ?6 error */
+	/* ?3 next attempt (ms), ?4 now, ?5 status or NULL, ?6 error, ?7 the
+	 * revision read: like an advance, a failure yields to a change. */
 	[STMT_WEBHOOK_FAILED] =
 		"UPDATE webhook_endpoints SET attempts = attempts + 1, next_attempt_ms = ?3, "
 		"failing_since = coalesce(failing_since, ?4), last_attempt_at = ?4, last_status = ?5, "
-		"last_error = ?6 WHERE id = ?1 AND delivered_through = ?2 AND enabled = 1",
+		"last_error = ?6 WHERE id = ?1 AND delivered_through = ?2 AND revision = ?7 AND enabled = 1",
 	/* ?2 now, ?3 reason, ?4 status or NULL, ?5 error */
 	[STMT_WEBHOOK_DISABLE] =
 		"UPDATE webhook_endpoints SET enabled = 0, disabled_at = ?2, disabled_reason = ?3, "

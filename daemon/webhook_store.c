@@ -265,8 +265,8 @@ int webhook_store_advance(struct store *st, const char *id, int64_t from, int64_
 	return store_step_write(st, stmt, "webhook_advance");
 }
 
-int webhook_store_failed(struct store *st, const char *id, int64_t from, int64_t next_attempt_ms,
-			 int64_t now, int status, const char *error)
+int webhook_store_failed(struct store *st, const char *id, int64_t from, int64_t revision,
+			 int64_t next_attempt_ms, int64_t now, int status, const char *error)
 {
 	sqlite3_stmt *stmt = store_stmt(st, STMT_WEBHOOK_FAILED);
 	if (stmt == NULL)
@@ -277,6 +277,7 @@ int webhook_store_failed(struct store *st, const char *id, int64_t from, int64_t
 	sqlite3_bind_int64(stmt, 4, now);
 	bind_optional(stmt, 5, status);
 	store_bind_text(stmt, 6, error);
+	sqlite3_bind_int64(stmt, 7, revision);
 	return store_step_write(st, stmt, "webhook_failed");
 }
 

@@ -87,9 +87,9 @@ int webhook_store_advance(struct store *st, const char *id, int64_t from, int64_
 			  int64_t now, int status);
 
 /* Writer: records a failed attempt (status 0 when nothing answered) and when
- * to try again, under the same condition as advance. Returns 0 or -1. */
-int webhook_store_failed(struct store *st, const char *id, int64_t from, int64_t next_attempt_ms,
-			 int64_t now, int status, const char *error);
+ * to try again, under the same conditions as advance. Returns 0 or -1. */
+int webhook_store_failed(struct store *st, const char *id, int64_t from, int64_t revision,
+			 int64_t next_attempt_ms, int64_t now, int status, const char *error);
 
 /* Writer: disables an enabled endpoint with reason. Returns 1 disabled, 0 it
  * was not enabled, -1. */

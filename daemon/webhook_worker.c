@@ -169,8 +169,8 @@ static int failure_run(struct store *st, void *arg)
 	const struct webhook_attempt *a = job->a;
 
 	if (job->disable == NULL)
-		return webhook_store_failed(st, e->id, e->delivered_through, job->next_attempt_ms, job->now,
-					    a->status, a->error);
+		return webhook_store_failed(st, e->id, e->delivered_through, e->revision, job->next_attempt_ms,
+					    job->now, a->status, a->error);
 	int rc = webhook_store_disable(st, e->id, job->now, job->disable, a->status, a->error);
 	if (rc <= 0)
 		return rc;
