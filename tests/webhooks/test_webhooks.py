@@ -130,6 +130,23 @@ def test_delivery_headers_body_and_signature(d, r):
     expect("accessd_webhook_delivery_duration_seconds_count 2" in text, "latency histogram")
 
 
+def test_a_commit_wakes_the_delivery(d, r):
+    """Each grant reaches the receiver right after its answer: the writer
+    wakes the endpoint's thread, which otherwise looks only once a second
+    (the median of a 1-second poll would be about 0.5 s)."""
+    create_endpoint(d, r)
+    lags = []
+    for _ in range(10):
+        n = r.count()
+        installation = grant(d)
+        acked = time.monotonic()
+        ds = r.wait_for(lambda ds: any(x.json["data"]["installationId"] == installation for x in ds[n:]))
+        arrived = [x.at for x in ds[n:] if x.json["data"]["installationId"] == installation][0]
+        lags.append(max(0.0, arrived - acked))
+    lags.sort()
+    expect(lags[5] < 0.25, "median wait %.3f s: %s" % (lags[5], ["%.3f" % x for x in lags]))
+
+
 def test_order_under_load(d, r):
     """A grant then a revocation for each of many installations, from several
     threads at once: every event arrives once, in id order."""
