@@ -64,6 +64,8 @@ struct config {
 	int64_t webhook_disable_after;
 	int64_t webhook_retry_schedule[CONFIG_MAX_RETRY_WAITS]; /* waits between attempts */
 	size_t webhook_retry_count;
+	char *support_url;          /* NULL: none; shown on pages that are not a success */
+	char *support_email;        /* NULL: none */
 };
 
 /*
