@@ -21,5 +21,18 @@ done
 )
 HOSTILE_TMP=$(mktemp -d)
 export HOSTILE_TMP
-trap 'rm -rf "$HOSTILE_TMP"' EXIT INT TERM
+# The daemons' logs stay for 90-logfmt.sh, one file per test's daemon.
+cleanup() {
+	logs=${ACCESSD_TEST_LOGS:-tests/out/logs}
+	mkdir -p "$logs"
+	n=0
+	for f in "$HOSTILE_TMP"/accessd-*/daemon.log; do
+		[ -e "$f" ] || continue
+		n=$((n + 1))
+		cp "$f" "$logs/62-webhooks-$n.log"
+	done
+	rm -rf "$HOSTILE_TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
 timeout 300 python3 tests/webhooks/test_webhooks.py
