@@ -391,6 +391,11 @@ def test_endpoints_api(d, r):
                          ("GET", "not-a-uuid"), ("POST", a["id"] + "/rotate-secret")):
         status, _, _ = d.admin(method, HOOKS + "/" + path, {} if method == "PATCH" else None)
         expect(status == 404, "%s %s answered %s" % (method, path, status))
+    # At most 32 endpoints (one delivery thread each).
+    for _ in range(31):
+        create_endpoint(d, r)
+    status, _, doc = d.admin("POST", HOOKS, {"url": r.url})
+    expect(status == 409 and "32" in doc["detail"], "the 33rd endpoint: %s %s" % (status, doc))
 
 
 def test_readme_worked_example():
