@@ -35,6 +35,8 @@ enum config_type {
 	TYPE_LOG_LEVEL,
 	TYPE_ORIGINS,
 	TYPE_CIDRS,
+	TYPE_BOOL,      /* true or false */
+	TYPE_SCHEDULE,  /* durations separated by spaces (webhook_retry_schedule) */
 	TYPE_SUPPORT_URL, /* an absolute https URL (http on loopback) for customers */
 	TYPE_EMAIL,
 };
@@ -77,6 +79,9 @@ static const struct config_key keys[] = {
 	{ "zaptec_password_file", TYPE_PATH, FIELD(zaptec_password_file), "", 0, 0 },
 	{ "verify_window", TYPE_DURATION, FIELD(verify_window), "60s", 1, 7 * DAY },
 	{ "reconcile_interval", TYPE_DURATION, FIELD(reconcile_interval), "6h", 0, 30 * DAY },
+	{ "webhook_allow_http", TYPE_BOOL, FIELD(webhook_allow_http), "false", 0, 0 },
+	{ "webhook_disable_after", TYPE_DURATION, FIELD(webhook_disable_after), "5d", 1, 365 * DAY },
+	{ "webhook_retry_schedule", TYPE_SCHEDULE, 0, "5s 5m 30m 2h 5h 10h 14h 20h 24h", 1, 7 * DAY },
 	{ "support_url", TYPE_SUPPORT_URL, FIELD(support_url), "", 0, 0 },
 	{ "support_email", TYPE_EMAIL, FIELD(support_email), "", 0, 0 },
 };
@@ -300,6 +305,34 @@ static int apply(struct config *cfg, const struct config_key *key, const char *v
 			return fail(why, whylen, "%s: expected error, warn, info or debug, got %s",
 				    key->name, value);
 		return 0;
+	case TYPE_BOOL:
+		if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
+			return fail(why, whylen, "%s: expected true or false, got %s", key->name, value);
+		*(int *)slot = strcmp(value, "true") == 0;
+		return 0;
+	case TYPE_SCHEDULE: {
+		char *list = strdup(value), *save = NULL;
+		int rc = 0;
+		if (list == NULL)
+			return -1;
+		cfg->webhook_retry_count = 0;
+		for (char *item = strtok_r(list, " \t", &save); item && rc == 0;
+		     item = strtok_r(NULL, " \t", &save)) {
+			int64_t d;
+			if (cfg->webhook_retry_count == CONFIG_MAX_RETRY_WAITS)
+				rc = fail(why, whylen, "%s: more than %d waits", key->name, CONFIG_MAX_RETRY_WAITS);
+			else if (config_parse_duration(item, &d) != 0)
+				rc = fail(why, whylen, "%s: not a duration (a number with s, m, h or d): %s",
+					  key->name, item);
+			else if (d < key->min || d > key->max)
+				rc = fail(why, whylen, "%s: %s is out of range (%llds .. %llds)", key->name, item,
+					  key->min, key->max);
+			else
+				cfg->webhook_retry_schedule[cfg->webhook_retry_count++] = d;
+		}
+		free(list);
+		return rc;
+	}
 	case TYPE_ORIGINS:
 	case TYPE_CIDRS: {
 		char *list = strdup(value), *save = NULL;
@@ -639,7 +672,7 @@ void config_free(struct config *cfg)
 	for (size_t i = 0; i < KEY_COUNT; i++) {
 		if (keys[i].type == TYPE_DURATION || keys[i].type == TYPE_COUNT ||
 		    keys[i].type == TYPE_LOG_LEVEL || keys[i].type == TYPE_ORIGINS ||
-		    keys[i].type == TYPE_CIDRS)
+		    keys[i].type == TYPE_CIDRS || keys[i].type == TYPE_BOOL || keys[i].type == TYPE_SCHEDULE)
 			continue;
 		char **slot = (char **)((char *)cfg + keys[i].offset);
 		free(*slot);

@@ -122,6 +122,8 @@ static const struct http_route *find_route(struct http_request *req, char *allow
 	for (const struct http_route *r = http_routes; r->pattern; r++) {
 		if (!(r->listeners & req->listener))
 			continue;
+		/* A route without parameters must not hand its handler stale ones. */
+		memset(params, 0, sizeof params);
 		if (!match_pattern(r->pattern, req->path, params, req->path + strlen(req->path) + 1))
 			continue;
 		if (strcmp(r->method, method) == 0) {

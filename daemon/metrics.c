@@ -14,7 +14,7 @@
 #include "store.h"
 #include "writer.h"
 
-#define MAX_ROUTES 32
+#define MAX_ROUTES 64
 #define MAX_SOURCES 8
 
 static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };

@@ -51,4 +51,9 @@ int validate_support_url(const char *url, const char **why);
  * a domain of at least two labels; at most 254 bytes. */
 int validate_email(const char *email, const char **why);
 
+/* A webhook endpoint's URL: at most 2048 characters, absolute, https (http on a
+ * loopback host, or anywhere with allow_http: webhook_allow_http), no user
+ * info, no fragment, no spaces, control or non-ASCII characters. */
+int validate_webhook_url(const char *url, int allow_http, const char **why);
+
 #endif

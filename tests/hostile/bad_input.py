@@ -392,6 +392,106 @@ class Table:
         self.add("transfer/text-plain", "admin", "POST", path, headers=[("Content-Type", "text/plain")],
                  body=json.dumps({"requestId": fx["contested_id"]}).encode(), expect=(415,), check=is_problem)
 
+    def webhook_rows(self):
+        """Every field of the endpoints API, hostile and malformed, on create,
+        patch and replay; bad ids; methods. Only the valid create adds a row."""
+        hooks = "/api/v1/webhook-endpoints"
+        one = hooks + "/" + self.fx["webhook_id"]
+        jh = [("Content-Type", "application/json")]
+
+        def body_row(name, method, path, body, expect, **kw):
+            if isinstance(body, (dict, list)):
+                body = json.dumps(body).encode()
+            elif isinstance(body, str):
+                body = body.encode()
+            self.add(name, "admin", method, path, headers=kw.pop("headers", jh), body=body,
+                     expect=expect, **kw)
+
+        https = "https://backend.example.test/hook"
+        bad_urls = {
+            "http-remote": "http://backend.example.test/hook", "ftp": "ftp://backend.example.test/",
+            "userinfo": "https://user:pw@backend.example.test/", "fragment": https + "#x",
+            "overlong": "https://backend.example.test/" + "a" * 2100, "relative": "/hook",
+            "protocol-relative": "//backend.example.test/", "javascript": "javascript:alert(1)",
+            "script": "https://backend.example.test/" + SCRIPT, "space": "https://back end.example.test/",
+            "backslash": "https://backend.example.test\\@evil.example.test/", "empty": "",
+            "nul": "https://backend.example.test/\u0000", "port-0": "https://backend.example.test:0/",
+            "bad-ipv6": "https://[::g]/", "percent-host": "https://%62ackend.example.test/",
+        }
+        for label, url in bad_urls.items():
+            # jansson refuses a NUL inside a string as invalid JSON, before any field is read.
+            body = ('{"url":"%s"}' % url) if label == "nul" else {"url": url}
+            check = is_problem if label == "nul" else names_field("url")
+            body_row("webhooks.create/url=%s" % label, "POST", hooks, body, (400,), check=check)
+            body_row("webhooks.patch/url=%s" % label, "PATCH", one, body, (400,), check=check)
+        for label, types in (("unknown", ["callback.nope"]), ("empty", []), ("string", "callback.granted"),
+                             ("number", [1]), ("twice", ["request.created", "request.created"]),
+                             ("test-type", ["webhook.test"]), ("script", [SCRIPT]), ("object", {})):
+            body_row("webhooks.create/types=%s" % label, "POST", hooks, {"url": https, "types": types}, (400,),
+                     check=names_field("types"))
+            body_row("webhooks.patch/types=%s" % label, "PATCH", one, {"types": types}, (400,),
+                     check=names_field("types"))
+        for label, value in (("overlong-201", "d" * 201), ("number", 7), ("control", "a\u0007b"),
+                             ("array", [])):
+            body_row("webhooks.create/description=%s" % label, "POST", hooks, {"url": https, "description": value},
+                     (400,), check=names_field("description"))
+        for label, value in (("string", "true"), ("number", 1), ("null", None)):
+            body_row("webhooks.patch/enabled=%s" % label, "PATCH", one, {"enabled": value}, (400,),
+                     check=names_field("enabled"))
+        for field in ("secret", "id", "deliveredThrough", "evil"):
+            body_row("webhooks.create/unknown-%s" % field, "POST", hooks, {"url": https, field: 1}, (400,),
+                     check=names_field(field))
+            body_row("webhooks.patch/unknown-%s" % field, "PATCH", one, {field: 1}, (400,), check=names_field(field))
+        body_row("webhooks.create/enabled-is-not-a-create-field", "POST", hooks, {"url": https, "enabled": True},
+                 (400,), check=names_field("enabled"))
+        body_row("webhooks.create/missing-url", "POST", hooks, {}, (400,), check=names_field("url"))
+        for label, value in (("negative", "-1"), ("string", '"5"'), ("fraction", "1.5"), ("null", "null"),
+                             ("2^64", "18446744073709551616"), ("past-newest", "999999")):
+            # 2^64 does not fit jansson's integers: invalid JSON, before any field is read.
+            body_row("webhooks.replay/after=%s" % label, "POST", one + "/replay", '{"after":%s}' % value, (400,),
+                     check=is_problem if label == "2^64" else names_field("after"))
+        body_row("webhooks.replay/missing", "POST", one + "/replay", b"{}", (400,), check=names_field("after"))
+        body_row("webhooks.replay/unknown-field", "POST", one + "/replay", {"after": 0, "from": 1}, (400,),
+                 check=names_field("from"))
+        for method, path in (("POST", hooks), ("PATCH", one), ("POST", one + "/replay")):
+            name = path.rsplit("/", 1)[-1][:12]
+            body_row("webhooks/%s %s duplicate-keys" % (method, name), method, path,
+                     '{"url":"%s","url":"%s"}' % (https, https), (400,), check=is_problem)
+            body_row("webhooks/%s %s top-level-array" % (method, name), method, path, "[]", (400,), check=is_problem)
+            body_row("webhooks/%s %s invalid-utf8" % (method, name), method, path, b'{"url":"\xff"}', (400,),
+                     check=is_problem)
+            body_row("webhooks/%s %s nested" % (method, name), method, path, "[" * 10000 + "]" * 10000, (400,),
+                     check=is_problem)
+            body_row("webhooks/%s %s text-plain" % (method, name), method, path, "{}", (415,),
+                     headers=[("Content-Type", "text/plain")], check=is_problem)
+            body_row("webhooks/%s %s over-64k" % (method, name), method, path, {"description": "d" * 70000},
+                     (413,), check=is_problem)
+        # Unknown and malformed ids: 404 on every route that takes one.
+        for label, seg in SEGMENTS.items():
+            nul = label == "nul"
+            split = b"%2F" in seg
+            for method, suffix in (("GET", b""), ("PATCH", b""), ("DELETE", b""), ("POST", b"/rotate-secret"),
+                                   ("POST", b"/replay"), ("POST", b"/test")):
+                target = hooks.encode() + b"/" + seg + suffix
+                expect = (404,)
+                if (nul or split) and suffix:
+                    expect = (404, 405)
+                body = b'{"after":0}' if suffix == b"/replay" else (b"{}" if method == "PATCH" else b"")
+                self.add("webhooks.%s%s/%s" % (method, suffix.decode(), label), "admin", method, target,
+                         headers=jh if body else [], body=body, expect=expect, check=is_problem)
+        # The disabled fixture endpoint cannot be sent a test.
+        self.add("webhooks.test/disabled", "admin", "POST", one + "/test", expect=(409,), check=is_problem)
+        # One valid create: the only row here that stores anything.
+        body_row("webhooks.create/valid", "POST", hooks, {"url": https, "description": SCRIPT}, (201,),
+                 tables={"webhook_endpoints": 1}, check=echoes_webhook(SCRIPT))
+        for path, allow in ((hooks, "POST, GET, HEAD"), (one, "GET, HEAD, PATCH, DELETE"),
+                            (one + "/rotate-secret", "POST"), (one + "/replay", "POST"), (one + "/test", "POST")):
+            for method in ("PUT", "DELETE", "PATCH", "OPTIONS", "GET", "POST"):
+                if method in allow.replace(",", " ").split():
+                    continue
+                self.add("method/admin %s %s" % (method, path[-40:]), "admin", method, path,
+                         expect=(405,), check=allow_header(allow))
+
     def method_rows(self):
         fx = self.fx
         routes = [
@@ -493,6 +593,13 @@ class Table:
             ("POST", "/api/v1/installations/%s/revoke" % fx["granted_installation"]),
             ("POST", "/api/v1/installations/%s/transfer" % fx["granted_installation"]),
             ("GET", "/api/v1/events"),
+            ("GET", "/api/v1/webhook-endpoints"), ("POST", "/api/v1/webhook-endpoints"),
+            ("GET", "/api/v1/webhook-endpoints/%s" % fx["webhook_id"]),
+            ("PATCH", "/api/v1/webhook-endpoints/%s" % fx["webhook_id"]),
+            ("DELETE", "/api/v1/webhook-endpoints/%s" % fx["webhook_id"]),
+            ("POST", "/api/v1/webhook-endpoints/%s/rotate-secret" % fx["webhook_id"]),
+            ("POST", "/api/v1/webhook-endpoints/%s/replay" % fx["webhook_id"]),
+            ("POST", "/api/v1/webhook-endpoints/%s/test" % fx["webhook_id"]),
         ]
         wrong = "x" * len(TOKEN)
         headers = {
@@ -596,8 +703,19 @@ def echoes(field, value):
     return check
 
 
+def echoes_webhook(description):
+    """A created endpoint that shows description as given and a secret."""
+    def check(status, headers, body, row):
+        doc = json.loads(body)
+        if doc.get("description") != description or not doc.get("secret", "").startswith("whsec_"):
+            return "the endpoint came back as %r" % doc
+        return None
+    return check
+
+
 def setup(d):
-    """An opened request, a granted one with its installation: the fixtures rows refer to."""
+    """An opened request, a granted one with its installation, and a disabled
+    webhook endpoint: the fixtures rows refer to."""
     open_id, open_token = d.create_request(reference="open-fixture")
     r = raw_request(d.public_port, build_request("GET", "/connect/" + open_token))
     if r[0] != 303:
@@ -618,9 +736,16 @@ def setup(d):
         raise Failure("contesting the fixture installation answered %s" % r[0])
     pro_id, pro_token = d.create_request(reference="pro-fixture", installationType="pro",
                                          installationId=str(uuid.uuid4()))
+    status, _, doc = d.admin("POST", "/api/v1/webhook-endpoints", {"url": "https://backend.example.test/hook"})
+    if status != 201:
+        raise Failure("creating the fixture webhook endpoint answered %s" % status)
+    status, _, _ = d.admin("PATCH", "/api/v1/webhook-endpoints/" + doc["id"], {"enabled": False})
+    if status != 200:
+        raise Failure("disabling the fixture webhook endpoint answered %s" % status)
     return {"open_id": open_id, "open_token": open_token, "granted_id": granted_id,
             "granted_token": granted_token, "granted_installation": installation,
-            "contest_token": contest_token, "contested_id": contested_id, "pro_token": pro_token}
+            "contest_token": contest_token, "contested_id": contested_id, "pro_token": pro_token,
+            "webhook_id": doc["id"]}
 
 
 def ten_megabytes(d):
@@ -738,7 +863,8 @@ def main():
         fx = setup(d)
         table = Table(fx)
         for part in (table.segment_rows, table.callback_rows, table.list_rows, table.create_rows,
-                     table.revoke_rows, table.reissue_rows, table.transfer_rows, table.method_rows, table.path_rows, table.overlong_rows,
+                     table.revoke_rows, table.reissue_rows, table.transfer_rows, table.webhook_rows,
+                     table.method_rows, table.path_rows, table.overlong_rows,
                      table.auth_rows):
             part()
         groups = {}
