@@ -1,7 +1,7 @@
 /*
  * background.c — periodic work: once a minute the expiry pass stores "expired"
  * for open requests past their time and appends their request.expired events;
- * with Zaptec credentials, the verifier thread.
+ * with Zaptec credentials, the verifier thread; the webhook deliveries.
  */
 #include "background.h"
 #include "config.h"
@@ -9,6 +9,7 @@
 #include "requests.h"
 #include "timestamp.h"
 #include "verifier.h"
+#include "webhook_deliver.h"
 #include "writer.h"
 
 #define EXPIRY_INTERVAL 60
@@ -18,8 +19,12 @@ static int64_t next_expiry;
 int background_start(const struct config *cfg, char *err, size_t errlen)
 {
 	next_expiry = 0;
-	if (cfg->zaptec_username != NULL)
-		return verifier_start(cfg, err, errlen);
+	if (webhook_deliver_start(cfg, err, errlen) != 0)
+		return -1;
+	if (cfg->zaptec_username != NULL && verifier_start(cfg, err, errlen) != 0) {
+		webhook_deliver_stop();
+		return -1;
+	}
 	return 0;
 }
 
@@ -37,4 +42,5 @@ void background_tick(const struct config *cfg)
 void background_stop(void)
 {
 	verifier_stop();
+	webhook_deliver_stop();
 }

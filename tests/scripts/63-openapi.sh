@@ -9,12 +9,12 @@ cd "$(dirname "$0")/../.."
 
 for tool in node npm python3; do
 	if ! command -v "$tool" >/dev/null; then
-		echo "62-openapi: FAILED: $tool is missing (scripts/install-deps.sh test)" >&2
+		echo "63-openapi: FAILED: $tool is missing (scripts/install-deps.sh test)" >&2
 		exit 1
 	fi
 done
 if [ ! -x ./zaptec-accessd ]; then
-	echo "62-openapi: FAILED: ./zaptec-accessd is not built (make zaptec-accessd)" >&2
+	echo "63-openapi: FAILED: ./zaptec-accessd is not built (make zaptec-accessd)" >&2
 	exit 1
 fi
 
