@@ -74,7 +74,7 @@ $(BUILD)/daemon/%.o: daemon/%.c | $(BUILD)/daemon
 
 # The migrations are compiled into the binary, in file-name order.
 $(BUILD)/schema.c: $(MIGRATIONS) scripts/embed-schema.sh | $(BUILD)
-	scripts/embed-schema.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+	scripts/embed-schema.sh store_sqlite_migrations $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/schema.o: $(BUILD)/schema.c
 	$(CC) $(CFLAGS) -c -o $@ $<

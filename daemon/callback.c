@@ -129,7 +129,7 @@ static int classify(struct store *st, struct callback_job *job, int64_t now)
 		job->kind = CALLBACK_UNKNOWN;
 		return 0;
 	}
-	job->found = requests_find_by_token(st, job->hash, r);
+	job->found = store_request_find_by_token(st, job->hash, r);
 	if (job->found < 0)
 		return -1;
 	if (!job->found)

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "redirect_cache.h"
+#include "store.h"
 
 #define SETS 1024 /* a power of two */
 #define WAYS 4
@@ -162,4 +163,9 @@ void redirect_cache_forget(const int64_t *seqs, size_t n)
 		pthread_mutex_unlock(&stripes[stripe]);
 	}
 	free(sorted);
+}
+
+void redirect_cache_attach(void)
+{
+	store_on_requests_changed(redirect_cache_forget);
 }

@@ -8,8 +8,9 @@
  *
  * Why an answer stays right:
  *   - every change the daemon commits to access_requests forgets the changed
- *     requests at once (the writer reports them after each commit), so a
- *     reissued, completed or expired link is never redirected from memory;
+ *     requests at once (the store reports them after each commit to the hook
+ *     the cache registers), so a reissued, completed or expired link is never
+ *     redirected from memory;
  *   - an answer is only kept if no such change committed while it was read
  *     (redirect_cache_generation before the read, passed to _put);
  *   - the expiry time is checked on every hit;
@@ -48,5 +49,9 @@ void redirect_cache_put(const unsigned char hash[TOKEN_HASH_LEN], int64_t seq, i
 /* Forgets the answers for these requests (by seq); called after each commit
  * that changed access_requests. n 0 with seqs NULL forgets everything. */
 void redirect_cache_forget(const int64_t *seqs, size_t n);
+
+/* Registers redirect_cache_forget as the store's hook for changed requests;
+ * call before the writer starts. */
+void redirect_cache_attach(void);
 
 #endif

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "http.h"
 #include "log.h"
+#include "redirect_cache.h"
 #include "server.h"
 #include "store.h"
 #include "systemd.h"
@@ -66,6 +67,7 @@ int server_start(const struct config *cfg, char *err, size_t errlen)
 	}
 	store_close(st);
 	store_set_path(cfg->database);
+	redirect_cache_attach();
 	if (writer_start(cfg->database, err, errlen) != 0) {
 		free_tls();
 		return -1;

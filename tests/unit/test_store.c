@@ -1,5 +1,5 @@
 /*
- * test_store.c — the SQLite store and its writer: migrations on a fresh and on
+ * test_store.c — the store's SQLite engine and the writer: migrations on a fresh and on
  * an already migrated file, the refusal of a file newer than the binary, the
  * connection settings, and the writer's group commit with its per-job
  * savepoints. Each test works on a database of its own in a temporary directory.
@@ -14,7 +14,7 @@
 
 #include "events.h"
 #include "log.h"
-#include "store.h"
+#include "store_sqlite.h"
 #include "writer.h"
 
 Suite *store_suite(void);
@@ -43,8 +43,8 @@ static void teardown(void)
 
 static int newest_version(void)
 {
-	ck_assert_uint_gt(store_migration_count, 0);
-	return store_migrations[store_migration_count - 1].version;
+	ck_assert_uint_gt(store_sqlite_migrations_count, 0);
+	return store_sqlite_migrations[store_sqlite_migrations_count - 1].version;
 }
 
 /* Opens the test database with the daemon's settings and migrates it. */
@@ -61,8 +61,8 @@ static struct store *open_migrated(void)
 static long long query_int(struct store *st, const char *sql)
 {
 	sqlite3_stmt *stmt;
-	ck_assert_msg(sqlite3_prepare_v2(store_db(st), sql, -1, &stmt, NULL) == SQLITE_OK, "%s: %s", sql,
-		      sqlite3_errmsg(store_db(st)));
+	ck_assert_msg(sqlite3_prepare_v2(store_sqlite_db(st), sql, -1, &stmt, NULL) == SQLITE_OK, "%s: %s", sql,
+		      sqlite3_errmsg(store_sqlite_db(st)));
 	ck_assert_msg(sqlite3_step(stmt) == SQLITE_ROW, "%s: no row", sql);
 	long long v = sqlite3_column_int64(stmt, 0);
 	sqlite3_finalize(stmt);
@@ -73,7 +73,7 @@ static const char *query_text(struct store *st, const char *sql)
 {
 	static char value[256];
 	sqlite3_stmt *stmt;
-	ck_assert_int_eq(sqlite3_prepare_v2(store_db(st), sql, -1, &stmt, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(store_sqlite_db(st), sql, -1, &stmt, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
 	snprintf(value, sizeof value, "%s", (const char *)sqlite3_column_text(stmt, 0));
 	sqlite3_finalize(stmt);
@@ -83,7 +83,7 @@ static const char *query_text(struct store *st, const char *sql)
 static void exec(struct store *st, const char *sql)
 {
 	char *msg = NULL;
-	ck_assert_msg(sqlite3_exec(store_db(st), sql, NULL, NULL, &msg) == SQLITE_OK, "%s: %s", sql, msg);
+	ck_assert_msg(sqlite3_exec(store_sqlite_db(st), sql, NULL, NULL, &msg) == SQLITE_OK, "%s: %s", sql, msg);
 }
 
 /* ---- migrations ---- */
@@ -124,6 +124,20 @@ START_TEST(test_migrating_a_migrated_file_changes_nothing_and_keeps_the_data)
 }
 END_TEST
 
+/* The types of the events an installation's history visits. */
+struct history {
+	int n;
+	char types[4][32];
+};
+
+static int note_event(void *arg, const struct event_record *e)
+{
+	struct history *h = arg;
+	ck_assert_int_lt(h->n, 4);
+	snprintf(h->types[h->n++], sizeof h->types[0], "%s", e->type);
+	return 0;
+}
+
 /* A file written under schema version 1 keeps every installation's history
  * when 002 moves the history index from the GUID to the installation's row. */
 START_TEST(test_history_written_under_version_1_survives_the_move_to_version_2)
@@ -131,8 +145,8 @@ START_TEST(test_history_written_under_version_1_survives_the_move_to_version_2)
 	char err[512];
 	struct store *st = store_open(db_path, 1, err, sizeof err);
 	ck_assert_msg(st != NULL, "open: %s", err);
-	ck_assert_int_eq(store_migrations[0].version, 1);
-	exec(st, store_migrations[0].sql);
+	ck_assert_int_eq(store_sqlite_migrations[0].version, 1);
+	exec(st, store_sqlite_migrations[0].sql);
 	exec(st, "PRAGMA user_version = 1");
 	exec(st, "INSERT INTO installations (installation_id, status, updated_at) "
 		 "VALUES ('0b6f8f2e-3d55-4c1a-9a7e-5d2b8c4f1a90', 'granted', 1)");
@@ -143,17 +157,13 @@ START_TEST(test_history_written_under_version_1_survives_the_move_to_version_2)
 
 	ck_assert_msg(store_migrate(st, err, sizeof err) == 0, "migrate: %s", err);
 	ck_assert_int_eq(store_schema_version(st), newest_version());
-	/* The statement the installation API reads the history with. */
-	sqlite3_stmt *history = store_stmt(st, STMT_EVENT_BY_INSTALLATION);
-	ck_assert_ptr_nonnull(history);
-	sqlite3_bind_text(history, 1, "0b6f8f2e-3d55-4c1a-9a7e-5d2b8c4f1a90", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(history, 2, 100);
-	ck_assert_int_eq(sqlite3_step(history), SQLITE_ROW);
-	ck_assert_str_eq((const char *)sqlite3_column_text(history, 2), "callback.granted");
-	ck_assert_int_eq(sqlite3_step(history), SQLITE_ROW);
-	ck_assert_str_eq((const char *)sqlite3_column_text(history, 2), "installation.revoked");
-	ck_assert_int_eq(sqlite3_step(history), SQLITE_DONE);
-	sqlite3_reset(history);
+	/* The operation the installation API reads the history with. */
+	struct history h = { .n = 0 };
+	ck_assert_int_eq(store_event_list_by_installation(st, "0b6f8f2e-3d55-4c1a-9a7e-5d2b8c4f1a90", 100,
+							  note_event, &h), 0);
+	ck_assert_int_eq(h.n, 2);
+	ck_assert_str_eq(h.types[0], "callback.granted");
+	ck_assert_str_eq(h.types[1], "installation.revoked");
 	ck_assert_int_eq(query_int(st, "SELECT count(*) FROM events WHERE installation_seq IS NULL"), 1);
 	store_close(st);
 }
@@ -204,7 +214,7 @@ START_TEST(test_connections_use_wal_full_sync_and_foreign_keys)
 	ck_assert_str_eq(query_text(reader, "PRAGMA journal_mode"), "wal");
 	ck_assert_int_eq(query_int(reader, "PRAGMA synchronous"), 2);
 	ck_assert_int_eq(query_int(reader, "PRAGMA query_only"), 1);
-	ck_assert_int_ne(sqlite3_exec(store_db(reader), "DELETE FROM events", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_ne(sqlite3_exec(store_sqlite_db(reader), "DELETE FROM events", NULL, NULL, NULL), SQLITE_OK);
 	store_reader_release();
 }
 END_TEST

@@ -1,12 +1,13 @@
 /*
- * store_sql.c — the text of every SQL statement, indexed by enum store_stmt.
- * Nothing else in the daemon holds SQL, and no statement is ever built from
- * input: values are bound.
+ * store_sqlite_sql.c — the text of every SQL statement of the SQLite engine,
+ * indexed by enum sqlite_stmt. Nothing else in the daemon holds SQLite's SQL,
+ * and no statement is ever built from input: values are bound.
  */
-#include "store.h"
+#include "store_sqlite.h"
 
 /* Every read of a request or an installation returns these columns, in this
- * order (requests.c and installations.c read them by position). */
+ * order (store_sqlite_requests.c and store_sqlite_installations.c read them
+ * by position). */
 #define REQUEST_COLUMNS                                                                    \
 	"seq, id, reference, installation_type, installation_id, partner_name, lang, "   \
 	"show_existing, return_to, status, created_at, expires_at, opened_at, "           \
@@ -22,7 +23,7 @@
 	"(CASE WHEN status IN ('pending', 'opened') AND expires_at <= " now                  \
 	" THEN 'expired' ELSE status END)"
 
-const char *const store_sql[STMT_COUNT] = {
+const char *const store_sqlite_sql[STMT_COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
