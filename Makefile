@@ -18,16 +18,20 @@ DESTDIR ?=
 CC      ?= cc
 
 PKGS    := libmicrohttpd sqlite3 jansson libsodium libsystemd libcurl
+# CFLAGS and LDFLAGS are the user's (optimisation, hardening, debug info): a
+# 'make CFLAGS=-O0' replaces them whole. What the build itself needs — the
+# language standard, feature macros, warnings, include paths, dependency
+# files — lives in the ACCESSD_ variables, which come first on every line.
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -pthread -Wall -Wextra -Wshadow \
-           -Wstrict-prototypes -Wmissing-prototypes -Werror -MMD -MP \
-           -DACCESSD_VERSION='"$(VERSION)"' -Idaemon -Ibuild
-LDLIBS  += -pthread -lm
+LDFLAGS ?=
 # Instrumentation for the sanitizer and fuzzing builds, which are this Makefile
 # run again with BUILD pointing to their own directory.
 SANITIZE ?=
-CFLAGS  += $(SANITIZE)
-LDFLAGS += $(SANITIZE)
+ACCESSD_CFLAGS  := -std=c11 -D_GNU_SOURCE -pthread -Wall -Wextra -Wshadow \
+                   -Wstrict-prototypes -Wmissing-prototypes -Werror -MMD -MP \
+                   -DACCESSD_VERSION='"$(VERSION)"' -Idaemon -Ibuild $(SANITIZE)
+ACCESSD_LDFLAGS := $(SANITIZE)
+LDLIBS  += -pthread -lm
 
 # pkg-config is asked only when something is built, so that 'make deps' works
 # on a machine that has no pkg-config yet.
@@ -63,21 +67,21 @@ FUZZ_TARGETS := $(sort $(basename $(notdir $(wildcard tests/fuzz/*.c))))
 all: zaptec-accessd
 
 zaptec-accessd: $(BUILD)/daemon/main.o $(BUILD)/libaccessd.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+	$(CC) $(ACCESSD_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
 $(BUILD)/libaccessd.a: $(DAEMON_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
 $(BUILD)/daemon/%.o: daemon/%.c | $(BUILD)/daemon
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(CC) $(ACCESSD_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 # The migrations are compiled into the binary, in file-name order.
 $(BUILD)/schema.c: $(MIGRATIONS) scripts/embed-schema.sh | $(BUILD)
 	scripts/embed-schema.sh store_sqlite_migrations $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/schema.o: $(BUILD)/schema.c
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(ACCESSD_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 # Check suites: every 'Suite *NAME_suite(void)' in tests/unit is collected.
 $(BUILD)/suites.h: $(UNIT_SRCS) | $(BUILD)
@@ -85,14 +89,14 @@ $(BUILD)/suites.h: $(UNIT_SRCS) | $(BUILD)
 	cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
 $(BUILD)/unit/%.o: tests/unit/%.c $(BUILD)/suites.h | $(BUILD)/unit
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit -c -o $@ $<
+	$(CC) $(ACCESSD_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) -Itests/unit -c -o $@ $<
 
 $(BUILD)/check-unit: $(UNIT_OBJS) $(BUILD)/libaccessd.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS) $(LDLIBS)
+	$(CC) $(ACCESSD_LDFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS) $(LDLIBS)
 
 # A fuzz target links the daemon's library, built with fuzzer-no-link coverage.
 $(BUILD)/fuzzers/%: tests/fuzz/%.c $(BUILD)/libaccessd.a | $(BUILD)/fuzzers
-	$(CC) $(CFLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libaccessd.a $(PKG_LIBS) $(LDLIBS)
+	$(CC) $(ACCESSD_CFLAGS) $(CFLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) $(ACCESSD_LDFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libaccessd.a $(PKG_LIBS) $(LDLIBS)
 
 fuzzers: $(FUZZ_TARGETS:%=$(BUILD)/fuzzers/%)
 
@@ -169,4 +173,4 @@ clean:
 
 .PHONY: all deps test-deps run check check-asan check-valgrind fuzz fuzz-build fuzzers bench install clean
 
--include $(wildcard $(BUILD)/daemon/*.d $(BUILD)/unit/*.d $(BUILD)/fuzzers/*.d)
+-include $(wildcard $(BUILD)/daemon/*.d $(BUILD)/unit/*.d $(BUILD)/fuzzers/*.d $(BUILD)/schema.d)

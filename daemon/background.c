@@ -4,6 +4,7 @@
  * with Zaptec credentials, the verifier thread.
  */
 #include "background.h"
+#include "config.h"
 #include "log.h"
 #include "requests.h"
 #include "timestamp.h"
