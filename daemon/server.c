@@ -58,6 +58,7 @@ int server_start(const struct config *cfg, char *err, size_t errlen)
 	}
 	if (tls_load(cfg, &server.tls_cert, &server.tls_key, err, errlen) != 0)
 		return -1;
+	store_set_password(cfg->database_password);
 	systemd_notify_status("migrating the database");
 	struct store *st = store_open(cfg->database, 1, err, errlen);
 	if (st == NULL || store_migrate(st, err, errlen) != 0) {

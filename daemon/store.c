@@ -12,7 +12,9 @@
 #include "log.h"
 #include "store_engine.h"
 
-static const struct store_engine *const engines[] = { &store_sqlite_engine };
+/* SQLite last: it takes any path no other engine claims. */
+static const struct store_engine *const engines[] = { &store_pg_engine, &store_sqlite_engine };
+static char *password;
 
 static char *reader_database;
 static pthread_key_t reader_key;
@@ -356,4 +358,31 @@ int store_event_list_by_installation(struct store *st, const char *installation_
 				     int (*visit)(void *arg, const struct event_record *e), void *arg)
 {
 	return st->engine->event_list_by_installation(st, installation_id, limit, visit, arg);
+}
+
+int store_lease_take(struct store *st, const char *kind, const char *holder, int64_t now, int64_t expires_at,
+		     int *held)
+{
+	return st->engine->lease_take(st, kind, holder, now, expires_at, held);
+}
+
+int store_lease_release(struct store *st, const char *kind, const char *holder)
+{
+	return st->engine->lease_release(st, kind, holder);
+}
+
+int store_check_database(const char *database, char *err, size_t errlen)
+{
+	return engine_for(database)->check_database(database, err, errlen);
+}
+
+void store_set_password(const char *text)
+{
+	free(password);
+	password = text ? strdup(text) : NULL;
+}
+
+const char *store_password(void)
+{
+	return password;
 }

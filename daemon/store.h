@@ -208,4 +208,25 @@ int store_event_list_after(struct store *st, int64_t after, long limit,
 int store_event_list_by_installation(struct store *st, const char *installation_id, long limit,
 				     int (*visit)(void *arg, const struct event_record *e), void *arg);
 
+/* ---- leases of background work ---- */
+
+/* Takes the lease of kind for holder until expires_at when it is free, has
+ * expired by now, or is already holder's (a renewal); held says whether holder
+ * has it now. */
+int store_lease_take(struct store *st, const char *kind, const char *holder, int64_t now, int64_t expires_at,
+		     int *held);
+/* Gives up holder's lease of kind, so another instance need not wait for it
+ * to expire. */
+int store_lease_release(struct store *st, const char *kind, const char *holder);
+
+/* ---- configuration ---- */
+
+/* Checks a `database` value the engines would refuse (a PostgreSQL URI that
+ * holds a password). Returns 0, or -1 with err. */
+int store_check_database(const char *database, char *err, size_t errlen);
+
+/* The password to log in with, for engines that log in (NULL: none, or the
+ * engine's own means). Set before any connection opens; copied. */
+void store_set_password(const char *password);
+
 #endif

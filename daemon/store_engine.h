@@ -100,6 +100,11 @@ struct store_engine {
 				int (*visit)(void *arg, const struct event_record *e), void *arg);
 	int (*event_list_by_installation)(struct store *st, const char *installation_id, long limit,
 					  int (*visit)(void *arg, const struct event_record *e), void *arg);
+
+	int (*lease_take)(struct store *st, const char *kind, const char *holder, int64_t now, int64_t expires_at,
+			  int *held);
+	int (*lease_release)(struct store *st, const char *kind, const char *holder);
+	int (*check_database)(const char *database, char *err, size_t errlen);
 };
 
 /* What a connection is for, passed to open. */
@@ -111,6 +116,10 @@ enum store_role {
 
 /* The engines. */
 extern const struct store_engine store_sqlite_engine;
+extern const struct store_engine store_pg_engine;
+
+/* The password of store_set_password, or NULL. */
+const char *store_password(void);
 
 /* The registered hook of store_on_requests_changed (store.c); engines call it
  * when a transaction that changed requests has ended. */

@@ -116,6 +116,14 @@ static int sqlite_accepts(const char *database)
 	return 1;
 }
 
+static int sqlite_check_database(const char *database, char *err, size_t errlen)
+{
+	(void)database;
+	(void)err;
+	(void)errlen;
+	return 0;
+}
+
 /* No global memory statistics: every allocation of every thread would take
  * their mutex. */
 static int sqlite_global_init(void)
@@ -370,4 +378,7 @@ const struct store_engine store_sqlite_engine = {
 	.event_append = sqlite_event_append,
 	.event_list_after = sqlite_event_list_after,
 	.event_list_by_installation = sqlite_event_list_by_installation,
+	.lease_take = sqlite_lease_take,
+	.lease_release = sqlite_lease_release,
+	.check_database = sqlite_check_database,
 };

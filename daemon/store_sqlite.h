@@ -49,6 +49,8 @@ enum sqlite_stmt {
 	STMT_EVENT_INSERT,
 	STMT_EVENT_LIST_AFTER,
 	STMT_EVENT_BY_INSTALLATION,
+	STMT_LEASE_TAKE,
+	STMT_LEASE_RELEASE,
 	STMT_COUNT
 };
 
@@ -173,6 +175,10 @@ int sqlite_event_list_after(struct store *st, int64_t after, long limit,
 			    int (*visit)(void *arg, const struct event_record *e), void *arg);
 int sqlite_event_list_by_installation(struct store *st, const char *installation_id, long limit,
 				      int (*visit)(void *arg, const struct event_record *e), void *arg);
+
+int sqlite_lease_take(struct store *st, const char *kind, const char *holder, int64_t now, int64_t expires_at,
+		      int *held);
+int sqlite_lease_release(struct store *st, const char *kind, const char *holder);
 
 int sqlite_backup_supported(const char *database, char *err, size_t errlen);
 int sqlite_backup_copy(struct store *src, const char *path, char *err, size_t errlen);

@@ -1,6 +1,7 @@
 /*
- * store_sqlite_events.c — the SQLite engine's operations on the event log.
- * Event ids are rowids given in commit order: one writer commits at a time.
+ * store_sqlite_events.c — the SQLite engine's operations on the event log and
+ * the leases of background work. Event ids are rowids given in commit order:
+ * one writer commits at a time.
  */
 #include "store_sqlite.h"
 
@@ -68,4 +69,29 @@ int sqlite_event_list_by_installation(struct store *st, const char *installation
 	sqlite_bind_text(stmt, 1, installation_id);
 	sqlite3_bind_int64(stmt, 2, limit);
 	return visit_events(s, stmt, "installation_history", visit, arg);
+}
+
+int sqlite_lease_take(struct store *st, const char *kind, const char *holder, int64_t now, int64_t expires_at,
+		      int *held)
+{
+	struct sqlite_store *s = sqlite_of(st);
+	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_LEASE_TAKE);
+	if (stmt == NULL)
+		return -1;
+	sqlite_bind_text(stmt, 1, kind);
+	sqlite_bind_text(stmt, 2, holder);
+	sqlite3_bind_int64(stmt, 3, now);
+	sqlite3_bind_int64(stmt, 4, expires_at);
+	return sqlite_step_write(s, stmt, "lease_take", held);
+}
+
+int sqlite_lease_release(struct store *st, const char *kind, const char *holder)
+{
+	struct sqlite_store *s = sqlite_of(st);
+	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_LEASE_RELEASE);
+	if (stmt == NULL)
+		return -1;
+	sqlite_bind_text(stmt, 1, kind);
+	sqlite_bind_text(stmt, 2, holder);
+	return sqlite_step_write(s, stmt, "lease_release", NULL);
 }

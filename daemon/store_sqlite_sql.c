@@ -149,4 +149,12 @@ const char *const store_sqlite_sql[STMT_COUNT] = {
 		"SELECT " EVENT_COLUMNS " FROM events "
 		"WHERE installation_seq = (SELECT seq FROM installations WHERE installation_id = ?1) "
 		"ORDER BY id LIMIT ?2",
+
+	/* Taken when free, expired, or already ours (a renewal): ?1 kind,
+	 * ?2 holder, ?3 now, ?4 new expiry. */
+	[STMT_LEASE_TAKE] =
+		"INSERT INTO leases (kind, holder, expires_at) VALUES (?1, ?2, ?4) "
+		"ON CONFLICT (kind) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at "
+		"WHERE leases.holder = excluded.holder OR leases.expires_at <= ?3",
+	[STMT_LEASE_RELEASE] = "DELETE FROM leases WHERE kind = ?1 AND holder = ?2",
 };
