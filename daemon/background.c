@@ -1,10 +1,12 @@
 /*
  * background.c — periodic work: once a minute the expiry pass stores "expired"
  * for open requests past their time and appends their request.expired events;
- * with Zaptec credentials, the verifier thread.
+ * with Zaptec credentials, the verifier thread. Each runs only while this
+ * instance holds its lease (lease.h).
  */
 #include "background.h"
 #include "config.h"
+#include "lease.h"
 #include "log.h"
 #include "requests.h"
 #include "timestamp.h"
@@ -27,7 +29,8 @@ void background_tick(const struct config *cfg)
 {
 	int64_t now = timestamp_now();
 	(void)cfg;
-	if (now >= next_expiry) {
+	/* The lease is renewed every tick while held, not only once a pass. */
+	if (lease_held(LEASE_EXPIRY) && now >= next_expiry) {
 		next_expiry = now + EXPIRY_INTERVAL;
 		if (writer_run(requests_expire_due, NULL) != 0)
 			log_warn("event=expiry_pass_failed");
@@ -37,4 +40,5 @@ void background_tick(const struct config *cfg)
 void background_stop(void)
 {
 	verifier_stop();
+	lease_release_all();
 }

@@ -290,10 +290,15 @@ static int control(struct pg_store *s, const char *sql)
 	return -1;
 }
 
+/* A connection that dropped while idle fails its BEGIN: nothing was written,
+ * so BEGIN is tried once more on a new connection. */
 static int pg_begin(struct store *st)
 {
 	struct pg_store *s = pg_of(st);
-	if (ensure_connected(s) != 0 || control(s, "BEGIN") != 0)
+	if (ensure_connected(s) != 0)
+		return -1;
+	if (control(s, "BEGIN") != 0 && (PQstatus(s->conn) == CONNECTION_OK || ensure_connected(s) != 0 ||
+					 control(s, "BEGIN") != 0))
 		return -1;
 	s->in_transaction = 1;
 	return 0;
@@ -414,10 +419,14 @@ void pg_param_bytes(struct pg_params *p, const unsigned char *b, int len)
 	p->n++;
 }
 
-PGresult *pg_run(struct pg_store *s, enum pg_stmt id, const struct pg_params *p, const char *op)
+/* Prepares (on first use on this connection) and runs statement id once.
+ * *dropped is set when it failed because the connection dropped. */
+static PGresult *run_once(struct pg_store *s, enum pg_stmt id, const struct pg_params *p, const char *op,
+			  int *dropped)
 {
 	char name[16], why[512];
 
+	*dropped = 0;
 	if (!s->in_transaction && ensure_connected(s) != 0)
 		return NULL;
 	snprintf(name, sizeof name, "s%d", (int)id);
@@ -425,6 +434,7 @@ PGresult *pg_run(struct pg_store *s, enum pg_stmt id, const struct pg_params *p,
 		PGresult *prep = PQprepare(s->conn, name, store_pg_sql[id].sql, store_pg_sql[id].params, NULL);
 		int ok = PQresultStatus(prep) == PGRES_COMMAND_OK;
 		if (!ok) {
+			*dropped = PQstatus(s->conn) == CONNECTION_BAD;
 			first_line(why, sizeof why, PQresultErrorMessage(prep)[0] ? PQresultErrorMessage(prep)
 										 : PQerrorMessage(s->conn));
 			log_error("event=db.prepare_failed op=%s error=\"%s\"", op, why);
@@ -439,10 +449,22 @@ PGresult *pg_run(struct pg_store *s, enum pg_stmt id, const struct pg_params *p,
 	ExecStatusType status = PQresultStatus(res);
 	if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
 		return res;
+	*dropped = PQstatus(s->conn) == CONNECTION_BAD;
 	first_line(why, sizeof why, PQresultErrorMessage(res)[0] ? PQresultErrorMessage(res) : PQerrorMessage(s->conn));
 	log_error("event=db.error op=%s error=\"%s\"", op, why);
 	PQclear(res);
 	return NULL;
+}
+
+/* Outside a transaction only reads run (every write is in the writer's
+ * transactions), so one that failed on a dropped connection runs once more. */
+PGresult *pg_run(struct pg_store *s, enum pg_stmt id, const struct pg_params *p, const char *op)
+{
+	int dropped;
+	PGresult *res = run_once(s, id, p, op, &dropped);
+	if (res == NULL && dropped && !s->in_transaction)
+		res = run_once(s, id, p, op, &dropped);
+	return res;
 }
 
 int pg_run_write(struct pg_store *s, enum pg_stmt id, const struct pg_params *p, const char *op, int *changed)

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "events.h"
 #include "installations.h"
+#include "lease.h"
 #include "log.h"
 #include "metrics.h"
 #include "ratelimit.h"
@@ -269,6 +270,11 @@ static void *run(void *arg)
 
 	(void)arg;
 	while (!stopping()) {
+		/* Zaptec's limits are per account: one instance at a time calls it. */
+		if (!lease_held(LEASE_ZAPTEC)) {
+			wait_for(IDLE_WAIT);
+			continue;
+		}
 		int64_t now = timestamp_now();
 		int busy = 0, paused = ratelimit_monotonic(NULL) < v.paused_until;
 
