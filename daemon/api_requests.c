@@ -85,7 +85,9 @@ enum http_outcome api_requests_get(struct http_request *req)
 	struct store *st = store_reader();
 	if (st == NULL)
 		return http_reply_problem(req, 503, "the database is not available");
-	int found = store_request_find_by_id(st, req->params[0], &r);
+	/* Anything but an id names no request (and is not asked of the database,
+	 * which may refuse text that is not UTF-8). */
+	int found = token_is_id(req->params[0]) ? store_request_find_by_id(st, req->params[0], &r) : 0;
 	if (found < 0)
 		return http_reply_problem(req, 503, "the database is not available");
 	if (found == 0)
@@ -200,7 +202,7 @@ enum http_outcome api_requests_reissue(struct http_request *req)
 		return http_reply_problem(req, 500, "out of memory");
 	req->state = job;
 	req->free_state = free;
-	if (strlen(req->params[0]) != TOKEN_ID_LEN)
+	if (!token_is_id(req->params[0]))
 		return http_reply_problem(req, 404, "no access request has this id");
 	snprintf(job->r.id, sizeof job->r.id, "%s", req->params[0]);
 	return http_defer(req, reissue_run, job, reissue_resume);
