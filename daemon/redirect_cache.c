@@ -28,6 +28,9 @@ struct slot {
 	int64_t filled_ms;  /* monotonic */
 };
 
+/* How long an answer is used (redirect_cache_attach). */
+static _Atomic int64_t lifetime_ms = REDIRECT_CACHE_TTL_MS;
+
 static struct slot slots[SLOTS];
 static char *locations[SLOTS]; /* owned by the table */
 static pthread_mutex_t stripes[STRIPES] = { [0 ... STRIPES - 1] = PTHREAD_MUTEX_INITIALIZER };
@@ -88,7 +91,7 @@ int redirect_cache_get(const unsigned char hash[TOKEN_HASH_LEN], int64_t now, ch
 	pthread_mutex_lock(&stripes[set % STRIPES]);
 	long i = find_slot(set, hash);
 	if (i >= 0 && now < slots[i].expires_at &&
-	    monotonic_ms() - slots[i].filled_ms < REDIRECT_CACHE_TTL_MS) {
+	    monotonic_ms() - slots[i].filled_ms < atomic_load(&lifetime_ms)) {
 		strcpy(location, locations[i]);
 		hit = 1;
 	}
@@ -165,7 +168,8 @@ void redirect_cache_forget(const int64_t *seqs, size_t n)
 	free(sorted);
 }
 
-void redirect_cache_attach(void)
+void redirect_cache_attach(int64_t lifetime)
 {
+	atomic_store(&lifetime_ms, lifetime);
 	store_on_requests_changed(redirect_cache_forget);
 }

@@ -68,7 +68,8 @@ int server_start(const struct config *cfg, char *err, size_t errlen)
 	}
 	store_close(st);
 	store_set_path(cfg->database);
-	redirect_cache_attach();
+	redirect_cache_attach(config_database_is_postgresql(cfg->database) ? REDIRECT_CACHE_SHARED_TTL_MS
+									  : REDIRECT_CACHE_TTL_MS);
 	if (writer_start(cfg->database, err, errlen) != 0) {
 		free_tls();
 		return -1;

@@ -304,11 +304,26 @@ static int pg_begin(struct store *st)
 	return 0;
 }
 
+/* For the multi-instance tests only: ACCESSD_TEST_COMMIT_DELAY_MS holds each
+ * commit back that long, as a slow disk or network would, to show that a
+ * reader of the event feed skips nothing while a commit is late. */
+static void test_commit_delay(void)
+{
+	const char *ms = getenv("ACCESSD_TEST_COMMIT_DELAY_MS");
+	if (ms != NULL) {
+		long n = strtol(ms, NULL, 10);
+		struct timespec ts = { .tv_sec = n / 1000, .tv_nsec = (n % 1000) * 1000000L };
+		if (n > 0)
+			nanosleep(&ts, NULL);
+	}
+}
+
 /* A commit whose answer was lost leaves its outcome unknown: the jobs are
  * failed (their clients are asked to try again; callbacks are idempotent). */
 static int pg_commit(struct store *st)
 {
 	struct pg_store *s = pg_of(st);
+	test_commit_delay();
 	int rc = control(s, "COMMIT");
 	if (rc != 0 && PQstatus(s->conn) == CONNECTION_OK && PQtransactionStatus(s->conn) != PQTRANS_IDLE)
 		control(s, "ROLLBACK");

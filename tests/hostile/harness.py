@@ -51,6 +51,7 @@ class Daemon:
         self.conf = os.path.join(self.dir, "accessd.conf")
         self.proc = None
         self.starts = 0
+        self.env = {}  # further environment variables of the process
         token_file = os.path.join(self.dir, "api-token")
         with open(token_file, "w") as f:
             f.write(TOKEN + "\n")
@@ -77,7 +78,7 @@ class Daemon:
         log = open(self.log_path, "ab")
         offset = log.tell()
         self.proc = subprocess.Popen([BIN, "-c", self.conf, "serve"], stdin=subprocess.DEVNULL,
-                                     stdout=log, stderr=log)
+                                     stdout=log, stderr=log, env=dict(os.environ, **self.env))
         log.close()
         self.starts += 1
         deadline = time.monotonic() + READY_TIMEOUT
