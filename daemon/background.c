@@ -1,8 +1,9 @@
 /*
  * background.c — periodic work: once a minute the expiry pass stores "expired"
  * for open requests past their time and appends their request.expired events;
- * with Zaptec credentials, the verifier thread. Each runs only while this
- * instance holds its lease (lease.h).
+ * with Zaptec credentials, the verifier thread; the webhook deliveries. The
+ * expiry pass and the Zaptec work run only while this instance holds their
+ * lease (lease.h).
  */
 #include "background.h"
 #include "config.h"
@@ -11,6 +12,7 @@
 #include "requests.h"
 #include "timestamp.h"
 #include "verifier.h"
+#include "webhook_deliver.h"
 #include "writer.h"
 
 #define EXPIRY_INTERVAL 60
@@ -20,8 +22,15 @@ static int64_t next_expiry;
 int background_start(const struct config *cfg, char *err, size_t errlen)
 {
 	next_expiry = 0;
-	if (cfg->zaptec_username != NULL)
-		return verifier_start(cfg, err, errlen);
+	/* The webhook store has no PostgreSQL implementation yet. */
+	if (config_database_is_postgresql(cfg->database))
+		log_warn("event=webhooks.unavailable reason=\"webhook delivery needs the SQLite engine for now\"");
+	else if (webhook_deliver_start(cfg, err, errlen) != 0)
+		return -1;
+	if (cfg->zaptec_username != NULL && verifier_start(cfg, err, errlen) != 0) {
+		webhook_deliver_stop();
+		return -1;
+	}
 	return 0;
 }
 
@@ -40,5 +49,6 @@ void background_tick(const struct config *cfg)
 void background_stop(void)
 {
 	verifier_stop();
+	webhook_deliver_stop();
 	lease_release_all();
 }

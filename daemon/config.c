@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -21,6 +22,7 @@
 
 #define CONFIG_MAX_FILE (1024 * 1024)
 #define CONFIG_MAX_SECRET 4096
+#define CONFIG_MIN_TOKEN 32 /* characters of the admin token: guessing one is hopeless */
 
 enum config_type {
 	TYPE_TEXT,      /* a single-line value, not empty */
@@ -35,6 +37,10 @@ enum config_type {
 	TYPE_LOG_LEVEL,
 	TYPE_ORIGINS,
 	TYPE_CIDRS,
+	TYPE_BOOL,      /* true or false */
+	TYPE_SCHEDULE,  /* durations separated by spaces (webhook_retry_schedule) */
+	TYPE_SUPPORT_URL, /* an absolute https URL (http on loopback) for customers */
+	TYPE_EMAIL,
 };
 
 struct config_key {
@@ -76,6 +82,11 @@ static const struct config_key keys[] = {
 	{ "zaptec_password_file", TYPE_PATH, FIELD(zaptec_password_file), "", 0, 0 },
 	{ "verify_window", TYPE_DURATION, FIELD(verify_window), "60s", 1, 7 * DAY },
 	{ "reconcile_interval", TYPE_DURATION, FIELD(reconcile_interval), "6h", 0, 30 * DAY },
+	{ "webhook_allow_http", TYPE_BOOL, FIELD(webhook_allow_http), "false", 0, 0 },
+	{ "webhook_disable_after", TYPE_DURATION, FIELD(webhook_disable_after), "5d", 1, 365 * DAY },
+	{ "webhook_retry_schedule", TYPE_SCHEDULE, 0, "5s 5m 30m 2h 5h 10h 14h 20h 24h", 1, 7 * DAY },
+	{ "support_url", TYPE_SUPPORT_URL, FIELD(support_url), "", 0, 0 },
+	{ "support_email", TYPE_EMAIL, FIELD(support_email), "", 0, 0 },
 };
 
 #define KEY_COUNT (sizeof keys / sizeof keys[0])
@@ -253,6 +264,14 @@ static int apply(struct config *cfg, const struct config_key *key, const char *v
 			s[--n] = '\0';
 		return 0;
 	}
+	case TYPE_SUPPORT_URL:
+		if (validate_support_url(value, &reason) != 0)
+			return fail(why, whylen, "%s: %s: %s", key->name, value, reason);
+		return set_string(slot, value);
+	case TYPE_EMAIL:
+		if (validate_email(value, &reason) != 0)
+			return fail(why, whylen, "%s: %s: %s", key->name, value, reason);
+		return set_string(slot, value);
 	case TYPE_LANG:
 		if (validate_lang(value, &reason) != 0)
 			return fail(why, whylen, "%s: %s", key->name, reason);
@@ -304,6 +323,34 @@ static int apply(struct config *cfg, const struct config_key *key, const char *v
 			return fail(why, whylen, "%s: expected error, warn, info or debug, got %s",
 				    key->name, value);
 		return 0;
+	case TYPE_BOOL:
+		if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
+			return fail(why, whylen, "%s: expected true or false, got %s", key->name, value);
+		*(int *)slot = strcmp(value, "true") == 0;
+		return 0;
+	case TYPE_SCHEDULE: {
+		char *list = strdup(value), *save = NULL;
+		int rc = 0;
+		if (list == NULL)
+			return -1;
+		cfg->webhook_retry_count = 0;
+		for (char *item = strtok_r(list, " \t", &save); item && rc == 0;
+		     item = strtok_r(NULL, " \t", &save)) {
+			int64_t d;
+			if (cfg->webhook_retry_count == CONFIG_MAX_RETRY_WAITS)
+				rc = fail(why, whylen, "%s: more than %d waits", key->name, CONFIG_MAX_RETRY_WAITS);
+			else if (config_parse_duration(item, &d) != 0)
+				rc = fail(why, whylen, "%s: not a duration (a number with s, m, h or d): %s",
+					  key->name, item);
+			else if (d < key->min || d > key->max)
+				rc = fail(why, whylen, "%s: %s is out of range (%llds .. %llds)", key->name, item,
+					  key->min, key->max);
+			else
+				cfg->webhook_retry_schedule[cfg->webhook_retry_count++] = d;
+		}
+		free(list);
+		return rc;
+	}
 	case TYPE_ORIGINS:
 	case TYPE_CIDRS: {
 		char *list = strdup(value), *save = NULL;
@@ -340,7 +387,37 @@ static int apply(struct config *cfg, const struct config_key *key, const char *v
 	return -1;
 }
 
-/* Reads a whole small file into a new string; trailing white space removed. */
+/* Whether path lies inside $CREDENTIALS_DIRECTORY, where systemd owns the
+ * files and sets their modes for the service. */
+static int in_credentials(const char *path)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	size_t n = dir ? strlen(dir) : 0;
+	while (n > 0 && dir[n - 1] == '/')
+		n--;
+	return n > 0 && strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+/* Refuses a secret file that others may read or that another user owns:
+ * whoever can read or replace it holds the secret. Returns 0, or -1 with the
+ * reason in err. */
+static int check_secret_file(FILE *f, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (fstat(fileno(f), &st) != 0)
+		return fail(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+	if (st.st_uid != geteuid())
+		return fail(err, errlen, "%s: is owned by uid %u, not by this user (uid %u): chown it",
+			    path, (unsigned)st.st_uid, (unsigned)geteuid());
+	if (st.st_mode & (S_IRGRP | S_IROTH))
+		return fail(err, errlen, "%s: group or others can read it (mode %04o): chmod 600 it",
+			    path, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+/* Reads a whole small file into a new string; trailing white space removed.
+ * Outside $CREDENTIALS_DIRECTORY the file must be private to this user. */
 static char *read_secret(const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "re");
@@ -348,6 +425,10 @@ static char *read_secret(const char *path, char *err, size_t errlen)
 
 	if (f == NULL) {
 		fail(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (!in_credentials(path) && check_secret_file(f, path, err, errlen) != 0) {
+		fclose(f);
 		return NULL;
 	}
 	size_t n = fread(buf, 1, sizeof buf, f);
@@ -424,6 +505,15 @@ static const struct config_key *find_key(const char *name)
 	return NULL;
 }
 
+/* The number of UTF-8 characters of s (its bytes that do not continue one). */
+static size_t characters(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
 /* The checks that involve more than one key, and the secrets. */
 static int finish(struct config *cfg, const char *name, int need_secrets, char *err, size_t errlen)
 {
@@ -437,6 +527,9 @@ static int finish(struct config *cfg, const char *name, int need_secrets, char *
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		cfg->threads = n < 1 ? 1 : (n > 256 ? 256 : (unsigned)n);
 	}
+	const char *reason;
+	if (validate_secure_base_url(cfg->zaptec_api_url, &reason) != 0)
+		return fail(err, errlen, "%s: zaptec_api_url %s", name, reason);
 	/* Every command that opens the database needs its password. */
 	if (config_database_is_postgresql(cfg->database) &&
 	    (cfg->database_password_file != NULL || getenv("CREDENTIALS_DIRECTORY") != NULL)) {
@@ -450,6 +543,10 @@ static int finish(struct config *cfg, const char *name, int need_secrets, char *
 	cfg->api_token = load_secret(cfg->api_token_file, "api-token", "api_token", why, sizeof why);
 	if (cfg->api_token == NULL)
 		return fail(err, errlen, "%s: admin API token: %s", name, why);
+	size_t chars = characters(cfg->api_token);
+	if (chars < CONFIG_MIN_TOKEN)
+		return fail(err, errlen, "%s: admin API token: has %zu characters; at least %d are needed",
+			    name, chars, CONFIG_MIN_TOKEN);
 	if (cfg->zaptec_username != NULL) {
 		cfg->zaptec_password = load_secret(cfg->zaptec_password_file, "zaptec-password",
 						   "zaptec_password", why, sizeof why);
@@ -457,6 +554,26 @@ static int finish(struct config *cfg, const char *name, int need_secrets, char *
 			return fail(err, errlen, "%s: Zaptec password: %s", name, why);
 	}
 	return 0;
+}
+
+/* Names every required key that was not set, in one sentence in why, so that
+ * an operator fixes the file in one go. Returns how many are missing. */
+static int missing_required(const unsigned char *seen, char *why, size_t whylen)
+{
+	const char *names[KEY_COUNT];
+	int n = 0;
+	size_t used = 0;
+
+	for (size_t i = 0; i < KEY_COUNT; i++)
+		if (!seen[i] && keys[i].default_value == NULL)
+			names[n++] = keys[i].name;
+	for (int i = 0; i < n; i++)
+		used += (size_t)snprintf(why + used, used < whylen ? whylen - used : 0, "%s%s%s",
+					 i == 0 ? (n == 1 ? "required key " : "required keys ") : "",
+					 names[i], i + 1 < n ? (i + 2 < n ? ", " : " and ") : "");
+	if (n > 0 && used < whylen)
+		snprintf(why + used, whylen - used, " %s missing", n == 1 ? "is" : "are");
+	return n;
 }
 
 int config_parse(struct config *cfg, const char *name, const char *text, size_t len,
@@ -504,11 +621,11 @@ int config_parse(struct config *cfg, const char *name, const char *text, size_t 
 			return fail(err, errlen, "%s:%zu: %s", name, lineno, why[0] ? why : "out of memory");
 	}
 
+	if (missing_required(seen, why, sizeof why) > 0)
+		return fail(err, errlen, "%s: %s", name, why);
 	for (size_t i = 0; i < KEY_COUNT; i++) {
-		if (seen[i])
+		if (seen[i] || keys[i].default_value == NULL)
 			continue;
-		if (keys[i].default_value == NULL)
-			return fail(err, errlen, "%s: required key %s is missing", name, keys[i].name);
 		if (keys[i].default_value[0] == '\0')
 			continue;
 		why[0] = '\0';
@@ -581,7 +698,7 @@ void config_free(struct config *cfg)
 	for (size_t i = 0; i < KEY_COUNT; i++) {
 		if (keys[i].type == TYPE_DURATION || keys[i].type == TYPE_COUNT ||
 		    keys[i].type == TYPE_LOG_LEVEL || keys[i].type == TYPE_ORIGINS ||
-		    keys[i].type == TYPE_CIDRS)
+		    keys[i].type == TYPE_CIDRS || keys[i].type == TYPE_BOOL || keys[i].type == TYPE_SCHEDULE)
 			continue;
 		char **slot = (char **)((char *)cfg + keys[i].offset);
 		free(*slot);

@@ -22,6 +22,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "portal.h"
 #include "proxy.h"
 #include "public.h"
 
@@ -76,6 +77,39 @@ static int match_pattern(const char *pattern, const char *path, const char **par
 	return *s == '\0';
 }
 
+/* Whether any route of the request's listener matches path, whatever its method. */
+static int path_has_route(const struct http_request *req, const char *path)
+{
+	const char *params[HTTP_MAX_PARAMS];
+	char *scratch = malloc(strlen(path) + 1);
+	int found = 0;
+
+	if (scratch == NULL)
+		return 0;
+	for (const struct http_route *r = http_routes; r->pattern && !found; r++)
+		found = (r->listeners & req->listener) && match_pattern(r->pattern, path, params, scratch);
+	free(scratch);
+	return found;
+}
+
+/*
+ * public_url may carry a path prefix ("https://partner.example/zaptec"); its
+ * links keep it, and a reverse proxy may pass it on or strip it. So on the
+ * public listener a path under the prefix loses it when what follows is a
+ * route; otherwise the path stays as given (with a prefix such as "/connect",
+ * "/connect/<token>" is still a link).
+ */
+static void strip_public_prefix(struct http_request *req)
+{
+	size_t n;
+	const char *prefix = portal_base_path(http_ctx.cfg->public_url, &n);
+
+	if (req->listener != HTTP_PUBLIC || n == 0 || strncmp(req->path, prefix, n) != 0 ||
+	    req->path[n] != '/' || !path_has_route(req, req->path + n))
+		return;
+	memmove(req->path, req->path + n, strlen(req->path + n) + 1);
+}
+
 /* Finds the route for the request; on a path match with another method, fills
  * allow with the methods that would work. */
 static const struct http_route *find_route(struct http_request *req, char *allow, size_t allow_len)
@@ -88,6 +122,8 @@ static const struct http_route *find_route(struct http_request *req, char *allow
 	for (const struct http_route *r = http_routes; r->pattern; r++) {
 		if (!(r->listeners & req->listener))
 			continue;
+		/* A route without parameters must not hand its handler stale ones. */
+		memset(params, 0, sizeof params);
 		if (!match_pattern(r->pattern, req->path, params, req->path + strlen(req->path) + 1))
 			continue;
 		if (strcmp(r->method, method) == 0) {
@@ -116,12 +152,17 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *connectio
 	return req;
 }
 
+/* The client's address: the peer, or on the public listener the address a
+ * trusted proxy forwarded. The admin listener is never behind the proxy, and
+ * there any local process could name itself another address (and so dodge the
+ * throttle and forge the log). */
 static void set_client_ip(struct http_request *req)
 {
 	const union MHD_ConnectionInfo *info =
 		MHD_get_connection_info(req->connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	proxy_client_address(http_ctx.cfg, info ? info->client_addr : NULL,
-			     http_header(req, "X-Forwarded-For"), req->client_ip, sizeof req->client_ip);
+	const char *forwarded = req->listener == HTTP_PUBLIC ? http_header(req, "X-Forwarded-For") : NULL;
+	proxy_client_address(http_ctx.cfg, info ? info->client_addr : NULL, forwarded, req->client_ip,
+			     sizeof req->client_ip);
 }
 
 /* Whether the Content-Type is JSON ("application/json", parameters allowed). */
@@ -220,6 +261,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 		if ((req->path = malloc(2 * len + 2)) == NULL)
 			return MHD_NO;
 		memcpy(req->path, url, len + 1);
+		strip_public_prefix(req);
 		set_client_ip(req);
 		if (refuse_early(req)) {
 			req->handled = 1;

@@ -18,12 +18,12 @@ enum i18n_msg {
 	I18N_ALREADY_GRANTED_HEADING,
 	I18N_ALREADY_GRANTED_TEXT,
 	I18N_ALREADY_GRANTED_TEXT_ANON,
-	I18N_ALREADY_DENIED_HEADING,
-	I18N_ALREADY_DENIED_TEXT,
-	I18N_ALREADY_DENIED_TEXT_ANON,
 	I18N_EXPIRED_HEADING,
 	I18N_EXPIRED_TEXT,
 	I18N_EXPIRED_TEXT_ANON,
+	I18N_CANCELLED_HEADING,
+	I18N_CANCELLED_TEXT,
+	I18N_CANCELLED_TEXT_ANON,
 	I18N_LATE_HEADING,
 	I18N_LATE_TEXT,
 	I18N_LATE_TEXT_ANON,
@@ -36,11 +36,21 @@ enum i18n_msg {
 	I18N_UNKNOWN_TEXT_ANON,
 	I18N_UNAVAILABLE_HEADING,
 	I18N_UNAVAILABLE_TEXT,
+	I18N_VERIFYING_HEADING,      /* a grant received, being confirmed with Zaptec */
+	I18N_VERIFYING_TEXT,
+	I18N_VERIFYING_TEXT_ANON,
+	I18N_CONTESTED_HEADING,      /* the installation is bound to another customer */
+	I18N_CONTESTED_TEXT,
+	I18N_CONTESTED_TEXT_ANON,
 	I18N_LABEL_INSTALLATION,     /* label of the installation id row */
-	I18N_LABEL_REFERENCE,        /* label of the partner's reference row */
 	I18N_RETURN_TO_PARTNER,      /* the button back to return_to */
 	I18N_RETURN_ANON,
 	I18N_CLOSE_HINT,             /* shown when there is nowhere to return to */
+	I18N_HELP_CONTACT,           /* "Need help? Contact {partner}:", then the links */
+	I18N_HELP_CONTACT_ANON,
+	I18N_HELP_PARTNER,           /* the same without a support contact configured */
+	I18N_HELP_PARTNER_ANON,
+	I18N_HELP_LINK,              /* the text of the support_url link */
 	I18N_MSG_COUNT
 };
 

@@ -14,7 +14,7 @@
 #include "store.h"
 #include "writer.h"
 
-#define MAX_ROUTES 32
+#define MAX_ROUTES 64
 #define MAX_SOURCES 8
 
 static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
@@ -30,7 +30,7 @@ static metrics_source sources[MAX_SOURCES];
 static atomic_int source_count;
 
 static const char *const callback_names[CALLBACK_KIND_COUNT] = {
-	"granted", "denied", "repeated", "invalid", "unknown", "conflict", "late", "failed",
+	"granted", "denied", "repeated", "invalid", "unknown", "conflict", "late", "contested", "failed",
 };
 
 const char *metrics_callback_name(enum metrics_callback kind)
@@ -125,7 +125,8 @@ static void append_counts(char **buf, size_t *len, size_t *cap, const struct sta
 
 char *metrics_render(struct store *st, size_t *len)
 {
-	static const char *const request_statuses[] = { "pending", "opened", "granted", "denied", "expired", NULL };
+	static const char *const request_statuses[] = { "pending", "opened", "granted", "denied", "expired",
+							 "cancelled", "contested", NULL };
 	static const char *const installation_statuses[] = { "verifying", "granted", "unconfirmed", "revoked", NULL };
 	static const char *const listeners[] = { "public", "admin" };
 	size_t cap = 16384;
@@ -212,6 +213,7 @@ char *metrics_render(struct store *st, size_t *len)
 	struct status_counts installation_counts = { .statuses = installation_statuses };
 	store_installation_count_by_status(st, note_count, &installation_counts);
 	append_counts(&buf, len, &cap, &installation_counts, "accessd_installations");
+	metrics_process_append(&buf, len, &cap);
 	int n = atomic_load(&source_count);
 	for (int i = 0; i < n && i < MAX_SOURCES; i++)
 		sources[i](&buf, len, &cap);

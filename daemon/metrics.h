@@ -19,6 +19,7 @@ enum metrics_callback {
 	CALLBACK_UNKNOWN,
 	CALLBACK_CONFLICT,
 	CALLBACK_LATE,
+	CALLBACK_CONTESTED, /* a grant of an installation bound to another customer */
 	CALLBACK_FAILED,   /* not recorded: the database failed (503) */
 	CALLBACK_KIND_COUNT
 };
@@ -44,6 +45,10 @@ void metrics_add_source(metrics_source source);
  * released and *buf set to NULL (later appends are no-ops). */
 void metrics_append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* Appends the standard process metrics (CPU, memory, descriptors, start
+ * time) read from /proc. (metrics_process.c) */
+void metrics_process_append(char **buf, size_t *len, size_t *cap);
 
 /* Renders every metric, reading the counts by status from st. Returns a new
  * string (caller frees) or NULL. */

@@ -30,8 +30,9 @@ struct access_request {
 	char return_to[REQUEST_RETURN_TO_MAX + 1];
 	char status[16];                       /* as stored */
 	int64_t created_at, expires_at, opened_at, completed_at;
-	int result_success;                    /* -1 none, 0 denied, 1 granted */
+	int result_success;                    /* -1 none, 0 denied, 1 granted or contested */
 	char result_installation_id[VALIDATE_GUID_LEN + 1];
+	int64_t ttl;                           /* the lifetime it was created with, seconds */
 };
 
 /* One installation. Optional strings are empty, times 0, numbers -1 when not

@@ -91,18 +91,37 @@ int requests_prepare(struct access_request *r, const struct request_input *in,
 		add_error(errors, "ttl", message);
 	}
 	r->created_at = now;
-	r->expires_at = now + ttl;
+	/* Only a checked ttl is added: any other could overflow the sum. */
+	if (ttl >= 60 && ttl <= cfg->max_request_ttl) {
+		r->ttl = ttl;
+		r->expires_at = now + ttl;
+	}
 	return json_array_size(errors) == before ? 0 : -1;
+}
+
+int requests_holds_grant(const struct access_request *r)
+{
+	return strcmp(r->status, "granted") == 0 || strcmp(r->status, "contested") == 0;
 }
 
 int requests_completed(const struct access_request *r)
 {
-	return strcmp(r->status, "granted") == 0 || strcmp(r->status, "denied") == 0;
+	return requests_holds_grant(r) || strcmp(r->status, "denied") == 0;
+}
+
+int requests_cancelled(const struct access_request *r)
+{
+	return strcmp(r->status, "cancelled") == 0;
+}
+
+int requests_cancellable(const struct access_request *r)
+{
+	return !requests_holds_grant(r);
 }
 
 const char *requests_status(const struct access_request *r, int64_t now)
 {
-	if (!requests_completed(r) && now >= r->expires_at)
+	if (!requests_completed(r) && !requests_cancelled(r) && now >= r->expires_at)
 		return "expired";
 	return r->status;
 }
@@ -115,6 +134,11 @@ static json_t *text_or_null(const char *s)
 json_t *requests_json(const struct access_request *r, int64_t now)
 {
 	json_t *result = json_null();
+	/* A Go/Home request is made for no installation: once granted, its
+	 * installation is the one granted. */
+	const char *installation = r->installation_id;
+	if (!installation[0] && strcmp(r->status, "granted") == 0)
+		installation = r->result_installation_id;
 	if (r->result_success >= 0)
 		result = json_pack("{s:b, s:o}", "success", r->result_success,
 				   "installationId", text_or_null(r->result_installation_id));
@@ -123,7 +147,7 @@ json_t *requests_json(const struct access_request *r, int64_t now)
 			 "status", requests_status(r, now),
 			 "reference", text_or_null(r->reference),
 			 "installationType", r->installation_type == PORTAL_TYPE_PRO ? "pro" : "go",
-			 "installationId", text_or_null(r->installation_id),
+			 "installationId", text_or_null(installation),
 			 "partnerName", r->partner_name,
 			 "lang", r->lang,
 			 "showExisting", r->show_existing,
@@ -187,8 +211,11 @@ int requests_set_token(struct store *st, struct access_request *r,
 {
 	if (store_request_set_token(st, r->seq, hash, expires_at) != 0)
 		return -1;
-	if (strcmp(r->status, "expired") == 0)
+	if (strcmp(r->status, "expired") == 0 || strcmp(r->status, "denied") == 0 || requests_cancelled(r))
 		snprintf(r->status, sizeof r->status, "%s", r->opened_at ? "opened" : "pending");
+	r->completed_at = 0;
+	r->result_success = -1;
+	r->result_installation_id[0] = '\0';
 	r->expires_at = expires_at;
 	char expires[TIMESTAMP_LEN + 1];
 	timestamp_format(expires_at, expires);
@@ -210,16 +237,32 @@ int requests_mark_opened(struct store *st, struct access_request *r, int64_t now
 			     opt(r->reference), NULL);
 }
 
-int requests_complete(struct store *st, struct access_request *r, int success,
+int requests_complete(struct store *st, struct access_request *r, const char *status,
 		      const char *installation_id, int64_t now)
 {
-	if (store_request_complete(st, r->seq, success, installation_id, now) != 0)
+	int success = strcmp(status, "denied") != 0;
+	if (store_request_complete(st, r->seq, status, success, installation_id, now) != 0)
 		return -1;
-	snprintf(r->status, sizeof r->status, "%s", success ? "granted" : "denied");
+	snprintf(r->status, sizeof r->status, "%s", status);
 	r->completed_at = now;
 	r->result_success = success;
 	copy_text(r->result_installation_id, sizeof r->result_installation_id, installation_id);
 	return 0;
+}
+
+int requests_cancel(struct store *st, struct access_request *r, int64_t now)
+{
+	int changed;
+	if (requests_cancelled(r))
+		return 0;
+	if (store_request_cancel(st, r->seq, &changed) != 0)
+		return -1;
+	if (!changed)
+		return 0;
+	json_t *detail = json_pack("{s:s}", "previous", requests_status(r, now));
+	snprintf(r->status, sizeof r->status, "cancelled");
+	return events_append(st, now, "request.cancelled", r->id, opt(r->installation_id),
+			     opt(r->reference), detail);
 }
 
 /* The requests an expiry pass found due, read before any is changed. */

@@ -20,6 +20,7 @@ static char *reader_database;
 static pthread_key_t reader_key;
 static pthread_once_t reader_once = PTHREAD_ONCE_INIT;
 static void (*_Atomic requests_changed_hook)(const int64_t *seqs, size_t n);
+static void (*_Atomic events_added_hook)(void);
 
 /* The engine for a `database` value; the last one (SQLite, which takes any
  * path) when no other claims it. */
@@ -163,6 +164,18 @@ void store_notify_requests_changed(const int64_t *seqs, size_t n)
 		hook(seqs, n);
 }
 
+void store_on_events_added(void (*hook)(void))
+{
+	atomic_store(&events_added_hook, hook);
+}
+
+void store_notify_events_added(void)
+{
+	void (*hook)(void) = atomic_load(&events_added_hook);
+	if (hook != NULL)
+		hook();
+}
+
 void store_after_batch(struct store *st)
 {
 	st->engine->after_batch(st);
@@ -228,10 +241,15 @@ int store_request_set_token(struct store *st, int64_t seq, const unsigned char h
 	return st->engine->request_set_token(st, seq, hash, expires_at);
 }
 
-int store_request_complete(struct store *st, int64_t seq, int success, const char *installation_id,
-			   int64_t now)
+int store_request_complete(struct store *st, int64_t seq, const char *status, int success,
+			   const char *installation_id, int64_t now)
 {
-	return st->engine->request_complete(st, seq, success, installation_id, now);
+	return st->engine->request_complete(st, seq, status, success, installation_id, now);
+}
+
+int store_request_cancel(struct store *st, int64_t seq, int *changed)
+{
+	return st->engine->request_cancel(st, seq, changed);
 }
 
 int store_request_list_due_expiry(struct store *st, int64_t now, long limit,
@@ -296,6 +314,12 @@ int store_installation_set_unconfirmed(struct store *st, const char *installatio
 	return st->engine->installation_set_unconfirmed(st, installation_id, now, error, changed);
 }
 
+int store_installation_promote(struct store *st, const char *installation_id, int64_t now, const char *name,
+			       int64_t roles, int *changed)
+{
+	return st->engine->installation_promote(st, installation_id, now, name, roles, changed);
+}
+
 int store_installation_set_last_error(struct store *st, const char *installation_id, const char *error)
 {
 	return st->engine->installation_set_last_error(st, installation_id, error);
@@ -335,6 +359,11 @@ int store_verification_reschedule(struct store *st, const struct verification_du
 int store_verification_finish(struct store *st, const struct verification_due *due, int *changed)
 {
 	return st->engine->verification_finish(st, due, changed);
+}
+
+int store_verification_cancel(struct store *st, const char *installation_id)
+{
+	return st->engine->verification_cancel(st, installation_id);
 }
 
 int store_verification_stats(struct store *st, long long *count, int64_t *oldest_queued_at)

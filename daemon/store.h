@@ -89,6 +89,10 @@ int store_transaction(struct store *st, int (*run)(struct store *st, void *arg),
  * with seqs NULL means "any". The redirect cache registers itself here. */
 void store_on_requests_changed(void (*hook)(const int64_t *seqs, size_t n));
 
+/* Registers the one function told, after each commit that added events, that
+ * there are new ones (the webhook deliveries wake on it); it must not block. */
+void store_on_events_added(void (*hook)(void));
+
 /* The writer's upkeep between batches, once their answers are out: SQLite
  * rewinds a grown write-ahead log here. */
 void store_after_batch(struct store *st);
@@ -133,9 +137,12 @@ int store_request_mark_opened(struct store *st, int64_t seq, int64_t now, int *c
 /* A new token and expiry; an expired request opens again. */
 int store_request_set_token(struct store *st, int64_t seq, const unsigned char hash[TOKEN_HASH_LEN],
 			    int64_t expires_at);
-/* Completes the request: granted (success 1) or denied. */
-int store_request_complete(struct store *st, int64_t seq, int success, const char *installation_id,
-			   int64_t now);
+/* Completes the request with status ("granted", "contested" or "denied");
+ * success is 0 for a denial. */
+int store_request_complete(struct store *st, int64_t seq, const char *status, int success,
+			   const char *installation_id, int64_t now);
+/* Cancels a request that has not ended in a grant. */
+int store_request_cancel(struct store *st, int64_t seq, int *changed);
 /* Open requests past expiry at now, at most limit. */
 int store_request_list_due_expiry(struct store *st, int64_t now, long limit,
 				  int (*visit)(void *arg, int64_t seq, const char *id, const char *reference),
@@ -170,6 +177,9 @@ int store_installation_set_verified(struct store *st, const char *installation_i
 				    const char *name, int64_t roles, int *changed);
 int store_installation_set_unconfirmed(struct store *st, const char *installation_id, int64_t now,
 				       const char *error, int *changed);
+/* Reconciliation saw an unconfirmed or verifying installation listed: granted. */
+int store_installation_promote(struct store *st, const char *installation_id, int64_t now, const char *name,
+			       int64_t roles, int *changed);
 int store_installation_set_last_error(struct store *st, const char *installation_id, const char *error);
 /* Granted installations with seq above after_seq, in seq order, at most limit. */
 int store_installation_list_granted_after(struct store *st, int64_t after_seq, long limit,
@@ -193,6 +203,8 @@ int store_verification_list_due(struct store *st, int64_t now, long limit,
 int store_verification_reschedule(struct store *st, const struct verification_due *due, int64_t next_attempt,
 				  const char *error, int *changed);
 int store_verification_finish(struct store *st, const struct verification_due *due, int *changed);
+/* Drops an installation's verification, whatever its round. */
+int store_verification_cancel(struct store *st, const char *installation_id);
 /* How many wait, and since when the oldest (0 when none). */
 int store_verification_stats(struct store *st, long long *count, int64_t *oldest_queued_at);
 

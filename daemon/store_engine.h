@@ -55,8 +55,9 @@ struct store_engine {
 	int (*request_mark_opened)(struct store *st, int64_t seq, int64_t now, int *changed);
 	int (*request_set_token)(struct store *st, int64_t seq, const unsigned char hash[TOKEN_HASH_LEN],
 				 int64_t expires_at);
-	int (*request_complete)(struct store *st, int64_t seq, int success, const char *installation_id,
-				int64_t now);
+	int (*request_complete)(struct store *st, int64_t seq, const char *status, int success,
+				const char *installation_id, int64_t now);
+	int (*request_cancel)(struct store *st, int64_t seq, int *changed);
 	int (*request_list_due_expiry)(struct store *st, int64_t now, long limit,
 				       int (*visit)(void *arg, int64_t seq, const char *id, const char *reference),
 				       void *arg);
@@ -78,6 +79,8 @@ struct store_engine {
 					 const char *name, int64_t roles, int *changed);
 	int (*installation_set_unconfirmed)(struct store *st, const char *installation_id, int64_t now,
 					    const char *error, int *changed);
+	int (*installation_promote)(struct store *st, const char *installation_id, int64_t now, const char *name,
+				    int64_t roles, int *changed);
 	int (*installation_set_last_error)(struct store *st, const char *installation_id, const char *error);
 	int (*installation_list_granted_after)(struct store *st, int64_t after_seq, long limit,
 					       int (*visit)(void *arg, int64_t seq, const char *installation_id,
@@ -92,6 +95,7 @@ struct store_engine {
 	int (*verification_reschedule)(struct store *st, const struct verification_due *due,
 				       int64_t next_attempt, const char *error, int *changed);
 	int (*verification_finish)(struct store *st, const struct verification_due *due, int *changed);
+	int (*verification_cancel)(struct store *st, const char *installation_id);
 	int (*verification_stats)(struct store *st, long long *count, int64_t *oldest_queued_at);
 
 	int (*event_append)(struct store *st, int64_t at, const char *type, const char *request_id,
@@ -124,5 +128,9 @@ const char *store_password(void);
 /* The registered hook of store_on_requests_changed (store.c); engines call it
  * when a transaction that changed requests has ended. */
 void store_notify_requests_changed(const int64_t *seqs, size_t n);
+
+/* The registered hook of store_on_events_added; engines call it after a commit
+ * that added events. */
+void store_notify_events_added(void);
 
 #endif

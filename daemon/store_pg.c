@@ -329,6 +329,9 @@ static int pg_commit(struct store *st)
 		control(s, "ROLLBACK");
 	s->in_transaction = 0;
 	report_changed(s);
+	if (rc == 0 && s->events_added)
+		store_notify_events_added();
+	s->events_added = 0;
 	return rc;
 }
 
@@ -340,6 +343,7 @@ static int pg_rollback(struct store *st)
 		rc = control(s, "ROLLBACK");
 	s->in_transaction = 0;
 	report_changed(s);
+	s->events_added = 0;
 	return rc;
 }
 
@@ -555,6 +559,7 @@ const struct store_engine store_pg_engine = {
 	.request_mark_opened = pg_request_mark_opened,
 	.request_set_token = pg_request_set_token,
 	.request_complete = pg_request_complete,
+	.request_cancel = pg_request_cancel,
 	.request_list_due_expiry = pg_request_list_due_expiry,
 	.request_expire = pg_request_expire,
 	.request_count_by_status = pg_request_count_by_status,
@@ -565,6 +570,7 @@ const struct store_engine store_pg_engine = {
 	.installation_count_by_status = pg_installation_count_by_status,
 	.installation_set_verified = pg_installation_set_verified,
 	.installation_set_unconfirmed = pg_installation_set_unconfirmed,
+	.installation_promote = pg_installation_promote,
 	.installation_set_last_error = pg_installation_set_last_error,
 	.installation_list_granted_after = pg_installation_list_granted_after,
 	.installation_insert_discovered = pg_installation_insert_discovered,
@@ -572,6 +578,7 @@ const struct store_engine store_pg_engine = {
 	.verification_list_due = pg_verification_list_due,
 	.verification_reschedule = pg_verification_reschedule,
 	.verification_finish = pg_verification_finish,
+	.verification_cancel = pg_verification_cancel,
 	.verification_stats = pg_verification_stats,
 	.event_append = pg_event_append,
 	.event_list_after = pg_event_list_after,

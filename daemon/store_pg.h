@@ -21,6 +21,7 @@ enum pg_stmt {
 	PG_REQUEST_COMPLETE,
 	PG_REQUEST_DUE_EXPIRY,
 	PG_REQUEST_SET_EXPIRED,
+	PG_REQUEST_CANCEL,
 	PG_REQUEST_COUNT_BY_STATUS,
 	PG_INSTALLATION_BY_ID,
 	PG_INSTALLATION_UPSERT_GRANT,
@@ -31,6 +32,7 @@ enum pg_stmt {
 	PG_INSTALLATION_COUNT_BY_STATUS,
 	PG_INSTALLATION_SET_VERIFIED,
 	PG_INSTALLATION_SET_UNCONFIRMED,
+	PG_INSTALLATION_PROMOTE,
 	PG_INSTALLATION_SET_LAST_ERROR,
 	PG_INSTALLATION_GRANTED_AFTER,
 	PG_INSTALLATION_INSERT_DISCOVERED,
@@ -38,6 +40,7 @@ enum pg_stmt {
 	PG_VERIFICATION_DUE,
 	PG_VERIFICATION_RESCHEDULE,
 	PG_VERIFICATION_FINISH,
+	PG_VERIFICATION_CANCEL,
 	PG_VERIFICATION_STATS,
 	PG_EVENT_INSERT,
 	PG_EVENT_LIST_AFTER,
@@ -72,6 +75,7 @@ struct pg_store {
 	int64_t changed[PG_CHANGED_MAX];
 	size_t changed_count;
 	int changed_overflow;
+	int events_added; /* the current transaction added events */
 };
 
 /* Up to this many parameters, each as text (or bytes), built on the stack. */
@@ -116,7 +120,9 @@ int pg_request_list(struct store *st, int64_t before_seq, const char *reference,
 		    long limit, int (*visit)(void *arg, const struct access_request *r), void *arg);
 int pg_request_mark_opened(struct store *st, int64_t seq, int64_t now, int *changed);
 int pg_request_set_token(struct store *st, int64_t seq, const unsigned char hash[TOKEN_HASH_LEN], int64_t expires_at);
-int pg_request_complete(struct store *st, int64_t seq, int success, const char *installation_id, int64_t now);
+int pg_request_complete(struct store *st, int64_t seq, const char *status, int success, const char *installation_id,
+			int64_t now);
+int pg_request_cancel(struct store *st, int64_t seq, int *changed);
 int pg_request_list_due_expiry(struct store *st, int64_t now, long limit,
 			       int (*visit)(void *arg, int64_t seq, const char *id, const char *reference), void *arg);
 int pg_request_expire(struct store *st, int64_t seq);
@@ -138,6 +144,8 @@ int pg_installation_set_verified(struct store *st, const char *installation_id, 
 				 int64_t roles, int *changed);
 int pg_installation_set_unconfirmed(struct store *st, const char *installation_id, int64_t now, const char *error,
 				    int *changed);
+int pg_installation_promote(struct store *st, const char *installation_id, int64_t now, const char *name,
+			    int64_t roles, int *changed);
 int pg_installation_set_last_error(struct store *st, const char *installation_id, const char *error);
 int pg_installation_list_granted_after(struct store *st, int64_t after_seq, long limit,
 				       int (*visit)(void *arg, int64_t seq, const char *installation_id,
@@ -151,6 +159,7 @@ int pg_verification_list_due(struct store *st, int64_t now, long limit,
 int pg_verification_reschedule(struct store *st, const struct verification_due *due, int64_t next_attempt,
 			       const char *error, int *changed);
 int pg_verification_finish(struct store *st, const struct verification_due *due, int *changed);
+int pg_verification_cancel(struct store *st, const char *installation_id);
 int pg_verification_stats(struct store *st, long long *count, int64_t *oldest_queued_at);
 
 int pg_event_append(struct store *st, int64_t at, const char *type, const char *request_id,

@@ -117,6 +117,17 @@ int pg_installation_set_unconfirmed(struct store *st, const char *installation_i
 	return pg_run_write(pg_of(st), PG_INSTALLATION_SET_UNCONFIRMED, &p, "verification_outcome", changed);
 }
 
+int pg_installation_promote(struct store *st, const char *installation_id, int64_t now, const char *name,
+			    int64_t roles, int *changed)
+{
+	struct pg_params p = { 0 };
+	pg_param_text(&p, installation_id);
+	pg_param_int(&p, now);
+	pg_param_text(&p, name);
+	pg_param_known(&p, roles);
+	return pg_run_write(pg_of(st), PG_INSTALLATION_PROMOTE, &p, "installation_promote", changed);
+}
+
 int pg_installation_set_last_error(struct store *st, const char *installation_id, const char *error)
 {
 	struct pg_params p = { 0 };
@@ -207,6 +218,13 @@ int pg_verification_finish(struct store *st, const struct verification_due *due,
 	struct pg_params p = { 0 };
 	param_round(&p, due);
 	return pg_run_write(pg_of(st), PG_VERIFICATION_FINISH, &p, "verification_update", changed);
+}
+
+int pg_verification_cancel(struct store *st, const char *installation_id)
+{
+	struct pg_params p = { 0 };
+	pg_param_text(&p, installation_id);
+	return pg_run_write(pg_of(st), PG_VERIFICATION_CANCEL, &p, "verification_cancel", NULL);
 }
 
 int pg_verification_stats(struct store *st, long long *count, int64_t *oldest_queued_at)

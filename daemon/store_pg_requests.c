@@ -27,6 +27,7 @@ static void read_request(const PGresult *res, int row, struct access_request *r)
 	r->result_success = (int)pg_int(res, row, 14, -1);
 	pg_copy_text(r->result_installation_id, sizeof r->result_installation_id, res, row, 15);
 	r->lang_given = (int)pg_int(res, row, 16, 0);
+	r->ttl = pg_int(res, row, 17, 0);
 }
 
 /* Runs a lookup; fills r from its one row. */
@@ -93,6 +94,7 @@ int pg_request_insert(struct store *st, struct access_request *r, const unsigned
 	pg_param_int(&p, r->created_at);
 	pg_param_int(&p, r->expires_at);
 	pg_param_int(&p, r->lang_given);
+	pg_param_int(&p, r->ttl);
 	PGresult *res = pg_run(pg_of(st), PG_REQUEST_INSERT, &p, "request_insert");
 	if (res == NULL)
 		return -1;
@@ -120,16 +122,25 @@ int pg_request_mark_opened(struct store *st, int64_t seq, int64_t now, int *chan
 	return pg_run_write(pg_of(st), PG_REQUEST_SET_OPENED, &p, "request_open", changed);
 }
 
-int pg_request_complete(struct store *st, int64_t seq, int success, const char *installation_id, int64_t now)
+int pg_request_complete(struct store *st, int64_t seq, const char *status, int success, const char *installation_id,
+			int64_t now)
 {
 	struct pg_params p = { 0 };
 	pg_param_int(&p, seq);
-	pg_param_text(&p, success ? "granted" : "denied");
+	pg_param_text(&p, status);
 	pg_param_int(&p, now);
 	pg_param_int(&p, success);
 	pg_param_text(&p, installation_id);
 	pg_note_changed(pg_of(st), seq);
 	return pg_run_write(pg_of(st), PG_REQUEST_COMPLETE, &p, "request_complete", NULL);
+}
+
+int pg_request_cancel(struct store *st, int64_t seq, int *changed)
+{
+	struct pg_params p = { 0 };
+	pg_param_int(&p, seq);
+	pg_note_changed(pg_of(st), seq);
+	return pg_run_write(pg_of(st), PG_REQUEST_CANCEL, &p, "request_cancel", changed);
 }
 
 int pg_request_list_due_expiry(struct store *st, int64_t now, long limit,

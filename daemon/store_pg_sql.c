@@ -11,7 +11,7 @@
 #define REQUEST_COLUMNS                                                                    \
 	"seq, id, reference, installation_type, installation_id, partner_name, lang, "   \
 	"show_existing, return_to, status, created_at, expires_at, opened_at, "           \
-	"completed_at, result_success, result_installation_id, lang_given"
+	"completed_at, result_success, result_installation_id, lang_given, ttl"
 #define INSTALLATION_COLUMNS                                                                \
 	"seq, installation_id, status, installation_type, reference, request_id, "        \
 	"granted_at, updated_at, revoked_at, verified_at, name, roles, last_error"
@@ -28,11 +28,12 @@ const struct pg_stmt_text store_pg_sql[PG_STMT_COUNT] = {
 		"INSERT INTO health (id, checked_at) VALUES (1, $1::bigint) "
 		"ON CONFLICT (id) DO UPDATE SET checked_at = greatest(excluded.checked_at, health.checked_at + 1)" },
 
-	[PG_REQUEST_INSERT] = { 12,
+	[PG_REQUEST_INSERT] = { 13,
 		"INSERT INTO access_requests (id, token_hash, reference, installation_type, "
 		"installation_id, partner_name, lang, show_existing, return_to, created_at, expires_at, "
-		"lang_given) VALUES ($1::text, $2::bytea, $3::text, $4::integer, $5::text, $6::text, $7::text, "
-		"$8::integer, $9::text, $10::bigint, $11::bigint, $12::integer) RETURNING seq" },
+		"lang_given, ttl) VALUES ($1::text, $2::bytea, $3::text, $4::integer, $5::text, $6::text, "
+		"$7::text, $8::integer, $9::text, $10::bigint, $11::bigint, $12::integer, $13::bigint) "
+		"RETURNING seq" },
 	[PG_REQUEST_BY_ID] = { 1, "SELECT " REQUEST_COLUMNS " FROM access_requests WHERE id = $1::text" },
 	[PG_REQUEST_BY_TOKEN] = { 1, "SELECT " REQUEST_COLUMNS " FROM access_requests WHERE token_hash = $1::bytea" },
 	[PG_REQUEST_LIST] = { 5,
@@ -45,8 +46,9 @@ const struct pg_stmt_text store_pg_sql[PG_STMT_COUNT] = {
 		"WHERE seq = $1::bigint AND opened_at IS NULL AND status = 'pending'" },
 	[PG_REQUEST_SET_TOKEN] = { 3,
 		"UPDATE access_requests SET token_hash = $2::bytea, expires_at = $3::bigint, "
-		"status = CASE WHEN status = 'expired' THEN "
-		"(CASE WHEN opened_at IS NULL THEN 'pending' ELSE 'opened' END) ELSE status END "
+		"status = CASE WHEN status IN ('expired', 'denied', 'cancelled') THEN "
+		"(CASE WHEN opened_at IS NULL THEN 'pending' ELSE 'opened' END) ELSE status END, "
+		"completed_at = NULL, result_success = NULL, result_installation_id = NULL "
 		"WHERE seq = $1::bigint" },
 	[PG_REQUEST_COMPLETE] = { 5,
 		"UPDATE access_requests SET status = $2::text, completed_at = $3::bigint, "
@@ -57,6 +59,9 @@ const struct pg_stmt_text store_pg_sql[PG_STMT_COUNT] = {
 	[PG_REQUEST_SET_EXPIRED] = { 1,
 		"UPDATE access_requests SET status = 'expired' "
 		"WHERE seq = $1::bigint AND status IN ('pending', 'opened')" },
+	[PG_REQUEST_CANCEL] = { 1,
+		"UPDATE access_requests SET status = 'cancelled' "
+		"WHERE seq = $1::bigint AND status NOT IN ('granted', 'contested', 'cancelled')" },
 	[PG_REQUEST_COUNT_BY_STATUS] = { 0,
 		"SELECT " EFFECTIVE_STATUS("extract(epoch FROM now())::bigint") " AS s, count(*) "
 		"FROM access_requests GROUP BY s" },
@@ -71,7 +76,7 @@ const struct pg_stmt_text store_pg_sql[PG_STMT_COUNT] = {
 		"installation_type = excluded.installation_type, reference = excluded.reference, "
 		"request_id = excluded.request_id, granted_at = excluded.granted_at, "
 		"updated_at = excluded.updated_at, revoked_at = NULL, verified_at = NULL, "
-		"last_error = NULL" },
+		"name = NULL, roles = NULL, last_error = NULL" },
 	[PG_INSTALLATION_LIST] = { 4,
 		"SELECT " INSTALLATION_COLUMNS " FROM installations "
 		"WHERE (updated_at, seq) < ($1::bigint, $2::bigint) AND updated_at >= $3::bigint "
@@ -96,6 +101,10 @@ const struct pg_stmt_text store_pg_sql[PG_STMT_COUNT] = {
 	[PG_INSTALLATION_SET_UNCONFIRMED] = { 3,
 		"UPDATE installations SET status = 'unconfirmed', updated_at = $2::bigint, last_error = $3::text "
 		"WHERE installation_id = $1::text AND status = 'verifying'" },
+	[PG_INSTALLATION_PROMOTE] = { 4,
+		"UPDATE installations SET status = 'granted', verified_at = $2::bigint, updated_at = $2::bigint, "
+		"name = $3::text, roles = $4::bigint, last_error = NULL "
+		"WHERE installation_id = $1::text AND status IN ('unconfirmed', 'verifying')" },
 	[PG_INSTALLATION_SET_LAST_ERROR] = { 2,
 		"UPDATE installations SET last_error = $2::text "
 		"WHERE installation_id = $1::text AND status = 'verifying'" },
@@ -122,6 +131,7 @@ const struct pg_stmt_text store_pg_sql[PG_STMT_COUNT] = {
 	[PG_VERIFICATION_FINISH] = { 3,
 		"DELETE FROM verifications "
 		"WHERE installation_id = $1::text AND queued_at = $2::bigint AND attempts = $3::integer" },
+	[PG_VERIFICATION_CANCEL] = { 1, "DELETE FROM verifications WHERE installation_id = $1::text" },
 	[PG_VERIFICATION_STATS] = { 0, "SELECT count(*), coalesce(min(queued_at), 0) FROM verifications" },
 
 	/* The id comes from the counter row, whose lock this transaction now holds

@@ -31,12 +31,14 @@ sqlite3 *store_sqlite_db(struct store *st)
 	return sqlite_of(st)->db;
 }
 
-/* SQLite's update hook: notes each access request the transaction changes. */
+/* SQLite's update hook: notes each access request the transaction changes,
+ * and whether it added events. */
 static void on_row_change(void *arg, int op, const char *db_name, const char *table, sqlite3_int64 rowid)
 {
 	struct sqlite_store *s = arg;
-	(void)op;
 	(void)db_name;
+	if (op == SQLITE_INSERT && strcmp(table, "events") == 0)
+		s->events_added = 1;
 	if (strcmp(table, "access_requests") != 0)
 		return;
 	if (s->changed_count < SQLITE_CHANGED_MAX)
@@ -236,6 +238,9 @@ static int sqlite_commit(struct store *st)
 	if (rc != 0 && !sqlite3_get_autocommit(s->db))
 		exec_stmt(s, STMT_ROLLBACK);
 	report_changed(s);
+	if (rc == 0 && s->events_added)
+		store_notify_events_added();
+	s->events_added = 0;
 	return rc;
 }
 
@@ -244,6 +249,7 @@ static int sqlite_rollback(struct store *st)
 	struct sqlite_store *s = sqlite_of(st);
 	int rc = sqlite3_get_autocommit(s->db) ? 0 : exec_stmt(s, STMT_ROLLBACK);
 	report_changed(s);
+	s->events_added = 0;
 	return rc;
 }
 
@@ -357,6 +363,7 @@ const struct store_engine store_sqlite_engine = {
 	.request_mark_opened = sqlite_request_mark_opened,
 	.request_set_token = sqlite_request_set_token,
 	.request_complete = sqlite_request_complete,
+	.request_cancel = sqlite_request_cancel,
 	.request_list_due_expiry = sqlite_request_list_due_expiry,
 	.request_expire = sqlite_request_expire,
 	.request_count_by_status = sqlite_request_count_by_status,
@@ -367,6 +374,7 @@ const struct store_engine store_sqlite_engine = {
 	.installation_count_by_status = sqlite_installation_count_by_status,
 	.installation_set_verified = sqlite_installation_set_verified,
 	.installation_set_unconfirmed = sqlite_installation_set_unconfirmed,
+	.installation_promote = sqlite_installation_promote,
 	.installation_set_last_error = sqlite_installation_set_last_error,
 	.installation_list_granted_after = sqlite_installation_list_granted_after,
 	.installation_insert_discovered = sqlite_installation_insert_discovered,
@@ -374,6 +382,7 @@ const struct store_engine store_sqlite_engine = {
 	.verification_list_due = sqlite_verification_list_due,
 	.verification_reschedule = sqlite_verification_reschedule,
 	.verification_finish = sqlite_verification_finish,
+	.verification_cancel = sqlite_verification_cancel,
 	.verification_stats = sqlite_verification_stats,
 	.event_append = sqlite_event_append,
 	.event_list_after = sqlite_event_list_after,

@@ -28,6 +28,7 @@ enum sqlite_stmt {
 	STMT_REQUEST_COMPLETE,
 	STMT_REQUEST_DUE_EXPIRY,
 	STMT_REQUEST_SET_EXPIRED,
+	STMT_REQUEST_CANCEL,
 	STMT_REQUEST_COUNT_BY_STATUS,
 	STMT_INSTALLATION_BY_ID,
 	STMT_INSTALLATION_UPSERT_GRANT,
@@ -38,6 +39,7 @@ enum sqlite_stmt {
 	STMT_INSTALLATION_COUNT_BY_STATUS,
 	STMT_INSTALLATION_SET_VERIFIED,
 	STMT_INSTALLATION_SET_UNCONFIRMED,
+	STMT_INSTALLATION_PROMOTE,
 	STMT_INSTALLATION_SET_LAST_ERROR,
 	STMT_INSTALLATION_GRANTED_AFTER,
 	STMT_INSTALLATION_INSERT_DISCOVERED,
@@ -45,10 +47,24 @@ enum sqlite_stmt {
 	STMT_VERIFICATION_DUE,
 	STMT_VERIFICATION_RESCHEDULE,
 	STMT_VERIFICATION_FINISH,
+	STMT_VERIFICATION_CANCEL,
 	STMT_VERIFICATION_STATS,
 	STMT_EVENT_INSERT,
 	STMT_EVENT_LIST_AFTER,
 	STMT_EVENT_BY_INSTALLATION,
+	STMT_EVENT_BOUNDS,
+	STMT_WEBHOOK_INSERT,
+	STMT_WEBHOOK_BY_ID,
+	STMT_WEBHOOK_LIST,
+	STMT_WEBHOOK_COUNT,
+	STMT_WEBHOOK_SAVE,
+	STMT_WEBHOOK_DELETE,
+	STMT_WEBHOOK_ADVANCE,
+	STMT_WEBHOOK_FAILED,
+	STMT_WEBHOOK_DISABLE,
+	STMT_WEBHOOK_TESTS_SENT,
+	STMT_WEBHOOK_NEXT_EVENT,
+	STMT_WEBHOOK_PENDING,
 	STMT_LEASE_TAKE,
 	STMT_LEASE_RELEASE,
 	STMT_COUNT
@@ -68,6 +84,7 @@ struct sqlite_store {
 	int64_t changed[SQLITE_CHANGED_MAX];
 	size_t changed_count;
 	int changed_overflow;
+	int events_added; /* the current transaction added events */
 	/* The writer's connection only: the upkeep of the write-ahead log. */
 	struct sqlite_wal *wal;
 };
@@ -130,8 +147,9 @@ int sqlite_request_list(struct store *st, int64_t before_seq, const char *refere
 int sqlite_request_mark_opened(struct store *st, int64_t seq, int64_t now, int *changed);
 int sqlite_request_set_token(struct store *st, int64_t seq, const unsigned char hash[TOKEN_HASH_LEN],
 			     int64_t expires_at);
-int sqlite_request_complete(struct store *st, int64_t seq, int success, const char *installation_id,
-			    int64_t now);
+int sqlite_request_complete(struct store *st, int64_t seq, const char *status, int success,
+			    const char *installation_id, int64_t now);
+int sqlite_request_cancel(struct store *st, int64_t seq, int *changed);
 int sqlite_request_list_due_expiry(struct store *st, int64_t now, long limit,
 				   int (*visit)(void *arg, int64_t seq, const char *id, const char *reference),
 				   void *arg);
@@ -153,6 +171,8 @@ int sqlite_installation_set_verified(struct store *st, const char *installation_
 				     const char *name, int64_t roles, int *changed);
 int sqlite_installation_set_unconfirmed(struct store *st, const char *installation_id, int64_t now,
 					const char *error, int *changed);
+int sqlite_installation_promote(struct store *st, const char *installation_id, int64_t now, const char *name,
+				int64_t roles, int *changed);
 int sqlite_installation_set_last_error(struct store *st, const char *installation_id, const char *error);
 int sqlite_installation_list_granted_after(struct store *st, int64_t after_seq, long limit,
 					   int (*visit)(void *arg, int64_t seq, const char *installation_id,
@@ -167,6 +187,7 @@ int sqlite_verification_list_due(struct store *st, int64_t now, long limit,
 int sqlite_verification_reschedule(struct store *st, const struct verification_due *due, int64_t next_attempt,
 				   const char *error, int *changed);
 int sqlite_verification_finish(struct store *st, const struct verification_due *due, int *changed);
+int sqlite_verification_cancel(struct store *st, const char *installation_id);
 int sqlite_verification_stats(struct store *st, long long *count, int64_t *oldest_queued_at);
 
 int sqlite_event_append(struct store *st, int64_t at, const char *type, const char *request_id,

@@ -146,6 +146,20 @@ int sqlite_installation_set_unconfirmed(struct store *st, const char *installati
 	return sqlite_step_write(s, stmt, "verification_outcome", changed);
 }
 
+int sqlite_installation_promote(struct store *st, const char *installation_id, int64_t now, const char *name,
+				int64_t roles, int *changed)
+{
+	struct sqlite_store *s = sqlite_of(st);
+	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_INSTALLATION_PROMOTE);
+	if (stmt == NULL)
+		return -1;
+	sqlite_bind_text(stmt, 1, installation_id);
+	sqlite3_bind_int64(stmt, 2, now);
+	sqlite_bind_text(stmt, 3, name);
+	sqlite_bind_known(stmt, 4, roles);
+	return sqlite_step_write(s, stmt, "installation_promote", changed);
+}
+
 int sqlite_installation_set_last_error(struct store *st, const char *installation_id, const char *error)
 {
 	struct sqlite_store *s = sqlite_of(st);
@@ -265,6 +279,16 @@ int sqlite_verification_finish(struct store *st, const struct verification_due *
 		return -1;
 	bind_round(stmt, due);
 	return sqlite_step_write(s, stmt, "verification_update", changed);
+}
+
+int sqlite_verification_cancel(struct store *st, const char *installation_id)
+{
+	struct sqlite_store *s = sqlite_of(st);
+	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_VERIFICATION_CANCEL);
+	if (stmt == NULL)
+		return -1;
+	sqlite_bind_text(stmt, 1, installation_id);
+	return sqlite_step_write(s, stmt, "verification_cancel", NULL);
 }
 
 int sqlite_verification_stats(struct store *st, long long *count, int64_t *oldest_queued_at)

@@ -27,6 +27,7 @@ static void read_request(sqlite3_stmt *stmt, struct access_request *r)
 	r->result_success = sqlite3_column_type(stmt, 14) == SQLITE_NULL ? -1 : sqlite3_column_int(stmt, 14);
 	sqlite_copy_text(r->result_installation_id, sizeof r->result_installation_id, stmt, 15);
 	r->lang_given = sqlite3_column_int(stmt, 16);
+	r->ttl = sqlite3_column_int64(stmt, 17);
 }
 
 /* Runs a lookup statement already bound; fills r from its one row. */
@@ -113,6 +114,7 @@ int sqlite_request_insert(struct store *st, struct access_request *r, const unsi
 	sqlite3_bind_int64(stmt, 10, r->created_at);
 	sqlite3_bind_int64(stmt, 11, r->expires_at);
 	sqlite3_bind_int(stmt, 12, r->lang_given);
+	sqlite3_bind_int64(stmt, 13, r->ttl);
 	if (sqlite_step_write(s, stmt, "request_insert", NULL) != 0)
 		return -1;
 	r->seq = sqlite3_last_insert_rowid(s->db);
@@ -143,19 +145,29 @@ int sqlite_request_mark_opened(struct store *st, int64_t seq, int64_t now, int *
 	return sqlite_step_write(s, stmt, "request_open", changed);
 }
 
-int sqlite_request_complete(struct store *st, int64_t seq, int success, const char *installation_id,
-			    int64_t now)
+int sqlite_request_complete(struct store *st, int64_t seq, const char *status, int success,
+			    const char *installation_id, int64_t now)
 {
 	struct sqlite_store *s = sqlite_of(st);
 	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_REQUEST_COMPLETE);
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, seq);
-	sqlite_bind_text(stmt, 2, success ? "granted" : "denied");
+	sqlite_bind_text(stmt, 2, status);
 	sqlite3_bind_int64(stmt, 3, now);
 	sqlite3_bind_int(stmt, 4, success);
 	sqlite_bind_text(stmt, 5, installation_id);
 	return sqlite_step_write(s, stmt, "request_complete", NULL);
+}
+
+int sqlite_request_cancel(struct store *st, int64_t seq, int *changed)
+{
+	struct sqlite_store *s = sqlite_of(st);
+	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_REQUEST_CANCEL);
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, seq);
+	return sqlite_step_write(s, stmt, "request_cancel", changed);
 }
 
 int sqlite_request_list_due_expiry(struct store *st, int64_t now, long limit,

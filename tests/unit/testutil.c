@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -38,6 +39,7 @@ void test_server_start(const char *extra_config)
 	ck_assert_ptr_nonnull(f);
 	fputs(TEST_TOKEN "\n", f);
 	fclose(f);
+	ck_assert_int_eq(chmod(path, 0600), 0); /* the daemon refuses a secret others can read */
 
 	test_database_create(t.dir, t.database, sizeof t.database, t.schema, sizeof t.schema);
 	snprintf(path, sizeof path, "%s/accessd.conf", t.dir);
@@ -45,7 +47,7 @@ void test_server_start(const char *extra_config)
 	ck_assert_ptr_nonnull(f);
 	fprintf(f,
 		"lookup_key = BSJG\n"
-		"public_url = https://partner.example/base/\n"
+		"%s"
 		"partner_name = Acme Energy\n"
 		"listen = 127.0.0.1:0\n"
 		"admin_listen = 127.0.0.1:0\n"
@@ -54,6 +56,7 @@ void test_server_start(const char *extra_config)
 		"threads = 2\n"
 		"log_level = %s\n"
 		"%s",
+		extra_config && strstr(extra_config, "public_url =") ? "" : "public_url = https://partner.example/base/\n",
 		t.database, t.dir, getenv("TEST_LOG") ? "debug" : "error", extra_config ? extra_config : "");
 	fclose(f);
 
