@@ -4,6 +4,7 @@
  * on each connection, transactions, re-established connections, and the
  * report of changed requests to the commit hook.
  */
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -405,6 +406,7 @@ static int pg_backup_check(const char *path, int *version, char *err, size_t err
 
 void pg_param_text(struct pg_params *p, const char *s)
 {
+	assert(p->n < PG_PARAMS_MAX);
 	p->values[p->n] = s;
 	p->lengths[p->n] = 0;
 	p->formats[p->n] = 0;
@@ -432,6 +434,7 @@ void pg_param_known(struct pg_params *p, int64_t v)
 
 void pg_param_bytes(struct pg_params *p, const unsigned char *b, int len)
 {
+	assert(p->n < PG_PARAMS_MAX);
 	p->values[p->n] = (const char *)b;
 	p->lengths[p->n] = len;
 	p->formats[p->n] = 1;

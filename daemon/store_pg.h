@@ -79,7 +79,7 @@ struct pg_store {
 };
 
 /* Up to this many parameters, each as text (or bytes), built on the stack. */
-#define PG_PARAMS_MAX 12
+#define PG_PARAMS_MAX 16
 struct pg_params {
 	int n;
 	const char *values[PG_PARAMS_MAX];
