@@ -266,6 +266,7 @@ def zaptec_work_shared(tmp, database):
         password = os.path.join(tmp, "zaptec-password")
         with open(password, "w") as f:
             f.write("acme-service-secret\n")
+        os.chmod(password, 0o600)
         extra = ["lookup_key = BSJG", "zaptec_api_url = http://127.0.0.1:%d" % port,
                  "zaptec_username = svc-acme@example.test", "zaptec_password_file = %s" % password,
                  "verify_window = 60s"]
