@@ -25,7 +25,7 @@ UNITDIR ?= $(if $(filter /usr,$(PREFIX)),$(or $(shell pkg-config --variable=syst
 UNITS   := zaptec-accessd.service zaptec-accessd.socket zaptec-accessd-admin.socket
 CC      ?= cc
 
-PKGS    := libmicrohttpd sqlite3 jansson libsodium libsystemd libcurl
+PKGS    := libmicrohttpd sqlite3 libpq jansson libsodium libsystemd libcurl
 # CFLAGS and LDFLAGS are the user's (optimisation, hardening, debug info): a
 # 'make CFLAGS=-O0' replaces them whole. What the build itself needs — the
 # language standard, feature macros, warnings, include paths, dependency
@@ -49,10 +49,11 @@ CHECK_LIBS = $(shell pkg-config --libs check)
 
 BUILD       := build
 DAEMON_SRCS := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
-DAEMON_OBJS := $(DAEMON_SRCS:daemon/%.c=$(BUILD)/daemon/%.o) $(BUILD)/schema.o
+DAEMON_OBJS := $(DAEMON_SRCS:daemon/%.c=$(BUILD)/daemon/%.o) $(BUILD)/schema.o $(BUILD)/schema_pg.o
 UNIT_SRCS   := $(wildcard tests/unit/*.c)
 UNIT_OBJS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%.o)
 MIGRATIONS  := $(sort $(wildcard schema/[0-9][0-9][0-9]_*.sql))
+PG_MIGRATIONS := $(sort $(wildcard schema/postgresql/[0-9][0-9][0-9]_*.sql))
 
 # AddressSanitizer + UndefinedBehaviorSanitizer (any report aborts the run), and
 # libFuzzer with both, built by clang. The sanitizer options make a report in a
@@ -86,9 +87,16 @@ $(BUILD)/daemon/%.o: daemon/%.c | $(BUILD)/daemon
 
 # The migrations are compiled into the binary, in file-name order.
 $(BUILD)/schema.c: $(MIGRATIONS) scripts/embed-schema.sh | $(BUILD)
-	scripts/embed-schema.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+	scripts/embed-schema.sh store_sqlite_migrations $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/schema.o: $(BUILD)/schema.c
+	$(CC) $(ACCESSD_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+# PostgreSQL's migrations, from schema/postgresql/, the same way.
+$(BUILD)/schema_pg.c: $(PG_MIGRATIONS) scripts/embed-schema.sh | $(BUILD)
+	scripts/embed-schema.sh store_pg_migrations $(PG_MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/schema_pg.o: $(BUILD)/schema_pg.c
 	$(CC) $(ACCESSD_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 # Check suites: every 'Suite *NAME_suite(void)' in tests/unit is collected.
@@ -198,4 +206,4 @@ clean:
 .PHONY: all deps test-deps run check check-asan check-valgrind fuzz fuzz-build fuzzers bench install \
 	install-daemon install-man deb clean
 
--include $(wildcard $(BUILD)/daemon/*.d $(BUILD)/unit/*.d $(BUILD)/fuzzers/*.d $(BUILD)/schema.d)
+-include $(wildcard $(BUILD)/daemon/*.d $(BUILD)/unit/*.d $(BUILD)/fuzzers/*.d $(BUILD)/schema.d $(BUILD)/schema_pg.d)

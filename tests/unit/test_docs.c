@@ -88,12 +88,13 @@ static void manual_key(const char *line, void *arg)
 	}
 }
 
-/* "key = value" or "#key = value" at the start of a line of the sample. */
+/* "key = value" or "#key = value" at the start of a line of the sample; a
+ * key without a default may be shown as "#key =". */
 static void sample_key(const char *line, void *arg)
 {
 	const char *p = line[0] == '#' ? line + 1 : line;
 	size_t n = key_length(p);
-	if (n > 0 && strncmp(p + n, " = ", 3) == 0)
+	if (n > 0 && strncmp(p + n, " =", 2) == 0 && (p[n + 2] == ' ' || p[n + 2] == '\0'))
 		names_add(arg, p, n);
 }
 
