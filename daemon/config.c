@@ -91,6 +91,11 @@ static const struct config_key keys[] = {
 
 #define KEY_COUNT (sizeof keys / sizeof keys[0])
 
+const char *config_key_name(size_t i)
+{
+	return i < KEY_COUNT ? keys[i].name : NULL;
+}
+
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)

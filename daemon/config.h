@@ -95,4 +95,8 @@ int config_database_is_postgresql(const char *database);
 /* Releases everything cfg owns; accepts a zeroed or partly filled struct. */
 void config_free(struct config *cfg);
 
+/* The name of the i-th key the configuration accepts, in the table's order, or
+ * NULL past the last one: the documentation is checked against this list. */
+const char *config_key_name(size_t i);
+
 #endif
