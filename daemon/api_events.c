@@ -1,6 +1,8 @@
 /*
  * api_events.c — the admin API's event feed: the event log read forward from
  * an id, oldest first, so that a partner's backend can poll it as a change log.
+ * A position older than the purge horizon is answered 410: events the reader
+ * has not seen are gone, and it must list installations to resume.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 #include "handlers.h"
 #include "http_query.h"
 #include "log.h"
+#include "retention_store.h"
 #include "store.h"
 
 #define LIST_DEFAULT 100
@@ -34,22 +37,22 @@ static int64_t read_after(struct http_request *req, json_t *errors)
 	return strtoll(value, NULL, 10);
 }
 
-enum http_outcome api_events_list(struct http_request *req)
+/*
+ * Answers the feed from after, in the snapshot the caller opened: the purge
+ * horizon and the events read are of the same moment, so no purge can slip
+ * between the check and the read.
+ */
+static enum http_outcome list_in_snapshot(struct http_request *req, struct store *st, int64_t after, long limit)
 {
-	static const char *const params[] = { "after", "limit", NULL };
-	json_t *errors = json_array();
-
-	if (errors == NULL)
-		return http_reply_problem(req, 500, "out of memory");
-	http_query_check_names(req, params, errors);
-	int64_t after = read_after(req, errors);
-	long limit = http_query_limit(req, LIST_DEFAULT, LIST_MAX, errors);
-	if (json_array_size(errors) > 0)
-		return http_reply_invalid(req, "the query is not valid", errors);
-	json_decref(errors);
-
-	struct store *st = store_reader();
-	sqlite3_stmt *stmt = st ? store_stmt(st, STMT_EVENT_LIST_AFTER) : NULL;
+	int64_t purged = retention_store_purged_through(st);
+	if (purged < 0)
+		return http_reply_problem(req, 503, "the database is not available");
+	if (after < purged)
+		return http_reply_problem_with(req, 410,
+					       "events after this position were deleted by the retention policy; "
+					       "list the installations and read on from their feedPosition",
+					       "oldestAvailable", json_integer(purged + 1));
+	sqlite3_stmt *stmt = store_stmt(st, STMT_EVENT_LIST_AFTER);
 	if (stmt == NULL)
 		return http_reply_problem(req, 503, "the database is not available");
 	sqlite3_bind_int64(stmt, 1, after);
@@ -75,4 +78,26 @@ enum http_outcome api_events_list(struct http_request *req)
 	}
 	json_t *body = json_pack("{s:o, s:I}", "items", items, "nextAfter", (json_int_t)last);
 	return body ? http_reply_json_steal(req, 200, body) : http_reply_problem(req, 500, "out of memory");
+}
+
+enum http_outcome api_events_list(struct http_request *req)
+{
+	static const char *const params[] = { "after", "limit", NULL };
+	json_t *errors = json_array();
+
+	if (errors == NULL)
+		return http_reply_problem(req, 500, "out of memory");
+	http_query_check_names(req, params, errors);
+	int64_t after = read_after(req, errors);
+	long limit = http_query_limit(req, LIST_DEFAULT, LIST_MAX, errors);
+	if (json_array_size(errors) > 0)
+		return http_reply_invalid(req, "the query is not valid", errors);
+	json_decref(errors);
+
+	struct store *st = store_reader();
+	if (st == NULL || retention_store_snapshot_begin(st) != 0)
+		return http_reply_problem(req, 503, "the database is not available");
+	enum http_outcome outcome = list_in_snapshot(req, st, after, limit);
+	retention_store_snapshot_end(st);
+	return outcome;
 }

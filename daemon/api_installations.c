@@ -12,6 +12,7 @@
 #include "http_query.h"
 #include "installations.h"
 #include "log.h"
+#include "retention_store.h"
 #include "store.h"
 #include "timestamp.h"
 #include "validate.h"
@@ -63,6 +64,69 @@ static int valid_id(struct http_request *req, const char *text, char out[VALIDAT
 	return 0;
 }
 
+/* A validated list query. */
+struct list_query {
+	const char *status, *reference;
+	int64_t since;
+	long limit;
+	int64_t before_updated, before_seq;
+};
+
+/*
+ * Answers one page of the list in the snapshot the caller opened, with the
+ * feed's position in that same snapshot: every change the page does not show
+ * is an event after feedPosition.
+ */
+static enum http_outcome list_in_snapshot(struct http_request *req, struct store *st, const struct list_query *q)
+{
+	/* Each filter has its own statement so that each walks its own index. */
+	enum store_stmt which = q->reference ? STMT_INSTALLATION_LIST_REFERENCE
+				: q->status  ? STMT_INSTALLATION_LIST_STATUS
+					     : STMT_INSTALLATION_LIST;
+	int64_t position = retention_store_feed_position(st);
+	sqlite3_stmt *stmt = position >= 0 ? store_stmt(st, which) : NULL;
+	if (stmt == NULL)
+		return http_reply_problem(req, 503, "the database is not available");
+	sqlite3_bind_int64(stmt, 1, q->before_updated);
+	sqlite3_bind_int64(stmt, 2, q->before_seq);
+	sqlite3_bind_int64(stmt, 3, q->since);
+	store_bind_text(stmt, 4, q->status);
+	sqlite3_bind_int64(stmt, 5, q->limit + 1);
+	if (q->reference)
+		store_bind_text(stmt, 6, q->reference);
+
+	json_t *items = json_array();
+	struct installation in;
+	int rows = 0, rc = SQLITE_DONE, oom = items == NULL;
+	int64_t last_updated = 0, last_seq = 0;
+	while (!oom && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (rows == q->limit)
+			break;
+		installations_read(stmt, &in);
+		oom = json_array_append_new(items, installations_json(&in, with_verification())) != 0;
+		last_updated = in.updated_at;
+		last_seq = in.seq;
+		rows++;
+	}
+	sqlite3_reset(stmt);
+	if (oom) {
+		json_decref(items);
+		return http_reply_problem(req, 500, "out of memory");
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		log_error("event=db.error op=installation_list error=\"%s\"", sqlite3_errmsg(store_db(st)));
+		json_decref(items);
+		return http_reply_problem(req, 503, "the database is not available");
+	}
+	int more = rc == SQLITE_ROW;
+	char next[CURSOR_TEXT_LEN + 1];
+	if (more)
+		cursor_encode(last_updated, last_seq, next);
+	json_t *body = json_pack("{s:o, s:o, s:I}", "items", items, "nextCursor",
+				 more ? json_string(next) : json_null(), "feedPosition", (json_int_t)position);
+	return body ? http_reply_json_steal(req, 200, body) : http_reply_problem(req, 500, "out of memory");
+}
+
 enum http_outcome api_installations_list(struct http_request *req)
 {
 	static const char *const statuses[] = { "verifying", "granted", "unconfirmed", "revoked", NULL };
@@ -88,51 +152,13 @@ enum http_outcome api_installations_list(struct http_request *req)
 		return http_reply_invalid(req, "the query is not valid", errors);
 	json_decref(errors);
 
-	/* Each filter has its own statement so that each walks its own index. */
-	enum store_stmt which = reference ? STMT_INSTALLATION_LIST_REFERENCE
-				: status  ? STMT_INSTALLATION_LIST_STATUS
-					  : STMT_INSTALLATION_LIST;
 	struct store *st = store_reader();
-	sqlite3_stmt *stmt = st ? store_stmt(st, which) : NULL;
-	if (stmt == NULL)
+	if (st == NULL || retention_store_snapshot_begin(st) != 0)
 		return http_reply_problem(req, 503, "the database is not available");
-	sqlite3_bind_int64(stmt, 1, before_updated);
-	sqlite3_bind_int64(stmt, 2, before_seq);
-	sqlite3_bind_int64(stmt, 3, since);
-	store_bind_text(stmt, 4, status);
-	sqlite3_bind_int64(stmt, 5, limit + 1);
-	if (reference)
-		store_bind_text(stmt, 6, reference);
-
-	json_t *items = json_array();
-	struct installation in;
-	int rows = 0, rc = SQLITE_DONE, oom = items == NULL;
-	int64_t last_updated = 0, last_seq = 0;
-	while (!oom && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (rows == limit)
-			break;
-		installations_read(stmt, &in);
-		oom = json_array_append_new(items, installations_json(&in, with_verification())) != 0;
-		last_updated = in.updated_at;
-		last_seq = in.seq;
-		rows++;
-	}
-	sqlite3_reset(stmt);
-	if (oom) {
-		json_decref(items);
-		return http_reply_problem(req, 500, "out of memory");
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		log_error("event=db.error op=installation_list error=\"%s\"", sqlite3_errmsg(store_db(st)));
-		json_decref(items);
-		return http_reply_problem(req, 503, "the database is not available");
-	}
-	int more = rc == SQLITE_ROW;
-	char next[CURSOR_TEXT_LEN + 1];
-	if (more)
-		cursor_encode(last_updated, last_seq, next);
-	json_t *body = json_pack("{s:o, s:o}", "items", items, "nextCursor", more ? json_string(next) : json_null());
-	return body ? http_reply_json_steal(req, 200, body) : http_reply_problem(req, 500, "out of memory");
+	struct list_query q = { status, reference, since, limit, before_updated, before_seq };
+	enum http_outcome outcome = list_in_snapshot(req, st, &q);
+	retention_store_snapshot_end(st);
+	return outcome;
 }
 
 /*

@@ -1,11 +1,12 @@
 /*
  * background.c — periodic work: once a minute the expiry pass stores "expired"
  * for open requests past their time and appends their request.expired events;
- * with Zaptec credentials, the verifier thread.
+ * the purge thread (retention.c); with Zaptec credentials, the verifier thread.
  */
 #include "background.h"
 #include "log.h"
 #include "requests.h"
+#include "retention.h"
 #include "timestamp.h"
 #include "verifier.h"
 #include "writer.h"
@@ -17,8 +18,12 @@ static int64_t next_expiry;
 int background_start(const struct config *cfg, char *err, size_t errlen)
 {
 	next_expiry = 0;
-	if (cfg->zaptec_username != NULL)
-		return verifier_start(cfg, err, errlen);
+	if (retention_start(cfg, err, errlen) != 0)
+		return -1;
+	if (cfg->zaptec_username != NULL && verifier_start(cfg, err, errlen) != 0) {
+		retention_stop();
+		return -1;
+	}
 	return 0;
 }
 
@@ -36,4 +41,5 @@ void background_tick(const struct config *cfg)
 void background_stop(void)
 {
 	verifier_stop();
+	retention_stop();
 }

@@ -73,6 +73,10 @@ static const struct config_key keys[] = {
 	{ "zaptec_password_file", TYPE_PATH, FIELD(zaptec_password_file), "", 0, 0 },
 	{ "verify_window", TYPE_DURATION, FIELD(verify_window), "60s", 1, 7 * DAY },
 	{ "reconcile_interval", TYPE_DURATION, FIELD(reconcile_interval), "6h", 0, 30 * DAY },
+	{ "event_retention", TYPE_DURATION, FIELD(event_retention), "90d", 0, 3650 * DAY },
+	{ "rejected_callback_retention", TYPE_DURATION, FIELD(rejected_callback_retention), "30d", 0, 3650 * DAY },
+	{ "request_retention", TYPE_DURATION, FIELD(request_retention), "90d", 0, 3650 * DAY },
+	{ "purge_interval", TYPE_DURATION, FIELD(purge_interval), "10m", 1, 7 * DAY },
 };
 
 #define KEY_COUNT (sizeof keys / sizeof keys[0])

@@ -58,6 +58,10 @@ struct config {
 	char *zaptec_password;      /* read at load time when zaptec_username is set */
 	int64_t verify_window;
 	int64_t reconcile_interval; /* 0: never */
+	int64_t event_retention;    /* 0: keep for ever */
+	int64_t rejected_callback_retention; /* 0: keep for ever */
+	int64_t request_retention;  /* 0: keep for ever */
+	int64_t purge_interval;
 };
 
 /*

@@ -32,4 +32,7 @@ enum http_outcome api_installations_revoke(struct http_request *req);
 /* api_events.c */
 enum http_outcome api_events_list(struct http_request *req);
 
+/* api_erasures.c */
+enum http_outcome api_erasures_create(struct http_request *req);
+
 #endif

@@ -1,6 +1,6 @@
 /*
  * main.c — the command line: serve (the default), check-config, migrate, link,
- * installations, backup, --version, --help. Exit status: 0 success, 1 runtime
+ * installations, backup, purge, --version, --help. Exit status: 0 success, 1 runtime
  * failure, 2 usage or configuration error.
  */
 #include <getopt.h>
@@ -22,6 +22,7 @@ static const char usage_text[] =
 	"       zaptec-accessd [-c FILE] installations [--status S] [--json]\n"
 	"                                                 list installations from the database\n"
 	"       zaptec-accessd [-c FILE] backup FILE      copy the database while the daemon runs\n"
+	"       zaptec-accessd [-c FILE] purge            run one retention pass now; print the counts\n"
 	"       zaptec-accessd --version | --help\n"
 	"\n"
 	"FILE defaults to " CONFIG_DEFAULT_PATH ".\n";
@@ -38,6 +39,7 @@ static const struct command commands[] = {
 	{ "link", cli_link },
 	{ "installations", cli_installations },
 	{ "backup", cli_backup },
+	{ "purge", cli_purge },
 };
 
 int main(int argc, char **argv)

@@ -31,5 +31,7 @@ const struct http_route http_routes[] = {
 
 	{ ADMIN, "GET", "/api/v1/events", api_events_list, "events.list", AUTH },
 
+	{ ADMIN, "POST", "/api/v1/erasures", api_erasures_create, "erasures.create", AUTH | JSON },
+
 	{ 0, NULL, NULL, NULL, NULL, 0 },
 };

@@ -55,8 +55,12 @@ struct store *store_open(const char *path, int create, char *err, size_t errlen)
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
 	char why[256];
+	/* secure_delete: what a delete or an update frees is overwritten with
+	 * zeros, in its page and on the free list, so that purged and erased data
+	 * leaves the file instead of lingering in free space. */
 	if (exec_sql(st->db,
-		     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+		     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+		     "PRAGMA secure_delete=ON;",
 		     why, sizeof why) != 0) {
 		snprintf(err, errlen, "%s: %s", path, why);
 		store_close(st);

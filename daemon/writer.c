@@ -31,6 +31,9 @@
 #define RESTART_PAGES (4 * CHECKPOINT_PAGES)
 #define RESTART_WAIT_MS 100
 
+/* How long a truncating checkpoint waits for readers of an older snapshot. */
+#define TRUNCATE_WAIT_MS 1000
+
 /* Access requests one transaction may change and still be forgotten one by
  * one in the redirect cache; beyond that the whole cache is dropped. */
 #define CHANGED_REQUESTS_MAX 1024
@@ -49,6 +52,8 @@ static struct {
 	pthread_t checkpoint_thread;
 	pthread_cond_t checkpoint_wake, checkpoint_idle;
 	int checkpoint_due, checkpoint_running, restart_pending;
+	/* The writer thread's own: a job asked for a truncating checkpoint. */
+	int truncate_due;
 	struct store *checkpoint_st;
 	/* The writer thread's own: the WAL's size after the last commit, and
 	 * the size at which to rewind it (restart_wal). */
@@ -143,12 +148,12 @@ static void *checkpoint_main(void *unused)
 	return NULL;
 }
 
-/* Copies the whole WAL into the database and rewinds it, so the next commit
- * writes at its start; the jobs queued meanwhile wait. The checkpointer's
- * pass is let finish first (both need the checkpoint lock). A reader of an
- * old snapshot is waited for only briefly: then the rewind is tried again
- * CHECKPOINT_PAGES later. */
-static void restart_wal(void)
+/* Copies the whole WAL into the database with a checkpoint of mode, which
+ * rewinds (RESTART) or empties (TRUNCATE) the log, so the next commit writes
+ * at its start; the jobs queued meanwhile wait. The checkpointer's pass is
+ * let finish first (both need the checkpoint lock). A reader of an old
+ * snapshot is waited for only wait_ms. Returns the SQLite result. */
+static int checkpoint_whole_wal(int mode, int wait_ms)
 {
 	sqlite3 *db = store_db(w.st);
 	int log_pages = 0, copied = 0;
@@ -159,22 +164,35 @@ static void restart_wal(void)
 		pthread_cond_wait(&w.checkpoint_idle, &w.lock);
 	pthread_mutex_unlock(&w.lock);
 
-	sqlite3_busy_timeout(db, RESTART_WAIT_MS);
-	int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_RESTART, &log_pages, &copied);
+	sqlite3_busy_timeout(db, wait_ms);
+	int rc = sqlite3_wal_checkpoint_v2(db, NULL, mode, &log_pages, &copied);
 	sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
 
 	pthread_mutex_lock(&w.lock);
 	w.restart_pending = 0;
 	pthread_cond_signal(&w.checkpoint_wake);
 	pthread_mutex_unlock(&w.lock);
-	if (rc == SQLITE_OK) {
+	if (rc == SQLITE_OK)
+		log_debug("event=db.wal_restart mode=%s wal_pages=%d",
+			  mode == SQLITE_CHECKPOINT_TRUNCATE ? "truncate" : "restart", log_pages);
+	else if (rc != SQLITE_BUSY)
+		log_warn("event=db.checkpoint_failed error=\"%s\"", sqlite3_errmsg(db));
+	return rc;
+}
+
+/* Rewinds the WAL when it has grown past restart_at; when a reader holds it,
+ * the rewind is tried again CHECKPOINT_PAGES later. */
+static void restart_wal(void)
+{
+	if (checkpoint_whole_wal(SQLITE_CHECKPOINT_RESTART, RESTART_WAIT_MS) == SQLITE_OK)
 		w.restart_at = RESTART_PAGES;
-		log_debug("event=db.wal_restart wal_pages=%d", log_pages);
-	} else {
-		if (rc != SQLITE_BUSY)
-			log_warn("event=db.checkpoint_failed error=\"%s\"", sqlite3_errmsg(db));
+	else
 		w.restart_at = w.wal_pages + CHECKPOINT_PAGES;
-	}
+}
+
+void writer_truncate_wal_after_commit(void)
+{
+	w.truncate_due = 1;
 }
 
 /* Runs one job in its own savepoint; returns its outcome (0 kept, -1 undone). */
@@ -224,6 +242,12 @@ static void run_batch(struct writer_job *batch)
 	w.busy_ns += monotonic_ns() - started;
 	pthread_mutex_unlock(&w.lock);
 
+	if (w.truncate_due && committed) {
+		if (checkpoint_whole_wal(SQLITE_CHECKPOINT_TRUNCATE, TRUNCATE_WAIT_MS) == SQLITE_OK) {
+			w.truncate_due = 0;
+			w.restart_at = RESTART_PAGES;
+		}
+	}
 	n = 0;
 	for (struct writer_job *job = batch, *next; job; job = next) {
 		int outcome = committed ? status[n] : -1;
@@ -281,6 +305,7 @@ int writer_start(const char *path, char *err, size_t errlen)
 	sqlite3_update_hook(store_db(w.st), on_row_change, NULL);
 	w.stopping = 0;
 	w.checkpoint_due = 0;
+	w.truncate_due = 0;
 	w.wal_pages = 0;
 	w.restart_at = RESTART_PAGES;
 	w.checkpoint_at = CHECKPOINT_PAGES;
