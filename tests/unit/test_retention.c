@@ -1,0 +1,416 @@
+/*
+ * test_retention.c — retention and erasure through a real daemon: rows
+ * disappear when their retention has passed and not before, the feed answers
+ * 410 behind the purge horizon, the installations list carries the feed
+ * position, and an erasure removes one customer from every answer and from
+ * the bytes of the database files while the other customers stay.
+ *
+ * Retentions here are seconds long; every wait polls against a deadline.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+Suite *retention_suite(void);
+
+#define G1 "6f3c8f0e-1a2b-4c3d-8e4f-000000000001"
+#define G2 "6f3c8f0e-1a2b-4c3d-8e4f-000000000002"
+#define G3 "6f3c8f0e-1a2b-4c3d-8e4f-000000000003"
+#define G1_UPPER "6F3C8F0E-1A2B-4C3D-8E4F-000000000001"
+#define DEADLINE_SECONDS 20
+
+/* Sends Zaptec's callback for token with query; expects status. */
+static void callback(const char *token, const char *query, long status)
+{
+	char path[512];
+	struct test_response r;
+	snprintf(path, sizeof path, "/access-result/%s?%s", token, query);
+	test_http(&r, "GET", test_public_url(path), NULL, NULL, 0);
+	ck_assert_msg(r.status == status, "callback %s: %ld", query, r.status);
+	test_response_free(&r);
+}
+
+/* Creates a request for reference and grants guid to it; id (37 bytes) gets
+ * the request's id. */
+static void grant(const char *reference, const char *guid, char *id)
+{
+	char json[256], query[128];
+	snprintf(json, sizeof json, "{\"reference\":\"%s\"}", reference);
+	const char *token = test_create_request(json, id);
+	snprintf(query, sizeof query, "success=true&installationId=%s", guid);
+	callback(token, query, 200);
+}
+
+static json_t *admin_json(const char *method, const char *path, const char *body, long status)
+{
+	struct test_response r;
+	if (strcmp(method, "GET") == 0)
+		test_admin_get(&r, path);
+	else
+		test_admin_post(&r, path, body);
+	ck_assert_msg(r.status == status, "%s %s: %ld %s", method, path, r.status, r.body);
+	json_t *j = test_json(&r);
+	test_response_free(&r);
+	return j;
+}
+
+static long long member_int(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+	ck_assert_msg(json_is_integer(v), "%s is not an integer", key);
+	return json_integer_value(v);
+}
+
+/* Polls the query until it returns want, failing after DEADLINE_SECONDS. */
+static void wait_for(const char *sql, long long want)
+{
+	time_t deadline = time(NULL) + DEADLINE_SECONDS;
+	long long got;
+	while ((got = test_db_int(sql)) != want) {
+		ck_assert_msg(time(NULL) < deadline, "%s: still %lld, not %lld", sql, got, want);
+		usleep(100 * 1000);
+	}
+}
+
+START_TEST(test_rejected_callbacks_go_first_and_the_feed_answers_410_behind_them)
+{
+	char id[37];
+	test_server_start("event_retention = 1h\nrejected_callback_retention = 1s\npurge_interval = 1s\n");
+	const char *token = test_create_request("{\"reference\":\"cust-r\"}", id);
+	char kept_token[64];
+	snprintf(kept_token, sizeof kept_token, "%s", token);
+	callback(kept_token, "success=maybe", 400);
+	callback("AAAAAAAAAAAAAAAAAAAAAA", "success=true&installationId=" G1, 404);
+	long long newest_rejected = test_db_int("SELECT max(id) FROM events WHERE type = 'callback.unknown'");
+	/* Within the second they were made, they are still there. */
+	ck_assert_int_eq(test_db_int("SELECT count(*) FROM events WHERE type IN ('callback.invalid', 'callback.unknown')"), 2);
+
+	wait_for("SELECT count(*) FROM events WHERE type IN ('callback.invalid', 'callback.unknown')", 0);
+	ck_assert_int_eq(test_db_int("SELECT count(*) FROM events WHERE type = 'request.created'"), 1);
+
+	json_t *j = admin_json("GET", "/api/v1/events?after=0", NULL, 410);
+	ck_assert_int_eq(member_int(j, "status"), 410);
+	ck_assert_int_eq(member_int(j, "oldestAvailable"), newest_rejected + 1);
+	json_decref(j);
+	char path[64];
+	snprintf(path, sizeof path, "/api/v1/events?after=%lld", newest_rejected);
+	j = admin_json("GET", path, NULL, 200);
+	ck_assert_int_eq(json_array_size(json_object_get(j, "items")), 0);
+	json_decref(j);
+	/* The request itself has not ended: it stays. */
+	ck_assert_int_eq(test_db_int("SELECT count(*) FROM access_requests"), 1);
+}
+END_TEST
+
+START_TEST(test_events_ended_requests_and_revoked_installations_go_on_time)
+{
+	char granted[37], revoked[37], open_id[37], denied[37];
+	test_server_start("event_retention = 2s\nrequest_retention = 2s\npurge_interval = 1s\n");
+	grant("cust-a", G1, granted);
+	grant("cust-b", G2, revoked);
+	json_decref(admin_json("POST", "/api/v1/installations/" G2 "/revoke", NULL, 200));
+	test_create_request("{\"reference\":\"cust-c\",\"ttl\":3600}", open_id);
+	const char *token = test_create_request("{\"reference\":\"cust-d\"}", denied);
+	callback(token, "success=false", 200);
+	long long last = test_db_int("SELECT max(id) FROM events");
+
+	/* Nothing is older than two seconds yet. */
+	ck_assert_int_eq(test_db_int("SELECT count(*) FROM access_requests"), 4);
+	ck_assert_int_eq(test_db_int("SELECT count(*) FROM installations"), 2);
+	ck_assert_int_ge(test_db_int("SELECT count(*) FROM events"), 8);
+
+	wait_for("SELECT count(*) FROM events", 0);
+	wait_for("SELECT count(*) FROM access_requests", 1);
+	wait_for("SELECT count(*) FROM installations", 1);
+
+	char path[128];
+	snprintf(path, sizeof path, "SELECT count(*) FROM access_requests WHERE id = '%s'", open_id);
+	ck_assert_int_eq(test_db_int(path), 1);
+	/* The granted installation stays granted, without its deleted request. */
+	json_t *in = admin_json("GET", "/api/v1/installations/" G1, NULL, 200);
+	ck_assert_str_eq(json_string_value(json_object_get(in, "status")), "granted");
+	ck_assert_str_eq(json_string_value(json_object_get(in, "reference")), "cust-a");
+	ck_assert(json_is_null(json_object_get(in, "requestId")));
+	json_decref(in);
+	json_decref(admin_json("GET", "/api/v1/installations/" G2, NULL, 404));
+	snprintf(path, sizeof path, "/api/v1/access-requests/%s", granted);
+	json_decref(admin_json("GET", path, NULL, 404));
+
+	/* The feed: behind the horizon 410; from feedPosition, nothing missed. */
+	json_t *list = admin_json("GET", "/api/v1/installations", NULL, 200);
+	long long position = member_int(list, "feedPosition");
+	json_decref(list);
+	ck_assert_int_ge(position, last);
+	json_t *gone = admin_json("GET", "/api/v1/events?after=0", NULL, 410);
+	ck_assert_int_eq(member_int(gone, "oldestAvailable"), position + 1);
+	json_decref(gone);
+	snprintf(path, sizeof path, "/api/v1/events?after=%lld", position);
+	json_t *feed = admin_json("GET", path, NULL, 200);
+	ck_assert_int_eq(json_array_size(json_object_get(feed, "items")), 0);
+	ck_assert_int_eq(member_int(feed, "nextAfter"), position);
+	json_decref(feed);
+}
+END_TEST
+
+START_TEST(test_a_purged_installations_history_is_not_inherited)
+{
+	char id[37];
+	test_server_start("event_retention = 0\nrequest_retention = 1s\npurge_interval = 1s\n");
+	grant("cust-a", G1, id);
+	grant("cust-b", G2, id);
+	json_decref(admin_json("POST", "/api/v1/installations/" G2 "/revoke", "{\"reason\":\"moved\"}", 200));
+	wait_for("SELECT count(*) FROM installations WHERE installation_id = '" G2 "'", 0);
+	/* Kept events (event_retention = 0) still name G2, but belong to no row. */
+	ck_assert_int_ge(test_db_int("SELECT count(*) FROM events WHERE installation_id = '" G2 "'"), 2);
+
+	grant("cust-c", G3, id);
+	json_t *in = admin_json("GET", "/api/v1/installations/" G3, NULL, 200);
+	json_t *history = json_object_get(in, "history");
+	ck_assert_int_eq(json_array_size(history), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(history, 0), "type")), "callback.granted");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(history, 0), "installationId")), G3);
+	json_decref(in);
+}
+END_TEST
+
+START_TEST(test_feed_position_is_the_newest_event_of_the_lists_snapshot)
+{
+	char id[37];
+	test_server_start(NULL);
+	json_t *list = admin_json("GET", "/api/v1/installations", NULL, 200);
+	ck_assert_int_eq(member_int(list, "feedPosition"), 0);
+	json_decref(list);
+	grant("cust-a", G1, id);
+	grant("cust-b", G2, id);
+	list = admin_json("GET", "/api/v1/installations?reference=cust-a", NULL, 200);
+	ck_assert_int_eq(member_int(list, "feedPosition"), test_db_int("SELECT max(id) FROM events"));
+	ck_assert_int_eq(json_array_size(json_object_get(list, "items")), 1);
+	json_decref(list);
+	/* With the defaults (90 days) nothing is purged: the feed reads from 0. */
+	json_t *feed = admin_json("GET", "/api/v1/events?after=0", NULL, 200);
+	ck_assert_int_eq(json_array_size(json_object_get(feed, "items")), test_db_int("SELECT count(*) FROM events"));
+	json_decref(feed);
+}
+END_TEST
+
+/* Whether the file holds needle, ignoring ASCII case (a missing file holds nothing). */
+static int file_holds(const char *name, const char *needle)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s", test_dir(), name);
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return 0;
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *bytes = malloc((size_t)size + 1);
+	ck_assert_ptr_nonnull(bytes);
+	ck_assert_int_eq(fread(bytes, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	size_t n = strlen(needle);
+	int found = 0;
+	for (long i = 0; !found && i + (long)n <= size; i++)
+		found = strncasecmp(bytes + i, needle, n) == 0;
+	free(bytes);
+	return found;
+}
+
+static int files_hold(const char *needle)
+{
+	return file_holds("accessd.db", needle) || file_holds("accessd.db-wal", needle) ||
+	       file_holds("accessd.db-shm", needle);
+}
+
+/* The whole feed and every list as one text, to search for what must be gone. */
+static char *every_answer(void)
+{
+	static const char *const paths[] = { "/api/v1/events?after=0&limit=1000", "/api/v1/installations",
+					     "/api/v1/access-requests", NULL };
+	size_t len = 0;
+	char *all = calloc(1, 1);
+	for (int i = 0; paths[i]; i++) {
+		struct test_response r;
+		test_admin_get(&r, paths[i]);
+		ck_assert_int_eq(r.status, 200);
+		all = realloc(all, len + r.body_len + 1);
+		memcpy(all + len, r.body, r.body_len);
+		len += r.body_len;
+		all[len] = '\0';
+		test_response_free(&r);
+	}
+	return all;
+}
+
+/* Two customers, the first with a granted installation (granted with an
+ * upper-case id, as a browser may send it), a denied request and a rejected
+ * callback naming its installation; the second with one grant. */
+static void two_customers(char *erased_request, char *kept_request)
+{
+	char id[37];
+	test_server_start("redirect_allow = https://app.example\n");
+	const char *token = test_create_request(
+		"{\"reference\":\"cust-erase-7731\",\"returnTo\":\"https://app.example/done?c=cust-erase-7731\"}",
+		erased_request);
+	callback(token, "success=true&installationId=" G1_UPPER, 303);
+	token = test_create_request("{\"reference\":\"cust-erase-7731\"}", id);
+	callback(token, "success=false", 200);
+	callback("AAAAAAAAAAAAAAAAAAAAAA", "success=true&installationId=" G1, 404);
+	grant("cust-keep-4410", G2, kept_request);
+}
+
+START_TEST(test_erasure_by_reference_leaves_no_trace_and_keeps_the_others)
+{
+	char erased[37], kept[37], path[128];
+	two_customers(erased, kept);
+	long long events_before = test_db_int("SELECT count(*) FROM events");
+	json_t *kept_before = admin_json("GET", "/api/v1/installations/" G2, NULL, 200);
+
+	json_t *counts = admin_json("POST", "/api/v1/erasures", "{\"reference\":\"cust-erase-7731\"}", 200);
+	ck_assert_int_eq(member_int(counts, "accessRequests"), 2);
+	ck_assert_int_eq(member_int(counts, "installations"), 1);
+	/* created, granted, created, denied for the customer; the unknown hit names G1. */
+	ck_assert_int_eq(member_int(counts, "events"), 5);
+	ck_assert_int_eq(json_object_size(counts), 3);
+	json_decref(counts);
+
+	/* The WAL is emptied by the erasure itself, while the daemon runs. */
+	ck_assert(!file_holds("accessd.db-wal", "cust-erase-7731"));
+	char *all = every_answer();
+	ck_assert_msg(strstr(all, "cust-erase-7731") == NULL, "%s", all);
+	ck_assert_msg(strcasestr(all, G1) == NULL, "%s", all);
+	ck_assert(strstr(all, "cust-keep-4410") != NULL);
+	free(all);
+	json_decref(admin_json("GET", "/api/v1/installations/" G1, NULL, 404));
+	snprintf(path, sizeof path, "/api/v1/access-requests/%s", erased);
+	json_decref(admin_json("GET", path, NULL, 404));
+
+	/* The events stay in the feed, stripped; one more says what was done. */
+	ck_assert_int_eq(test_db_int("SELECT count(*) FROM events"), events_before + 1);
+	ck_assert_str_eq(test_db_text("SELECT detail FROM events WHERE type = 'erasure.completed'"),
+			 "{\"accessRequests\":2,\"installations\":1,\"events\":5}");
+	ck_assert_int_eq(test_db_int("SELECT count(*) FROM events WHERE type = 'erasure.completed' "
+				     "AND reference IS NULL AND installation_id IS NULL AND request_id IS NULL"), 1);
+
+	/* The other customer is untouched. */
+	json_t *kept_after = admin_json("GET", "/api/v1/installations/" G2, NULL, 200);
+	ck_assert(json_equal(kept_before, kept_after));
+	json_decref(kept_before);
+	json_decref(kept_after);
+	snprintf(path, sizeof path, "/api/v1/access-requests/%s", kept);
+	json_decref(admin_json("GET", path, NULL, 200));
+
+	/* Idempotent. */
+	counts = admin_json("POST", "/api/v1/erasures", "{\"reference\":\"cust-erase-7731\"}", 200);
+	ck_assert_int_eq(member_int(counts, "accessRequests"), 0);
+	ck_assert_int_eq(member_int(counts, "installations"), 0);
+	ck_assert_int_eq(member_int(counts, "events"), 0);
+	json_decref(counts);
+
+	test_server_stop();
+	ck_assert(!files_hold("cust-erase-7731"));
+	ck_assert(!files_hold(G1));
+	ck_assert(!files_hold("app.example/done"));
+	/* The search can find what is still there. */
+	ck_assert(files_hold("cust-keep-4410"));
+	ck_assert(files_hold(G2));
+}
+END_TEST
+
+START_TEST(test_erasure_by_installation_strips_only_that_installation)
+{
+	char erased[37], kept[37], other[37];
+	two_customers(erased, kept);
+	grant("cust-erase-7731", G3, other);
+
+	json_t *counts = admin_json("POST", "/api/v1/erasures", "{\"installationId\":\"" G1_UPPER "\"}", 200);
+	ck_assert_int_eq(member_int(counts, "accessRequests"), 1);
+	ck_assert_int_eq(member_int(counts, "installations"), 1);
+	/* created and granted of its request, and the unknown hit that names it. */
+	ck_assert_int_eq(member_int(counts, "events"), 3);
+	json_decref(counts);
+
+	char *all = every_answer();
+	ck_assert_msg(strcasestr(all, G1) == NULL, "%s", all);
+	ck_assert(strstr(all, G3) != NULL);
+	free(all);
+	/* The same customer's other installation and its denied request stay. */
+	json_t *in = admin_json("GET", "/api/v1/installations/" G3, NULL, 200);
+	ck_assert_str_eq(json_string_value(json_object_get(in, "reference")), "cust-erase-7731");
+	json_decref(in);
+	ck_assert_int_eq(test_db_int("SELECT count(*) FROM access_requests WHERE reference = 'cust-erase-7731'"), 2);
+
+	counts = admin_json("POST", "/api/v1/erasures", "{\"installationId\":\"" G1 "\"}", 200);
+	ck_assert_int_eq(member_int(counts, "accessRequests") + member_int(counts, "installations") +
+				 member_int(counts, "events"), 0);
+	json_decref(counts);
+
+	test_server_stop();
+	ck_assert(!files_hold(G1));
+	ck_assert(files_hold(G3));
+}
+END_TEST
+
+START_TEST(test_erasure_rejects_bad_input_naming_the_field)
+{
+	static const struct {
+		const char *body, *field;
+	} cases[] = {
+		{ "", "reference" },
+		{ "{}", "reference" },
+		{ "{\"reference\":\"a\",\"installationId\":\"" G1 "\"}", "installationId" },
+		{ "{\"installationId\":\"not-a-guid\"}", "installationId" },
+		{ "{\"installationId\":\"{" G1 "}\"}", "installationId" },
+		{ "{\"installationId\":7}", "installationId" },
+		{ "{\"reference\":\"\"}", "reference" },
+		{ "{\"reference\":null}", "reference" },
+		{ "{\"reference\":\"a\\u0007b\"}", "reference" },
+		{ "{\"reference\":\"a\",\"everything\":true}", "everything" },
+	};
+	char id[37];
+	test_server_start(NULL);
+	grant("a", G1, id);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct test_response r;
+		test_admin_post(&r, "/api/v1/erasures", cases[i].body);
+		ck_assert_msg(r.status == 400, "%s: %ld", cases[i].body, r.status);
+		json_t *j = test_json(&r);
+		json_t *first = json_array_get(json_object_get(j, "errors"), 0);
+		ck_assert_msg(first && strcmp(json_string_value(json_object_get(first, "field")), cases[i].field) == 0,
+			      "%s: %s", cases[i].body, r.body);
+		json_decref(j);
+		test_response_free(&r);
+	}
+	/* Nothing was erased, and no erasure was recorded. */
+	ck_assert_int_eq(test_db_int("SELECT count(*) FROM installations"), 1);
+	ck_assert_int_eq(test_db_int("SELECT count(*) FROM events WHERE type = 'erasure.completed'"), 0);
+}
+END_TEST
+
+Suite *retention_suite(void)
+{
+	Suite *s = suite_create("retention");
+	TCase *tc = tcase_create("purge");
+	tcase_add_checked_fixture(tc, NULL, test_server_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_rejected_callbacks_go_first_and_the_feed_answers_410_behind_them);
+	tcase_add_test(tc, test_events_ended_requests_and_revoked_installations_go_on_time);
+	tcase_add_test(tc, test_a_purged_installations_history_is_not_inherited);
+	tcase_add_test(tc, test_feed_position_is_the_newest_event_of_the_lists_snapshot);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("erasure");
+	tcase_add_checked_fixture(tc, NULL, test_server_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_erasure_by_reference_leaves_no_trace_and_keeps_the_others);
+	tcase_add_test(tc, test_erasure_by_installation_strips_only_that_installation);
+	tcase_add_test(tc, test_erasure_rejects_bad_input_naming_the_field);
+	suite_add_tcase(s, tc);
+	return s;
+}
