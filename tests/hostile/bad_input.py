@@ -307,6 +307,54 @@ class Table:
         self.add("revoke/text-plain", "admin", "POST", path, headers=[("Content-Type", "text/plain")],
                  body=b'{"reason":"a"}', expect=(415,), check=is_problem)
 
+    def erasure_rows(self):
+        """POST /api/v1/erasures: every refused body changes nothing and names
+        the field; a hostile but valid reference erases nothing and records
+        only erasure.completed. None of them may touch the fixtures' rows."""
+        path = "/api/v1/erasures"
+        jh = [("Content-Type", "application/json")]
+        recorded = {"events": {"erasure.completed": 1}}
+
+        def erase_row(name, body, expect, **kw):
+            if isinstance(body, (dict, list)):
+                body = json.dumps(body).encode()
+            elif isinstance(body, str):
+                body = body.encode()
+            self.add("erasures/%s" % name, "admin", "POST", path, headers=kw.pop("headers", jh), body=body,
+                     expect=expect, **kw)
+
+        erase_row("empty-body", b"", (400,), check=names_field("reference"))
+        erase_row("empty-object", {}, (400,), check=names_field("reference"))
+        erase_row("both-keys", {"reference": "a", "installationId": GUID}, (400,),
+                  check=names_field("installationId"))
+        erase_row("unknown-field", {"reference": "a", "evil": 1}, (400,), check=names_field("evil"))
+        for label, value in (("braces", "{%s}" % GUID), ("sql", SQL), ("script", SCRIPT), ("short", GUID[:-1]),
+                             ("empty", ""), ("8k", "a" * 8192)):
+            erase_row("installationId=%s" % label, {"installationId": value}, (400,),
+                      check=names_field("installationId"))
+        for label, value in (("number", 1), ("array", []), ("object", {}), ("true", True), ("null", None)):
+            erase_row("reference-as-%s" % label, {"reference": value}, (400,), check=names_field("reference"))
+            erase_row("installationId-as-%s" % label, {"installationId": value}, (400,),
+                      check=names_field("installationId"))
+        erase_row("reference=empty", {"reference": ""}, (400,), check=names_field("reference"))
+        erase_row("reference=overlong-300", {"reference": "x" * 300}, (400,), check=names_field("reference"))
+        erase_row("reference=control", {"reference": "a\u0007b"}, (400,), check=names_field("reference"))
+        erase_row("reference=nul", '{"reference":"a\\u0000b"}', (400,), check=is_problem)
+        erase_row("reference=invalid-utf8", b'{"reference":"\xff\xfe"}', (400,), check=is_problem)
+        erase_row("duplicate-keys", '{"reference":"a","reference":"b"}', (400,), check=is_problem)
+        erase_row("top-level-array", "[]", (400,), check=is_problem)
+        erase_row("nested-10000-arrays", "[" * 10000 + "]" * 10000, (400,), check=is_problem)
+        erase_row("text-plain", '{"reference":"a"}', (415,), headers=[("Content-Type", "text/plain")],
+                  check=is_problem)
+        erase_row("over-64k", {"reference": "r" * 70000}, (413,), check=is_problem)
+        # Valid, matching nothing (values no other row uses): zero counts, one
+        # event, nothing else.
+        for label, value in (("sql", SQL + " erase"), ("script", SCRIPT + "erase"), ("like-wildcard", "%"),
+                             ("json-quote", '"}], "x": "')):
+            erase_row("reference=%s" % label, {"reference": value}, (200,), check=zero_counts, **recorded)
+        erase_row("installationId=unknown", {"installationId": "0b9e6a52-3c1d-4f7e-8a2b-5d4c3e2f1a0b"},
+                  (200,), check=zero_counts, **recorded)
+
     def method_rows(self):
         fx = self.fx
         routes = [
@@ -320,6 +368,7 @@ class Table:
             ("admin", "/api/v1/installations/%s" % GUID, "GET, HEAD"),
             ("admin", "/api/v1/installations/%s/revoke" % GUID, "POST"),
             ("admin", "/api/v1/events", "GET, HEAD"),
+            ("admin", "/api/v1/erasures", "POST"),
         ]
         for listener, path, allow in routes:
             allowed = allow or "POST, GET, HEAD"
@@ -403,7 +452,7 @@ class Table:
             ("POST", "/api/v1/access-requests/%s/reissue" % fx["open_id"]),
             ("GET", "/api/v1/installations"), ("GET", "/api/v1/installations/%s" % fx["granted_installation"]),
             ("POST", "/api/v1/installations/%s/revoke" % fx["granted_installation"]),
-            ("GET", "/api/v1/events"),
+            ("GET", "/api/v1/events"), ("POST", "/api/v1/erasures"),
         ]
         wrong = "x" * len(TOKEN)
         headers = {
@@ -472,6 +521,16 @@ def empty_list(status, headers, body, row):
     doc = json.loads(body)
     if doc.get("items") != [] or doc.get("nextCursor") is not None:
         return "a hostile reference matched rows: %s" % doc
+    return None
+
+
+def zero_counts(status, headers, body, row):
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return "the answer is not JSON"
+    if doc != {"accessRequests": 0, "installations": 0, "events": 0}:
+        return "the erasure of nothing answered %s" % doc
     return None
 
 
@@ -638,7 +697,7 @@ def main():
         fx = setup(d)
         table = Table(fx)
         for part in (table.segment_rows, table.callback_rows, table.list_rows, table.create_rows,
-                     table.revoke_rows, table.method_rows, table.path_rows, table.overlong_rows,
+                     table.revoke_rows, table.erasure_rows, table.method_rows, table.path_rows, table.overlong_rows,
                      table.auth_rows):
             part()
         groups = {}
