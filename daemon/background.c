@@ -4,6 +4,7 @@
  * the purge thread (retention.c); with Zaptec credentials, the verifier thread.
  */
 #include "background.h"
+#include "config.h"
 #include "log.h"
 #include "requests.h"
 #include "retention.h"

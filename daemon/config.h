@@ -6,6 +6,8 @@
 #ifndef ACCESSD_CONFIG_H
 #define ACCESSD_CONFIG_H
 
+#include "log.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,7 +15,6 @@
 #define CONFIG_MAX_REDIRECT_ORIGINS 32
 #define CONFIG_MAX_TRUSTED_PROXIES 32
 
-enum log_level { LOG_LEVEL_ERROR = 0, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
 /* An address range from trusted_proxies: family is AF_INET or AF_INET6, addr holds
  * the network in network byte order (4 or 16 bytes used), prefix its length. */

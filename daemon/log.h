@@ -7,7 +7,7 @@
 #ifndef ACCESSD_LOG_H
 #define ACCESSD_LOG_H
 
-#include "config.h"
+enum log_level { LOG_LEVEL_ERROR = 0, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
 /* Decides between journald and plain output, and sets the level. */
 void log_init(enum log_level level);

@@ -77,7 +77,7 @@ int requests_prepare(struct access_request *r, const struct request_input *in,
 	if (in->return_to != NULL) {
 		if (strlen(in->return_to) > REQUEST_RETURN_TO_MAX)
 			add_error(errors, "returnTo", "is longer than 2048 bytes");
-		else if (validate_return_to(in->return_to, cfg, &why) != 0)
+		else if (validate_return_to(in->return_to, cfg->redirect_allow, cfg->redirect_allow_count, &why) != 0)
 			add_error(errors, "returnTo", why);
 		else
 			copy_text(r->return_to, sizeof r->return_to, in->return_to);

@@ -9,7 +9,6 @@
  */
 #include "validate.h"
 
-#include "config.h"
 
 #include <arpa/inet.h>
 #include <stdint.h>
@@ -379,11 +378,12 @@ static int check_url_chars(const char *url, const char **why)
 }
 
 /*
- * Parses url, builds its canonical origin and compares it with each entry of
- * cfg->redirect_allow, itself put in canonical form first, so that the check does
- * not depend on how the configuration spelled an origin.
+ * Parses url, builds its canonical origin and compares it with each of the
+ * origin_count allowed origins (redirect_allow), each put in canonical form
+ * first, so that the check does not depend on how the configuration spelled an
+ * origin.
  */
-int validate_return_to(const char *url, const struct config *cfg, const char **why)
+int validate_return_to(const char *url, char *const *origins, size_t origin_count, const char **why)
 {
 	char origin[ORIGIN_MAX_LEN + 1], allowed[ORIGIN_MAX_LEN + 1];
 	struct url_origin u;
@@ -396,8 +396,8 @@ int validate_return_to(const char *url, const struct config *cfg, const char **w
 		return -1;
 	if (format_origin(&u, origin, sizeof origin) != 0)
 		return fail(why, "has a host name that is too long");
-	for (size_t i = 0; cfg != NULL && i < cfg->redirect_allow_count; i++) {
-		if (validate_origin(cfg->redirect_allow[i], allowed, sizeof allowed, NULL) == 0 &&
+	for (size_t i = 0; i < origin_count; i++) {
+		if (validate_origin(origins[i], allowed, sizeof allowed, NULL) == 0 &&
 		    strcmp(origin, allowed) == 0)
 			return 0;
 	}

@@ -11,8 +11,6 @@
 
 #define VALIDATE_GUID_LEN 36
 
-struct config;
-
 /* A GUID in 8-4-4-4-12 hex form, any case; out (37 bytes) receives the lowercase
  * form. Braces, missing hyphens, other lengths are invalid. */
 int validate_guid(const char *in, char out[VALIDATE_GUID_LEN + 1], const char **why);
@@ -32,7 +30,7 @@ int validate_text(const char *in, size_t len, size_t max_chars, int allow_empty,
  * localhost), no user info, no fragment, no control characters or spaces, and its
  * origin (scheme://host[:port], lowercased, default port dropped) listed in
  * cfg->redirect_allow. */
-int validate_return_to(const char *url, const struct config *cfg, const char **why);
+int validate_return_to(const char *url, char *const *origins, size_t origin_count, const char **why);
 
 /* An origin for redirect_allow in the configuration: "https://host[:port]" or
  * "http://loopback[:port]", no path. out (cap bytes) receives its canonical form

@@ -91,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char guid[VALIDATE_GUID_LEN + 1];
 		FUZZ_CHECK(r.installation_id[0] == '\0' || validate_guid(r.installation_id, guid, &why) == 0);
 		FUZZ_CHECK(r.installation_type == 1 || r.installation_id[0] != '\0');
-		FUZZ_CHECK(r.return_to[0] == '\0' || validate_return_to(r.return_to, &cfg, &why) == 0);
+		FUZZ_CHECK(r.return_to[0] == '\0' || validate_return_to(r.return_to, cfg.redirect_allow, cfg.redirect_allow_count, &why) == 0);
 		FUZZ_CHECK(r.expires_at - r.created_at >= 60 && r.expires_at - r.created_at <= cfg.max_request_ttl);
 		check_string(body, "reference", r.reference);
 		check_string(body, "partnerName", r.partner_name);

@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	(void)check_origin(f.field[0], origin, 8);
 	why = NULL;
-	if (validate_return_to(f.field[1], &cfg, &why) == 0) {
+	if (validate_return_to(f.field[1], cfg.redirect_allow, cfg.redirect_allow_count, &why) == 0) {
 		/* Accepted: its origin parses and is one of the listed two. */
 		const char *authority = strstr(f.field[1], "://");
 		FUZZ_CHECK(authority != NULL);
