@@ -11,6 +11,7 @@
 #include "http_query.h"
 #include "log.h"
 #include "retention_store.h"
+#include "store.h"
 #include "timestamp.h"
 #include "validate.h"
 #include "writer.h"
@@ -20,6 +21,7 @@
 struct erasure_job {
 	char *reference;                                   /* owned; NULL when by installation */
 	char installation_id[VALIDATE_GUID_LEN + 1];       /* empty when by reference */
+	struct erasure_scan scan;                          /* what the reader found */
 	struct erasure_counts counts;
 };
 
@@ -29,6 +31,7 @@ static void erasure_job_free(void *arg)
 	if (job == NULL)
 		return;
 	free(job->reference);
+	retention_store_erase_scan_free(&job->scan);
 	free(job);
 }
 
@@ -42,7 +45,7 @@ static int erase_run(struct store *st, void *arg)
 	struct erasure_job *job = arg;
 	memset(&job->counts, 0, sizeof job->counts);
 	if (retention_store_erase(st, job->reference, job->installation_id[0] ? job->installation_id : NULL,
-				  &job->counts) != 0)
+				  &job->scan, &job->counts) != 0)
 		return -1;
 	json_t *detail = json_pack("{s:I, s:I, s:I}", "accessRequests", (json_int_t)job->counts.access_requests,
 				   "installations", (json_int_t)job->counts.installations,
@@ -122,5 +125,10 @@ enum http_outcome api_erasures_create(struct http_request *req)
 	if (json_array_size(errors) > 0)
 		return http_reply_invalid(req, "the erasure is not valid", errors);
 	json_decref(errors);
+	struct store *st = store_reader();
+	if (st == NULL || retention_store_erase_scan(st, job->reference,
+						     job->installation_id[0] ? job->installation_id : NULL,
+						     &job->scan) != 0)
+		return http_reply_problem(req, 503, "the database is not available; nothing was erased");
 	return http_defer(req, erase_run, job, erase_resume);
 }

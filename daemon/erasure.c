@@ -30,15 +30,19 @@ static int holds_ignoring_case(const char *haystack, const char *needle)
 	return 0;
 }
 
-static int names_erased(const char *s, const char *reference, const char *installation_id)
+static int names_erased(const char *s, const char *reference, const char *const *installation_ids)
 {
-	return (reference && strcmp(s, reference) == 0) ||
-	       (installation_id && holds_ignoring_case(s, installation_id));
+	if (reference && strcmp(s, reference) == 0)
+		return 1;
+	for (size_t i = 0; installation_ids[i]; i++)
+		if (holds_ignoring_case(s, installation_ids[i]))
+			return 1;
+	return 0;
 }
 
 /* Strips value in place (objects and arrays, recursively). Returns 0, or -1
  * when memory runs out. */
-static int strip(json_t *value, const char *reference, const char *installation_id)
+static int strip(json_t *value, const char *reference, const char *const *installation_ids)
 {
 	const char *key;
 	void *tmp;
@@ -52,20 +56,20 @@ static int strip(json_t *value, const char *reference, const char *installation_
 				continue;
 			}
 			if (json_is_string(member) &&
-			    names_erased(json_string_value(member), reference, installation_id)) {
+			    names_erased(json_string_value(member), reference, installation_ids)) {
 				if (json_object_set_new(value, key, json_null()) != 0)
 					return -1;
-			} else if (strip(member, reference, installation_id) != 0) {
+			} else if (strip(member, reference, installation_ids) != 0) {
 				return -1;
 			}
 		}
 	} else if (json_is_array(value)) {
 		json_array_foreach(value, i, member) {
 			if (json_is_string(member) &&
-			    names_erased(json_string_value(member), reference, installation_id)) {
+			    names_erased(json_string_value(member), reference, installation_ids)) {
 				if (json_array_set_new(value, i, json_null()) != 0)
 					return -1;
-			} else if (strip(member, reference, installation_id) != 0) {
+			} else if (strip(member, reference, installation_ids) != 0) {
 				return -1;
 			}
 		}
@@ -73,7 +77,7 @@ static int strip(json_t *value, const char *reference, const char *installation_
 	return 0;
 }
 
-char *erasure_strip_detail(const char *detail, const char *reference, const char *installation_id)
+char *erasure_strip_detail(const char *detail, const char *reference, const char *const *installation_ids)
 {
 	json_t *obj = detail ? json_loads(detail, 0, NULL) : NULL;
 	if (!json_is_object(obj)) {
@@ -81,7 +85,7 @@ char *erasure_strip_detail(const char *detail, const char *reference, const char
 		return strdup("{}");
 	}
 	char *text = NULL;
-	if (strip(obj, reference, installation_id) == 0)
+	if (strip(obj, reference, installation_ids) == 0)
 		text = json_dumps(obj, JSON_COMPACT);
 	json_decref(obj);
 	return text;

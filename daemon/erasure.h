@@ -8,11 +8,12 @@
 /*
  * The event detail text without personal data: at any depth, the members
  * "reference", "installationId", "name", "client", "query" and "returnTo" are
- * removed, and any other string equal to reference or holding installation_id
- * (in any case) becomes null. Either may be NULL. A detail that is not a JSON
- * object becomes {}. Returns a new string (caller frees), or NULL when memory
- * runs out.
+ * removed, and any other string equal to reference or holding one of
+ * installation_ids (in any case) becomes null. reference may be NULL;
+ * installation_ids is NULL-terminated, lower-case GUIDs. A detail that is not
+ * a JSON object becomes {}. Returns a new string (caller frees), or NULL when
+ * memory runs out.
  */
-char *erasure_strip_detail(const char *detail, const char *reference, const char *installation_id);
+char *erasure_strip_detail(const char *detail, const char *reference, const char *const *installation_ids);
 
 #endif

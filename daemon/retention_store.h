@@ -50,14 +50,40 @@ struct erasure_counts {
 	long access_requests, installations, events;
 };
 
+/* What an erasure found on a reading connection, before its write: the ids of
+ * the matching requests and installations, and of the events to strip, up to
+ * the newest event of that snapshot. */
+struct erasure_scan {
+	char *request_ids;      /* a JSON array; owned */
+	char *installation_ids; /* a JSON array; owned */
+	int64_t *event_ids;     /* owned */
+	size_t event_count;
+	int64_t through;        /* the newest event id the scan saw */
+};
+
 /*
- * Erases (inside the caller's write transaction) everything of one customer
- * (reference set) or one installation (installation_id set, the other NULL):
- * deletes the matching access requests and installations, and strips the
- * personal data from their events, which stay in the feed. Returns 0 with the
- * counts, or -1 on a database failure or when memory runs out.
+ * Reads (on a reading connection, in a snapshot of its own) what erasing one
+ * customer (reference set) or one installation (installation_id set, the other
+ * NULL) will touch. Reading every event takes a while on a large log; done
+ * here, it keeps the writer free meanwhile. Returns 0, or -1 on a database
+ * failure or when memory runs out; out must be released either way.
+ */
+int retention_store_erase_scan(struct store *st, const char *reference, const char *installation_id,
+			       struct erasure_scan *out);
+
+/* Releases what a scan holds; accepts a zeroed one. */
+void retention_store_erase_scan_free(struct erasure_scan *scan);
+
+/*
+ * Erases (inside the caller's write transaction) the same target: deletes the
+ * matching access requests and installations, and strips the personal data
+ * from their events, which stay in the feed. With scan (may be NULL), only the
+ * events written since the scan are read, unless the requests or
+ * installations matched have changed since, when every event is read again.
+ * Returns 0 with the counts, or -1 on a database failure or when memory runs
+ * out.
  */
 int retention_store_erase(struct store *st, const char *reference, const char *installation_id,
-			  struct erasure_counts *out);
+			  const struct erasure_scan *scan, struct erasure_counts *out);
 
 #endif

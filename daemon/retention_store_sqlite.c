@@ -4,6 +4,7 @@
  */
 #include <jansson.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "erasure.h"
 #include "log.h"
@@ -102,48 +103,93 @@ static void bind_target(sqlite3_stmt *stmt, const char *reference, const char *i
 	store_bind_text(stmt, 2, installation_id);
 }
 
-/* The first column of every row of a statement, as a new JSON array text.
- * NULL on a database failure or when memory runs out. */
-static char *collect_ids(struct store *st, sqlite3_stmt *stmt)
+/* The ids a statement of the target finds, as a new JSON array text. NULL on
+ * a database failure or when memory runs out. */
+static char *find_ids(struct store *st, enum store_stmt id, const char *reference, const char *installation_id)
 {
+	sqlite3_stmt *stmt = store_stmt(st, id);
 	json_t *ids = json_array();
 	int rc = SQLITE_NOMEM;
+
+	if (stmt == NULL) {
+		json_decref(ids);
+		return NULL;
+	}
+	bind_target(stmt, reference, installation_id);
 	while (ids && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(stmt, 0);
-		if (id && json_array_append_new(ids, json_string(id)) != 0) {
+		const char *text = (const char *)sqlite3_column_text(stmt, 0);
+		if (text && json_array_append_new(ids, json_string(text)) != 0) {
 			rc = SQLITE_NOMEM;
 			break;
 		}
 	}
-	char *text = NULL;
+	char *out = NULL;
 	if (rc == SQLITE_DONE)
-		text = json_dumps(ids, JSON_COMPACT);
+		out = json_dumps(ids, JSON_COMPACT);
 	else
 		log_error("event=db.error op=erase_find error=\"%s\"",
 			  rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(store_db(st)));
 	sqlite3_reset(stmt);
 	json_decref(ids);
-	return text;
+	return out;
 }
 
-/* An event to strip: its id and its stripped detail. */
-struct stripped_event {
-	int64_t id;
-	char *detail;
+/* A growing list of events: ids, and (in the writer) their stripped details. */
+struct event_list {
+	int64_t *ids;
+	char **details;
+	size_t count, cap;
 };
 
-/* Finds the erased targets' events and strips each; *count is the number
- * changed. Returns 0 or -1. */
-static int strip_events(struct store *st, const char *reference, const char *installation_id,
-			const char *request_ids, const char *installation_ids, long *count)
+static void event_list_free(struct event_list *l)
+{
+	for (size_t i = 0; l->details && i < l->count; i++)
+		free(l->details[i]);
+	free(l->ids);
+	free(l->details);
+}
+
+/* Appends an event; with strip_ids given (the erased installations,
+ * NULL-terminated), its detail stripped of them and of reference. Returns 0,
+ * or -1 when memory runs out. */
+static int event_list_add(struct event_list *l, sqlite3_stmt *row, const char *reference,
+			  const char *const *strip_ids)
+{
+	if (l->count == l->cap) {
+		size_t more = l->cap ? l->cap * 2 : 64;
+		int64_t *ids = realloc(l->ids, more * sizeof *ids);
+		if (ids == NULL)
+			return -1;
+		l->ids = ids;
+		if (strip_ids) {
+			char **details = realloc(l->details, more * sizeof *details);
+			if (details == NULL)
+				return -1;
+			l->details = details;
+		}
+		l->cap = more;
+	}
+	l->ids[l->count] = sqlite3_column_int64(row, 0);
+	if (strip_ids) {
+		l->details[l->count] = erasure_strip_detail((const char *)sqlite3_column_text(row, 1), reference,
+							    strip_ids);
+		if (l->details[l->count] == NULL)
+			return -1;
+	}
+	l->count++;
+	return 0;
+}
+
+/* Adds the target's events after id from to l (with stripped details when
+ * strip_ids is given). Returns 0 or -1. */
+static int find_events(struct store *st, const char *reference, const char *installation_id,
+		       const char *request_ids, const char *installation_ids, int64_t from,
+		       struct event_list *l, const char *const *strip_ids)
 {
 	sqlite3_stmt *stmt = store_stmt(st, STMT_ERASE_FIND_EVENTS);
-	struct stripped_event *found = NULL;
-	size_t n = 0, cap = 0;
 	char *quoted = NULL;
-	int rc = SQLITE_NOMEM, failed = 0;
+	int rc = SQLITE_NOMEM;
 
-	*count = 0;
 	if (stmt == NULL)
 		return -1;
 	if (reference) {
@@ -157,22 +203,9 @@ static int strip_events(struct store *st, const char *reference, const char *ins
 	store_bind_text(stmt, 3, request_ids);
 	store_bind_text(stmt, 4, installation_ids);
 	store_bind_text(stmt, 5, quoted);
-	/* The rows are collected first: they are changed after the scan ends. */
+	sqlite3_bind_int64(stmt, 6, from);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (n == cap) {
-			size_t more = cap ? cap * 2 : 64;
-			struct stripped_event *grown = realloc(found, more * sizeof *found);
-			if (grown == NULL) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			found = grown;
-			cap = more;
-		}
-		found[n].id = sqlite3_column_int64(stmt, 0);
-		found[n].detail = erasure_strip_detail((const char *)sqlite3_column_text(stmt, 1), reference,
-						       installation_id);
-		if (found[n++].detail == NULL) {
+		if (event_list_add(l, stmt, reference, strip_ids) != 0) {
 			rc = SQLITE_NOMEM;
 			break;
 		}
@@ -181,21 +214,82 @@ static int strip_events(struct store *st, const char *reference, const char *ins
 		log_error("event=db.error op=erase_events error=\"%s\"",
 			  rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(store_db(st)));
 	sqlite3_reset(stmt);
-	failed = rc != SQLITE_DONE;
-	for (size_t i = 0; i < n; i++) {
-		if (!failed && (stmt = store_stmt(st, STMT_ERASE_STRIP_EVENT)) != NULL) {
-			sqlite3_bind_int64(stmt, 1, found[i].id);
-			store_bind_text(stmt, 2, found[i].detail);
-			failed = store_step_write(st, stmt, "erase_strip_event") != 0;
-			*count += failed ? 0 : sqlite3_changes(store_db(st));
-		} else {
-			failed = 1;
-		}
-		free(found[i].detail);
-	}
-	free(found);
 	free(quoted);
-	return failed ? -1 : 0;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int retention_store_erase_scan(struct store *st, const char *reference, const char *installation_id,
+			       struct erasure_scan *out)
+{
+	struct event_list l = { 0 };
+	int rc = -1;
+
+	memset(out, 0, sizeof *out);
+	if (retention_store_snapshot_begin(st) != 0)
+		return -1;
+	out->through = retention_store_feed_position(st);
+	if (out->through < 0 ||
+	    (out->request_ids = find_ids(st, STMT_ERASE_FIND_REQUESTS, reference, installation_id)) == NULL ||
+	    (out->installation_ids = find_ids(st, STMT_ERASE_FIND_INSTALLATIONS, reference, installation_id)) == NULL)
+		goto done;
+	if (find_events(st, reference, installation_id, out->request_ids, out->installation_ids, 0, &l, NULL) != 0)
+		goto done;
+	out->event_ids = l.ids;
+	out->event_count = l.count;
+	l.ids = NULL;
+	rc = 0;
+done:
+	event_list_free(&l);
+	retention_store_snapshot_end(st);
+	return rc;
+}
+
+void retention_store_erase_scan_free(struct erasure_scan *scan)
+{
+	free(scan->request_ids);
+	free(scan->installation_ids);
+	free(scan->event_ids);
+	memset(scan, 0, sizeof *scan);
+}
+
+/* Adds the scan's events, as they are now, to l with their stripped details.
+ * An event purged since is gone and skipped. Returns 0 or -1. */
+static int reread_events(struct store *st, const struct erasure_scan *scan, const char *reference,
+			 const char *const *strip_ids, struct event_list *l)
+{
+	for (size_t i = 0; i < scan->event_count; i++) {
+		sqlite3_stmt *stmt = store_stmt(st, STMT_ERASE_EVENT_BY_ID);
+		if (stmt == NULL)
+			return -1;
+		sqlite3_bind_int64(stmt, 1, scan->event_ids[i]);
+		int rc = sqlite3_step(stmt);
+		if (rc == SQLITE_ROW && event_list_add(l, stmt, reference, strip_ids) != 0)
+			rc = SQLITE_NOMEM;
+		sqlite3_reset(stmt);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			log_error("event=db.error op=erase_event error=\"%s\"",
+				  rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(store_db(st)));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Writes the stripped events; *count is the number that changed. Returns 0 or -1. */
+static int strip_events(struct store *st, const struct event_list *l, long *count)
+{
+	*count = 0;
+	for (size_t i = 0; i < l->count; i++) {
+		sqlite3_stmt *stmt = store_stmt(st, STMT_ERASE_STRIP_EVENT);
+		if (stmt == NULL)
+			return -1;
+		sqlite3_bind_int64(stmt, 1, l->ids[i]);
+		store_bind_text(stmt, 2, l->details[i]);
+		if (store_step_write(st, stmt, "erase_strip_event") != 0)
+			return -1;
+		*count += sqlite3_changes(store_db(st));
+	}
+	return 0;
 }
 
 /* Runs a statement that takes a JSON array of ids as ?1; returns the rows it
@@ -211,24 +305,48 @@ static long for_ids(struct store *st, enum store_stmt id, const char *ids)
 	return (long)sqlite3_changes(store_db(st));
 }
 
+/* The installation ids an erased event must not name: installation_id and
+ * those of installations (a JSON array), as a new NULL-terminated list that
+ * points into *holder (released by the caller). NULL when memory runs out. */
+static const char **strip_list(const char *installation_id, const char *installations, json_t **holder)
+{
+	*holder = json_loads(installations, 0, NULL);
+	size_t n = json_array_size(*holder), k = 0;
+	const char **ids = calloc(n + 2, sizeof *ids);
+	if (ids == NULL)
+		return NULL;
+	if (installation_id)
+		ids[k++] = installation_id;
+	for (size_t i = 0; i < n; i++)
+		ids[k++] = json_string_value(json_array_get(*holder, i));
+	return ids;
+}
+
 int retention_store_erase(struct store *st, const char *reference, const char *installation_id,
-			  struct erasure_counts *out)
+			  const struct erasure_scan *scan, struct erasure_counts *out)
 {
 	char *request_ids = NULL, *installation_ids = NULL;
+	struct event_list l = { 0 };
+	json_t *holder = NULL;
+	const char **strip_ids = NULL;
+	int64_t from = 0;
 	int rc = -1;
-	sqlite3_stmt *stmt;
 
-	if ((stmt = store_stmt(st, STMT_ERASE_FIND_REQUESTS)) == NULL)
+	if ((request_ids = find_ids(st, STMT_ERASE_FIND_REQUESTS, reference, installation_id)) == NULL ||
+	    (installation_ids = find_ids(st, STMT_ERASE_FIND_INSTALLATIONS, reference, installation_id)) == NULL ||
+	    (strip_ids = strip_list(installation_id, installation_ids, &holder)) == NULL)
 		goto done;
-	bind_target(stmt, reference, installation_id);
-	if ((request_ids = collect_ids(st, stmt)) == NULL)
-		goto done;
-	if ((stmt = store_stmt(st, STMT_ERASE_FIND_INSTALLATIONS)) == NULL)
-		goto done;
-	bind_target(stmt, reference, installation_id);
-	if ((installation_ids = collect_ids(st, stmt)) == NULL)
-		goto done;
-	if (strip_events(st, reference, installation_id, request_ids, installation_ids, &out->events) != 0)
+	/* The scan's events still are the whole story up to its snapshot when it
+	 * matched the same requests and installations: an event's columns and
+	 * detail only ever change by being stripped. */
+	if (scan && strcmp(scan->request_ids, request_ids) == 0 &&
+	    strcmp(scan->installation_ids, installation_ids) == 0) {
+		if (reread_events(st, scan, reference, strip_ids, &l) != 0)
+			goto done;
+		from = scan->through;
+	}
+	if (find_events(st, reference, installation_id, request_ids, installation_ids, from, &l, strip_ids) != 0 ||
+	    strip_events(st, &l, &out->events) != 0)
 		goto done;
 	if (for_ids(st, STMT_ERASE_UNLINK_INSTALLATIONS, request_ids) < 0 ||
 	    for_ids(st, STMT_ERASE_VERIFICATIONS, installation_ids) < 0)
@@ -238,6 +356,9 @@ int retention_store_erase(struct store *st, const char *reference, const char *i
 		goto done;
 	rc = 0;
 done:
+	event_list_free(&l);
+	free(strip_ids);
+	json_decref(holder);
 	free(request_ids);
 	free(installation_ids);
 	return rc;

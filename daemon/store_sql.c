@@ -203,20 +203,26 @@ const char *const store_sql[STMT_COUNT] = {
 		"(SELECT installation_id FROM installations WHERE seq IN (" PURGE_INSTALLATIONS_BATCH "))",
 	[STMT_PURGE_INSTALLATIONS] = "DELETE FROM installations WHERE seq IN (" PURGE_INSTALLATIONS_BATCH ")",
 
-	/* Erasure: ?1 the reference, ?2 the installation id (one of them NULL). */
+	/* Erasure: ?1 the reference, ?2 the installation id (one of them NULL).
+	 * In id order, so that two reads of the same rows compare equal. */
 	[STMT_ERASE_FIND_REQUESTS] =
 		"SELECT id FROM access_requests WHERE reference = ?1 "
-		"OR installation_id = ?2 OR result_installation_id = ?2",
+		"OR installation_id = ?2 OR result_installation_id = ?2 ORDER BY id",
 	[STMT_ERASE_FIND_INSTALLATIONS] =
-		"SELECT installation_id FROM installations WHERE reference = ?1 OR installation_id = ?2",
-	/* The events of what is erased: by their columns, by the erased requests
-	 * and installations (?3, ?4: JSON arrays of ids), and by their detail: ?5
-	 * the reference as a JSON string, and ?2 in a raw query of any case. */
+		"SELECT installation_id FROM installations WHERE reference = ?1 OR installation_id = ?2 "
+		"ORDER BY installation_id",
+	/* The events of what is erased, after id ?6: by their columns, by the
+	 * erased requests and installations (?3, ?4: JSON arrays of ids), and by
+	 * their detail: ?5 the reference as a JSON string, and ?2 or an erased
+	 * installation in a raw query of any case. Nothing indexes these: it
+	 * reads every event after ?6. */
 	[STMT_ERASE_FIND_EVENTS] =
-		"SELECT id, detail FROM events WHERE reference = ?1 OR installation_id = ?2 "
+		"SELECT id, detail FROM events WHERE id > ?6 AND (reference = ?1 OR installation_id = ?2 "
 		"OR request_id IN (SELECT value FROM json_each(?3)) "
 		"OR installation_id IN (SELECT value FROM json_each(?4)) "
-		"OR instr(detail, ?5) > 0 OR instr(lower(detail), ?2) > 0",
+		"OR instr(detail, ?5) > 0 OR instr(lower(detail), ?2) > 0 "
+		"OR EXISTS (SELECT 1 FROM json_each(?4) WHERE instr(lower(events.detail), value) > 0))",
+	[STMT_ERASE_EVENT_BY_ID] = "SELECT id, detail FROM events WHERE id = ?1",
 	/* ?1 id, ?2 the stripped detail; an event already stripped is unchanged. */
 	[STMT_ERASE_STRIP_EVENT] =
 		"UPDATE events SET reference = NULL, installation_id = NULL, installation_seq = NULL, "

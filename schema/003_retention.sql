@@ -13,7 +13,7 @@ CREATE INDEX events_rejected_at ON events (at)
 -- when it expires or is cancelled. Only ended requests are in this index.
 CREATE INDEX access_requests_ended ON access_requests (coalesce(completed_at, expires_at))
 	WHERE status IN ('granted', 'denied', 'expired', 'cancelled');
-CREATE INDEX installations_revoked ON installations (revoked_at)
+CREATE INDEX installations_revoked ON installations (status, revoked_at)
 	WHERE status = 'revoked';
 
 -- The newest event id a purge has deleted. The feed answers 410 to a reader

@@ -15,7 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "retention_store.h"
+#include "store.h"
 #include "testutil.h"
+
 
 Suite *retention_suite(void);
 
@@ -393,6 +396,111 @@ START_TEST(test_erasure_rejects_bad_input_naming_the_field)
 }
 END_TEST
 
+
+/* The erasure's two halves straight on a database, with changes made between
+ * them as a concurrent callback would. */
+static struct store *erasure_store;
+static char erasure_dir[64];
+
+static void erasure_store_setup(void)
+{
+	char path[128], err[256];
+	snprintf(erasure_dir, sizeof erasure_dir, "/tmp/accessd-erase-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(erasure_dir));
+	snprintf(path, sizeof path, "%s/e.db", erasure_dir);
+	erasure_store = store_open(path, 1, err, sizeof err);
+	ck_assert_msg(erasure_store && store_migrate(erasure_store, err, sizeof err) == 0, "%s", err);
+}
+
+static void erasure_store_teardown(void)
+{
+	char cmd[128];
+	store_close(erasure_store);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", erasure_dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void exec_sql(const char *sql)
+{
+	char *err = NULL;
+	ck_assert_msg(sqlite3_exec(store_db(erasure_store), sql, NULL, NULL, &err) == SQLITE_OK, "%s", err);
+}
+
+static long long int_sql(const char *sql)
+{
+	sqlite3_stmt *stmt;
+	ck_assert_int_eq(sqlite3_prepare_v2(store_db(erasure_store), sql, -1, &stmt, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+	long long v = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return v;
+}
+
+struct erase_args {
+	const char *reference, *installation_id;
+	const struct erasure_scan *scan;
+	struct erasure_counts counts;
+};
+
+static int erase_run(struct store *st, void *arg)
+{
+	struct erase_args *a = arg;
+	return retention_store_erase(st, a->reference, a->installation_id, a->scan, &a->counts);
+}
+
+#define REQ_A "'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa'"
+
+START_TEST(test_an_erasure_reads_every_event_again_when_its_targets_changed)
+{
+	struct erasure_scan scan;
+	/* An open Go request of the customer; its creation names no installation. */
+	exec_sql("INSERT INTO access_requests (id, token_hash, reference, installation_type, partner_name, lang, "
+		 "created_at, expires_at) VALUES (" REQ_A ", x'01', 'cust-x', 1, 'P', 'en', 1, 9999999999);"
+		 "INSERT INTO events (at, type, request_id, reference) VALUES (1, 'request.created', " REQ_A ", 'cust-x');");
+	ck_assert_int_eq(retention_store_erase_scan(erasure_store, NULL, G1, &scan), 0);
+	ck_assert_int_eq(scan.event_count, 0);
+	/* Between the scan and the write, the request is granted G1. */
+	exec_sql("UPDATE access_requests SET status = 'granted', completed_at = 2, result_success = 1, "
+		 "result_installation_id = '" G1 "' WHERE id = " REQ_A ";"
+		 "INSERT INTO installations (installation_id, status, installation_type, reference, request_id, "
+		 "granted_at, updated_at) VALUES ('" G1 "', 'granted', 1, 'cust-x', " REQ_A ", 2, 2);"
+		 "INSERT INTO events (at, type, request_id, installation_id, reference, detail) VALUES "
+		 "(2, 'callback.granted', " REQ_A ", '" G1 "', 'cust-x', '{\"query\":\"installationId=" G1 "\"}');");
+	struct erase_args a = { .installation_id = G1, .scan = &scan };
+	ck_assert_int_eq(store_transaction(erasure_store, erase_run, &a), 0);
+	ck_assert_int_eq(a.counts.access_requests, 1);
+	ck_assert_int_eq(a.counts.installations, 1);
+	/* The request's creation, older than the scan, is stripped too. */
+	ck_assert_int_eq(a.counts.events, 2);
+	ck_assert_int_eq(int_sql("SELECT count(*) FROM events WHERE reference IS NOT NULL OR installation_id IS NOT NULL "
+				 "OR detail <> '{}'"), 0);
+	retention_store_erase_scan_free(&scan);
+}
+END_TEST
+
+START_TEST(test_an_erasure_strips_what_was_written_after_its_scan)
+{
+	struct erasure_scan scan;
+	exec_sql("INSERT INTO installations (installation_id, status, installation_type, reference, granted_at, "
+		 "updated_at) VALUES ('" G1 "', 'granted', 1, 'cust-x', 1, 1);"
+		 "INSERT INTO events (at, type, installation_id, reference) VALUES (1, 'callback.granted', '" G1 "', 'cust-x');"
+		 "INSERT INTO events (at, type, installation_id) VALUES (1, 'installation.verified', '" G2 "');");
+	ck_assert_int_eq(retention_store_erase_scan(erasure_store, "cust-x", NULL, &scan), 0);
+	ck_assert_int_eq(scan.event_count, 1);
+	/* A hit on an unknown link naming G1, after the scan. */
+	exec_sql("INSERT INTO events (at, type, detail) VALUES (2, 'callback.unknown', "
+		 "'{\"query\":\"success=true&installationId=" G1 "\",\"client\":\"192.0.2.7\"}');");
+	struct erase_args a = { .reference = "cust-x", .scan = &scan };
+	ck_assert_int_eq(store_transaction(erasure_store, erase_run, &a), 0);
+	ck_assert_int_eq(a.counts.installations, 1);
+	ck_assert_int_eq(a.counts.events, 2);
+	ck_assert_int_eq(int_sql("SELECT count(*) FROM events WHERE detail LIKE '%" G1 "%' OR detail LIKE '%192.0.2.7%'"), 0);
+	/* Another installation's event is untouched. */
+	ck_assert_int_eq(int_sql("SELECT count(*) FROM events WHERE installation_id = '" G2 "'"), 1);
+	retention_store_erase_scan_free(&scan);
+}
+END_TEST
+
 Suite *retention_suite(void)
 {
 	Suite *s = suite_create("retention");
@@ -411,6 +519,12 @@ Suite *retention_suite(void)
 	tcase_add_test(tc, test_erasure_by_reference_leaves_no_trace_and_keeps_the_others);
 	tcase_add_test(tc, test_erasure_by_installation_strips_only_that_installation);
 	tcase_add_test(tc, test_erasure_rejects_bad_input_naming_the_field);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("erasure_store");
+	tcase_add_checked_fixture(tc, erasure_store_setup, erasure_store_teardown);
+	tcase_add_test(tc, test_an_erasure_reads_every_event_again_when_its_targets_changed);
+	tcase_add_test(tc, test_an_erasure_strips_what_was_written_after_its_scan);
 	suite_add_tcase(s, tc);
 	return s;
 }
