@@ -158,6 +158,18 @@ START_TEST(test_events_ended_requests_and_revoked_installations_go_on_time)
 	ck_assert_int_eq(json_array_size(json_object_get(feed, "items")), 0);
 	ck_assert_int_eq(member_int(feed, "nextAfter"), position);
 	json_decref(feed);
+
+	/* What went is counted by kind in /metrics. */
+	struct test_response r;
+	test_http(&r, "GET", test_admin_url("/metrics"), NULL, NULL, 1);
+	ck_assert_int_eq(r.status, 200);
+	char line[96];
+	snprintf(line, sizeof line, "accessd_purged_total{kind=\"events\"} %lld\n", last);
+	ck_assert_msg(strstr(r.body, line) != NULL, "no %s in %s", line, r.body);
+	ck_assert(strstr(r.body, "accessd_purged_total{kind=\"access_requests\"} 3\n") != NULL);
+	ck_assert(strstr(r.body, "accessd_purged_total{kind=\"installations\"} 1\n") != NULL);
+	ck_assert(strstr(r.body, "accessd_purge_passes_total{outcome=\"failed\"} 0\n") != NULL);
+	test_response_free(&r);
 }
 END_TEST
 
