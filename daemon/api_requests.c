@@ -1,5 +1,6 @@
 /*
- * api_requests.c — the admin API's access requests: create, get, list, reissue.
+ * api_requests.c — the admin API's access requests: create, get, list, reissue,
+ * cancel.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +23,9 @@ struct request_job {
 	struct access_request r;
 	char token[TOKEN_TEXT_LEN + 1];
 	unsigned char hash[TOKEN_HASH_LEN];
-	int found;      /* reissue: 1 found, 0 not found */
+	int found;      /* reissue, cancel: 1 found, 0 not found */
 	int completed;  /* reissue: the request was already completed */
+	int refused;    /* cancel: the request ended in a grant */
 };
 
 /* The object with its links, as create and reissue answer. */
@@ -96,7 +98,8 @@ enum http_outcome api_requests_get(struct http_request *req)
 
 enum http_outcome api_requests_list(struct http_request *req)
 {
-	static const char *const statuses[] = { "pending", "opened", "granted", "denied", "expired", NULL };
+	static const char *const statuses[] = { "pending", "opened", "granted", "denied", "expired",
+						"cancelled", NULL };
 	static const char *const params[] = { "status", "reference", "limit", "cursor", NULL };
 	const char *status, *reference, *cursor;
 	int64_t before = INT64_MAX, unused;
@@ -196,4 +199,50 @@ enum http_outcome api_requests_reissue(struct http_request *req)
 		return http_reply_problem(req, 404, "no access request has this id");
 	snprintf(job->r.id, sizeof job->r.id, "%s", req->params[0]);
 	return http_defer(req, reissue_run, job, reissue_resume);
+}
+
+static int cancel_run(struct store *st, void *arg)
+{
+	struct request_job *job = arg;
+	char id[TOKEN_ID_LEN + 1];
+	snprintf(id, sizeof id, "%s", job->r.id);
+	int found = requests_find_by_id(st, id, &job->r);
+	if (found < 0)
+		return -1;
+	job->found = found;
+	if (!found)
+		return 0;
+	job->refused = !requests_cancellable(&job->r);
+	if (job->refused)
+		return 0;
+	return requests_cancel(st, &job->r, timestamp_now());
+}
+
+static enum http_outcome cancel_resume(struct http_request *req)
+{
+	struct request_job *job = req->state;
+	if (req->job_status != 0)
+		return http_reply_problem(req, 503, "the request could not be cancelled; try again");
+	if (!job->found)
+		return http_reply_problem(req, 404, "no access request has this id");
+	if (job->refused)
+		return http_reply_problem(req, 409, "the access request is already granted");
+	log_info("event=request.cancelled request=%s", job->r.id);
+	json_t *obj = requests_json(&job->r, timestamp_now());
+	return obj ? http_reply_json_steal(req, 200, obj) : http_reply_problem(req, 500, "out of memory");
+}
+
+/* Cancels on the writer, so that the check and the change see the same row and
+ * the link stops working (the redirect cache included) before the answer. */
+enum http_outcome api_requests_cancel(struct http_request *req)
+{
+	struct request_job *job = calloc(1, sizeof *job);
+	if (job == NULL)
+		return http_reply_problem(req, 500, "out of memory");
+	req->state = job;
+	req->free_state = free;
+	if (strlen(req->params[0]) != TOKEN_ID_LEN)
+		return http_reply_problem(req, 404, "no access request has this id");
+	snprintf(job->r.id, sizeof job->r.id, "%s", req->params[0]);
+	return http_defer(req, cancel_run, job, cancel_resume);
 }

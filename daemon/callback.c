@@ -138,7 +138,7 @@ static int classify(struct store *st, struct callback_job *job, int64_t now)
 		job->kind = CALLBACK_INVALID;
 	else if (requests_completed(r))
 		job->kind = same_outcome(r, q) ? CALLBACK_REPEATED : CALLBACK_CONFLICT;
-	else if (now > r->expires_at + job->grace)
+	else if (requests_cancelled(r) || now > r->expires_at + job->grace)
 		job->kind = CALLBACK_LATE;
 	else
 		job->kind = q->success ? CALLBACK_GRANTED : CALLBACK_DENIED;

@@ -4,7 +4,6 @@
  * short transaction of its own, like the daemon's), then the counts.
  */
 #include <stdio.h>
-#include <string.h>
 
 #include "cli.h"
 #include "config.h"
@@ -24,10 +23,7 @@ int cli_purge(const char *config_path, int argc, char **argv)
 	struct config cfg;
 	struct retention_counts counts;
 
-	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
-		fputs(usage_text, stdout);
-		return CLI_OK;
-	}
+	(void)argv;
 	if (argc > 1) {
 		fprintf(stderr, "zaptec-accessd: purge takes no arguments\n%s", usage_text);
 		return CLI_USAGE;

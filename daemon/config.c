@@ -33,6 +33,8 @@ enum config_type {
 	TYPE_LOG_LEVEL,
 	TYPE_ORIGINS,
 	TYPE_CIDRS,
+	TYPE_SUPPORT_URL, /* an absolute https URL (http on loopback) for customers */
+	TYPE_EMAIL,
 };
 
 struct config_key {
@@ -73,6 +75,8 @@ static const struct config_key keys[] = {
 	{ "zaptec_password_file", TYPE_PATH, FIELD(zaptec_password_file), "", 0, 0 },
 	{ "verify_window", TYPE_DURATION, FIELD(verify_window), "60s", 1, 7 * DAY },
 	{ "reconcile_interval", TYPE_DURATION, FIELD(reconcile_interval), "6h", 0, 30 * DAY },
+	{ "support_url", TYPE_SUPPORT_URL, FIELD(support_url), "", 0, 0 },
+	{ "support_email", TYPE_EMAIL, FIELD(support_email), "", 0, 0 },
 	{ "event_retention", TYPE_DURATION, FIELD(event_retention), "90d", 0, 3650 * DAY },
 	{ "rejected_callback_retention", TYPE_DURATION, FIELD(rejected_callback_retention), "30d", 0, 3650 * DAY },
 	{ "request_retention", TYPE_DURATION, FIELD(request_retention), "90d", 0, 3650 * DAY },
@@ -249,6 +253,14 @@ static int apply(struct config *cfg, const struct config_key *key, const char *v
 			s[--n] = '\0';
 		return 0;
 	}
+	case TYPE_SUPPORT_URL:
+		if (validate_support_url(value, &reason) != 0)
+			return fail(why, whylen, "%s: %s: %s", key->name, value, reason);
+		return set_string(slot, value);
+	case TYPE_EMAIL:
+		if (validate_email(value, &reason) != 0)
+			return fail(why, whylen, "%s: %s: %s", key->name, value, reason);
+		return set_string(slot, value);
 	case TYPE_LANG:
 		if (validate_lang(value, &reason) != 0)
 			return fail(why, whylen, "%s: %s", key->name, reason);
@@ -437,6 +449,26 @@ static int finish(struct config *cfg, const char *name, int need_secrets, char *
 	return 0;
 }
 
+/* Names every required key that was not set, in one sentence in why, so that
+ * an operator fixes the file in one go. Returns how many are missing. */
+static int missing_required(const unsigned char *seen, char *why, size_t whylen)
+{
+	const char *names[KEY_COUNT];
+	int n = 0;
+	size_t used = 0;
+
+	for (size_t i = 0; i < KEY_COUNT; i++)
+		if (!seen[i] && keys[i].default_value == NULL)
+			names[n++] = keys[i].name;
+	for (int i = 0; i < n; i++)
+		used += (size_t)snprintf(why + used, used < whylen ? whylen - used : 0, "%s%s%s",
+					 i == 0 ? (n == 1 ? "required key " : "required keys ") : "",
+					 names[i], i + 1 < n ? (i + 2 < n ? ", " : " and ") : "");
+	if (n > 0 && used < whylen)
+		snprintf(why + used, whylen - used, " %s missing", n == 1 ? "is" : "are");
+	return n;
+}
+
 int config_parse(struct config *cfg, const char *name, const char *text, size_t len,
 		 int need_secrets, char *err, size_t errlen)
 {
@@ -482,11 +514,11 @@ int config_parse(struct config *cfg, const char *name, const char *text, size_t 
 			return fail(err, errlen, "%s:%zu: %s", name, lineno, why[0] ? why : "out of memory");
 	}
 
+	if (missing_required(seen, why, sizeof why) > 0)
+		return fail(err, errlen, "%s: %s", name, why);
 	for (size_t i = 0; i < KEY_COUNT; i++) {
-		if (seen[i])
+		if (seen[i] || keys[i].default_value == NULL)
 			continue;
-		if (keys[i].default_value == NULL)
-			return fail(err, errlen, "%s: required key %s is missing", name, keys[i].name);
 		if (keys[i].default_value[0] == '\0')
 			continue;
 		why[0] = '\0';

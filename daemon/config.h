@@ -59,6 +59,8 @@ struct config {
 	char *zaptec_password;      /* read at load time when zaptec_username is set */
 	int64_t verify_window;
 	int64_t reconcile_interval; /* 0: never */
+	char *support_url;          /* NULL: none; shown on pages that are not a success */
+	char *support_email;        /* NULL: none */
 	int64_t event_retention;    /* 0: keep for ever */
 	int64_t rejected_callback_retention; /* 0: keep for ever */
 	int64_t request_retention;  /* 0: keep for ever */

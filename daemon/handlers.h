@@ -23,6 +23,7 @@ enum http_outcome api_requests_create(struct http_request *req);
 enum http_outcome api_requests_list(struct http_request *req);
 enum http_outcome api_requests_get(struct http_request *req);
 enum http_outcome api_requests_reissue(struct http_request *req);
+enum http_outcome api_requests_cancel(struct http_request *req);
 
 /* api_installations.c */
 enum http_outcome api_installations_list(struct http_request *req);

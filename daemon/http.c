@@ -22,6 +22,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "portal.h"
 #include "proxy.h"
 #include "public.h"
 
@@ -74,6 +75,39 @@ static int match_pattern(const char *pattern, const char *path, const char **par
 		s++;
 	}
 	return *s == '\0';
+}
+
+/* Whether any route of the request's listener matches path, whatever its method. */
+static int path_has_route(const struct http_request *req, const char *path)
+{
+	const char *params[HTTP_MAX_PARAMS];
+	char *scratch = malloc(strlen(path) + 1);
+	int found = 0;
+
+	if (scratch == NULL)
+		return 0;
+	for (const struct http_route *r = http_routes; r->pattern && !found; r++)
+		found = (r->listeners & req->listener) && match_pattern(r->pattern, path, params, scratch);
+	free(scratch);
+	return found;
+}
+
+/*
+ * public_url may carry a path prefix ("https://partner.example/zaptec"); its
+ * links keep it, and a reverse proxy may pass it on or strip it. So on the
+ * public listener a path under the prefix loses it when what follows is a
+ * route; otherwise the path stays as given (with a prefix such as "/connect",
+ * "/connect/<token>" is still a link).
+ */
+static void strip_public_prefix(struct http_request *req)
+{
+	size_t n;
+	const char *prefix = portal_base_path(http_ctx.cfg->public_url, &n);
+
+	if (req->listener != HTTP_PUBLIC || n == 0 || strncmp(req->path, prefix, n) != 0 ||
+	    req->path[n] != '/' || !path_has_route(req, req->path + n))
+		return;
+	memmove(req->path, req->path + n, strlen(req->path + n) + 1);
 }
 
 /* Finds the route for the request; on a path match with another method, fills
@@ -220,6 +254,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 		if ((req->path = malloc(2 * len + 2)) == NULL)
 			return MHD_NO;
 		memcpy(req->path, url, len + 1);
+		strip_public_prefix(req);
 		set_client_ip(req);
 		if (refuse_early(req)) {
 			req->handled = 1;

@@ -24,6 +24,9 @@ enum i18n_msg {
 	I18N_EXPIRED_HEADING,
 	I18N_EXPIRED_TEXT,
 	I18N_EXPIRED_TEXT_ANON,
+	I18N_CANCELLED_HEADING,
+	I18N_CANCELLED_TEXT,
+	I18N_CANCELLED_TEXT_ANON,
 	I18N_LATE_HEADING,
 	I18N_LATE_TEXT,
 	I18N_LATE_TEXT_ANON,
@@ -37,10 +40,14 @@ enum i18n_msg {
 	I18N_UNAVAILABLE_HEADING,
 	I18N_UNAVAILABLE_TEXT,
 	I18N_LABEL_INSTALLATION,     /* label of the installation id row */
-	I18N_LABEL_REFERENCE,        /* label of the partner's reference row */
 	I18N_RETURN_TO_PARTNER,      /* the button back to return_to */
 	I18N_RETURN_ANON,
 	I18N_CLOSE_HINT,             /* shown when there is nowhere to return to */
+	I18N_HELP_CONTACT,           /* "Need help? Contact {partner}:", then the links */
+	I18N_HELP_CONTACT_ANON,
+	I18N_HELP_PARTNER,           /* the same without a support contact configured */
+	I18N_HELP_PARTNER_ANON,
+	I18N_HELP_LINK,              /* the text of the support_url link */
 	I18N_MSG_COUNT
 };
 

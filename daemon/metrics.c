@@ -121,7 +121,8 @@ static void append_counts(char **buf, size_t *len, size_t *cap, struct store *st
 
 char *metrics_render(struct store *st, size_t *len)
 {
-	static const char *const request_statuses[] = { "pending", "opened", "granted", "denied", "expired", NULL };
+	static const char *const request_statuses[] = { "pending", "opened", "granted", "denied", "expired",
+							"cancelled", NULL };
 	static const char *const installation_statuses[] = { "verifying", "granted", "unconfirmed", "revoked", NULL };
 	static const char *const listeners[] = { "public", "admin" };
 	size_t cap = 16384;
@@ -205,6 +206,7 @@ char *metrics_render(struct store *st, size_t *len)
 		       "# TYPE accessd_installations gauge\n");
 	append_counts(&buf, len, &cap, st, STMT_INSTALLATION_COUNT_BY_STATUS, "accessd_installations",
 		      installation_statuses);
+	metrics_process_append(&buf, len, &cap);
 	int n = atomic_load(&source_count);
 	for (int i = 0; i < n && i < MAX_SOURCES; i++)
 		sources[i](&buf, len, &cap);

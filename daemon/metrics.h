@@ -45,6 +45,10 @@ void metrics_add_source(metrics_source source);
 void metrics_append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* Appends the standard process metrics (CPU, memory, descriptors, start
+ * time) read from /proc. (metrics_process.c) */
+void metrics_process_append(char **buf, size_t *len, size_t *cap);
+
 /* Renders every metric, reading the counts by status from st. Returns a new
  * string (caller frees) or NULL. */
 char *metrics_render(struct store *st, size_t *len);

@@ -3,13 +3,16 @@
  * and on /connect when there is nothing to redirect to.
  *
  * A page is one small HTML5 document: a card with an icon and a colour for the
- * outcome, a heading, one sentence, the installation and reference when known,
- * and a button back to the partner when there is one. It loads nothing: one
- * <style> element (constant, so the same CSS serves every page and a CSP of
- * "style-src 'unsafe-inline'" or its hash allows it), an inline SVG icon, no
- * script, no style attributes. Every value that is not ours — partner name,
- * installation, reference, return link — and the translated text itself is
- * HTML-escaped on the way in. The words live in i18n.c.
+ * outcome, a heading, one sentence, the installation when known (by its Zaptec
+ * name once verification has read it), a button back to the partner when there
+ * is one, and — on every page that is not a success — where to get help: the
+ * configured support link and address, or else the partner's name. The
+ * partner's reference is its own internal id and never appears. A page loads
+ * nothing: one <style> element (constant, so the same CSS serves every page and
+ * a CSP of "style-src 'unsafe-inline'" or its hash allows it), an inline SVG
+ * icon, no script, no style attributes. Every value that is not ours — partner
+ * name, installation, links, the support address — and the translated text
+ * itself is HTML-escaped on the way in. The words live in i18n.c.
  */
 #include "page.h"
 #include "strbuf.h"
@@ -35,6 +38,10 @@ static const struct {
 enum tone { TONE_OK, TONE_NO, TONE_WARN, TONE_ERROR };
 enum icon { ICON_CHECK, ICON_CROSS, ICON_CLOCK, ICON_ALERT };
 
+/* The kinds that report a success, the only ones without the help line: any
+ * other kind, and so any kind added later, tells the customer where to get help. */
+static const enum page_kind success_kinds[] = { PAGE_GRANTED, PAGE_ALREADY_GRANTED };
+
 /* What each kind of page says and how it looks. text_anon is the sentence for an
  * unknown partner; kinds whose sentence names no partner use text for both.
  * closing pages say "you can close this page" when there is no way back. */
@@ -56,6 +63,8 @@ static const struct {
 				  I18N_ALREADY_DENIED_TEXT_ANON, TONE_NO, ICON_CROSS, 1 },
 	[PAGE_EXPIRED] = { I18N_EXPIRED_HEADING, I18N_EXPIRED_TEXT,
 			   I18N_EXPIRED_TEXT_ANON, TONE_WARN, ICON_CLOCK, 0 },
+	[PAGE_CANCELLED] = { I18N_CANCELLED_HEADING, I18N_CANCELLED_TEXT,
+			     I18N_CANCELLED_TEXT_ANON, TONE_WARN, ICON_CLOCK, 0 },
 	[PAGE_LATE] = { I18N_LATE_HEADING, I18N_LATE_TEXT,
 			I18N_LATE_TEXT_ANON, TONE_WARN, ICON_CLOCK, 0 },
 	[PAGE_CONFLICT] = { I18N_CONFLICT_HEADING, I18N_CONFLICT_TEXT,
@@ -108,6 +117,10 @@ static const char page_css[] =
 	"overflow-wrap:anywhere}"
 	"a:focus-visible{outline:3px solid var(--tone);outline-offset:3px}"
 	".hint{margin-top:24px;color:var(--muted);font-size:.95rem}"
+	".help{margin-top:24px;padding-top:18px;border-top:1px solid var(--line);font-size:.95rem}"
+	".help a{display:inline;margin:0;padding:0;border-radius:0;background:none;"
+	"color:inherit;text-decoration:underline;font-weight:600}"
+	".help span{display:block;margin-top:6px}"
 	".ok{--tone:#1a7f37;--tone-bg:#dcf5e3}"
 	".no{--tone:#5c6570;--tone-bg:#e8ecf0}"
 	".warn{--tone:#9a6100;--tone-bg:#fdf1cf}"
@@ -232,6 +245,39 @@ static void render_detail(struct strbuf *b, const char *label, const char *value
 	strbuf_add_str(b, "</dd></div>\n");
 }
 
+/* The help line: the configured support link and address, each on its own
+ * line under a sentence that names the partner, or, when neither is set, a
+ * sentence saying to contact the partner. */
+static void render_help(struct strbuf *b, const char *lang, const struct page_info *info,
+			const char *partner)
+{
+	const char *url = shown(info->support_url);
+	const char *email = shown(info->support_email);
+
+	strbuf_add_str(b, "<p class=\"help\">");
+	if (url == NULL && email == NULL) {
+		buf_text(b, msg(lang, partner ? I18N_HELP_PARTNER : I18N_HELP_PARTNER_ANON), partner);
+		strbuf_add_str(b, "</p>\n");
+		return;
+	}
+	buf_text(b, msg(lang, partner ? I18N_HELP_CONTACT : I18N_HELP_CONTACT_ANON), partner);
+	if (url != NULL) {
+		strbuf_add_str(b, "<span><a class=\"support\" href=\"");
+		buf_escaped(b, url);
+		strbuf_add_str(b, "\" rel=\"noreferrer\">");
+		buf_escaped(b, msg(lang, I18N_HELP_LINK));
+		strbuf_add_str(b, "</a></span>");
+	}
+	if (email != NULL) {
+		strbuf_add_str(b, "<span><a class=\"support\" href=\"mailto:");
+		buf_escaped(b, email);
+		strbuf_add_str(b, "\">");
+		buf_escaped(b, email);
+		strbuf_add_str(b, "</a></span>");
+	}
+	strbuf_add_str(b, "</p>\n");
+}
+
 /*
  * Lays out the page. The heading doubles as the <title>, so the browser tab and
  * the history list say the outcome too.
@@ -240,11 +286,13 @@ static void render(struct strbuf *b, const struct page_info *info)
 {
 	const char *lang = page_pick_lang(info->lang, NULL, NULL);
 	const char *partner = shown(info->partner_name);
-	const char *installation = shown(info->installation_id);
-	const char *reference = shown(info->reference);
+	const char *installation = shown(info->installation_name);
+	int is_id = installation == NULL;
 	const char *return_to = shown(info->return_to);
 	const char *heading = msg(lang, kinds[info->kind].heading);
 
+	if (installation == NULL)
+		installation = shown(info->installation_id);
 	strbuf_add_str(b, "<!DOCTYPE html>\n<html lang=\"");
 	buf_escaped(b, lang);
 	strbuf_add_str(b, "\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -265,12 +313,9 @@ static void render(struct strbuf *b, const struct page_info *info)
 		 partner);
 	strbuf_add_str(b, "</p>\n");
 
-	if (installation != NULL || reference != NULL) {
+	if (installation != NULL) {
 		strbuf_add_str(b, "<dl>\n");
-		if (installation != NULL)
-			render_detail(b, msg(lang, I18N_LABEL_INSTALLATION), installation, 1);
-		if (reference != NULL)
-			render_detail(b, msg(lang, I18N_LABEL_REFERENCE), reference, 0);
+		render_detail(b, msg(lang, I18N_LABEL_INSTALLATION), installation, is_id);
 		strbuf_add_str(b, "</dl>\n");
 	}
 
@@ -285,7 +330,17 @@ static void render(struct strbuf *b, const struct page_info *info)
 		buf_escaped(b, msg(lang, I18N_CLOSE_HINT));
 		strbuf_add_str(b, "</p>\n");
 	}
+	if (!page_is_success(info->kind))
+		render_help(b, lang, info, partner);
 	strbuf_add_str(b, "</main>\n</body>\n</html>\n");
+}
+
+int page_is_success(enum page_kind kind)
+{
+	for (size_t i = 0; i < sizeof success_kinds / sizeof success_kinds[0]; i++)
+		if (success_kinds[i] == kind)
+			return 1;
+	return 0;
 }
 
 char *page_render(const struct page_info *info, size_t *len)

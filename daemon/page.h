@@ -1,7 +1,8 @@
 /*
  * page.h — the HTML pages the customer's browser sees: result pages for every
  * outcome of /access-result and /connect, localised, self-contained (inline CSS,
- * no external resources), every dynamic value HTML-escaped.
+ * no external resources), every dynamic value HTML-escaped. Every page that is
+ * not a success tells the customer where to get help.
  */
 #ifndef ACCESSD_PAGE_H
 #define ACCESSD_PAGE_H
@@ -14,6 +15,7 @@ enum page_kind {
 	PAGE_ALREADY_GRANTED,    /* /connect on a request that was granted before */
 	PAGE_ALREADY_DENIED,     /* /connect on a request that was denied before */
 	PAGE_EXPIRED,            /* the link expired: ask the partner for a new one */
+	PAGE_CANCELLED,          /* the partner cancelled the link: no longer valid */
 	PAGE_LATE,               /* the answer came back too long after the link expired */
 	PAGE_CONFLICT,           /* a different answer for a request already completed */
 	PAGE_INVALID,            /* the return from Zaptec was malformed; try again */
@@ -22,15 +24,23 @@ enum page_kind {
 	PAGE_KIND_COUNT
 };
 
-/* What a page shows. Every string is borrowed and may be NULL when unknown. */
+/* What a page shows. Every string is borrowed and may be NULL when unknown.
+ * The partner's own reference for the customer is deliberately not here: it is
+ * the partner's internal id and never shown. */
 struct page_info {
 	enum page_kind kind;
 	const char *lang;            /* a supported language from page_pick_lang() */
 	const char *partner_name;
 	const char *installation_id;
-	const char *reference;
+	const char *installation_name; /* Zaptec's name for it, shown instead of the id */
 	const char *return_to;       /* a link back to the partner, already validated */
+	const char *support_url;     /* help for pages that are not a success, validated */
+	const char *support_email;
 };
+
+/* Whether a page of this kind reports a success (access granted). Every other
+ * kind, including any added later, carries the support contact. */
+int page_is_success(enum page_kind kind);
 
 /* The languages pages come in: "en", "nb", "sv", "da", "de", "nl", "fr", "fi". */
 extern const char *const page_languages[];

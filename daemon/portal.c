@@ -8,8 +8,11 @@
 #include "portal.h"
 #include "strbuf.h"
 
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static int is_unreserved(unsigned char c)
 {
@@ -52,6 +55,23 @@ size_t portal_percent_encode(char *out, size_t cap, const char *in, size_t len)
 	return need;
 }
 
+void portal_lang_code(const char *lang, char *out, size_t cap)
+{
+	size_t n = strcspn(lang, "-_");
+	size_t o = 0;
+
+	if (cap == 0)
+		return;
+	if ((n == 2 && (strncasecmp(lang, "nb", 2) == 0 || strncasecmp(lang, "nn", 2) == 0 ||
+			strncasecmp(lang, "no", 2) == 0))) {
+		snprintf(out, cap, "no");
+		return;
+	}
+	for (; o < n && o + 1 < cap; o++)
+		out[o] = (char)tolower((unsigned char)lang[o]);
+	out[o] = '\0';
+}
+
 static void buf_add_encoded(struct strbuf *b, const char *s)
 {
 	size_t n = strlen(s);
@@ -87,6 +107,21 @@ static char *join_url(const char *base, const char *what, const char *token)
 	return strbuf_finish(&b, NULL);
 }
 
+const char *portal_base_path(const char *base, size_t *len)
+{
+	const char *scheme = strstr(base, "://");
+	const char *path = strchr(scheme ? scheme + 3 : base, '/');
+	size_t n;
+
+	if (path == NULL)
+		path = base + strlen(base);
+	n = strlen(path);
+	while (n > 0 && path[n - 1] == '/')
+		n--;
+	*len = n;
+	return path;
+}
+
 char *portal_connect_url(const char *public_url, const char *token)
 {
 	return join_url(public_url, "/connect/", token);
@@ -106,7 +141,7 @@ char *portal_return_url(const char *public_url, const char *token)
 char *portal_build_url(const struct portal_link *link)
 {
 	struct strbuf b = { 0 };
-	char *return_url;
+	char *return_url, *lang;
 	int has_installation;
 
 	if (link == NULL || link->portal_url == NULL || link->lookup_key == NULL ||
@@ -120,8 +155,13 @@ char *portal_build_url(const struct portal_link *link)
 		return NULL;
 
 	return_url = portal_return_url(link->public_url, link->token);
-	if (return_url == NULL)
+	lang = malloc(strlen(link->lang) + 3);
+	if (return_url == NULL || lang == NULL) {
+		free(return_url);
+		free(lang);
 		return NULL;
+	}
+	portal_lang_code(link->lang, lang, strlen(link->lang) + 3);
 
 	buf_add_base(&b, link->portal_url);
 	strbuf_add_str(&b, "/access/request/");
@@ -129,7 +169,7 @@ char *portal_build_url(const struct portal_link *link)
 	strbuf_add_str(&b, "?partnerName=");
 	buf_add_encoded(&b, link->partner_name);
 	strbuf_add_str(&b, "&lang=");
-	buf_add_encoded(&b, link->lang);
+	buf_add_encoded(&b, lang);
 	if (has_installation) {
 		strbuf_add_str(&b, "&installationId=");
 		buf_add_encoded(&b, link->installation_id);
@@ -141,5 +181,6 @@ char *portal_build_url(const struct portal_link *link)
 	if (link->show_existing)
 		strbuf_add_str(&b, "&showExisting=true");
 	free(return_url);
+	free(lang);
 	return strbuf_finish(&b, NULL);
 }

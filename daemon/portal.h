@@ -4,6 +4,7 @@
  * Builds, byte for byte, the URL of the contract:
  *   P/access/request/K?partnerName=..&lang=..[&installationId=..]
  *     &installationtype=0|1&returnUrl=U%2Faccess-result%2F<token>[&showExisting=true]
+ * where lang is Zaptec's code for the request's language (portal_lang_code).
  */
 #ifndef ACCESSD_PORTAL_H
 #define ACCESSD_PORTAL_H
@@ -11,6 +12,12 @@
 #include <stddef.h>
 
 enum portal_type { PORTAL_TYPE_PRO = 0, PORTAL_TYPE_GO = 1 };
+
+/* The language code Zaptec's portal takes for a language tag: its primary
+ * subtag in lower case, with Norwegian in any form ("nb", "nn", "no", "nb-NO")
+ * sent as "no", as Zaptec's own example link does. Writes at most cap bytes
+ * including the NUL into out; a primary subtag that does not fit is cut. */
+void portal_lang_code(const char *lang, char *out, size_t cap);
 
 /* What one link is made of. Every string is borrowed; installation_id is NULL when
  * the request names no installation. portal_url and public_url may end in '/'. */
@@ -42,5 +49,10 @@ char *portal_build_url(const struct portal_link *link);
  * strings (caller frees); a trailing '/' on public_url is not doubled. */
 char *portal_connect_url(const char *public_url, const char *token);
 char *portal_return_url(const char *public_url, const char *token);
+
+/* The path of a base URL such as public_url, without its trailing '/':
+ * "https://partner.example/zaptec/" gives "/zaptec" (its length in *len), a
+ * base without a path "". Returns a pointer into base. */
+const char *portal_base_path(const char *base, size_t *len);
 
 #endif

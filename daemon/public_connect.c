@@ -74,6 +74,8 @@ enum http_outcome public_connect(struct http_request *req)
 		return public_page(req, 200, PAGE_ALREADY_GRANTED, &r, r.result_installation_id);
 	if (strcmp(r.status, "denied") == 0)
 		return public_page(req, 200, PAGE_ALREADY_DENIED, &r, NULL);
+	if (requests_cancelled(&r))
+		return public_page(req, 410, PAGE_CANCELLED, &r, NULL);
 	if (strcmp(requests_status(&r, now), "expired") == 0)
 		return public_page(req, 410, PAGE_EXPIRED, &r, NULL);
 	/* Only the first open writes; every later click is a read and a redirect. */

@@ -1,10 +1,30 @@
 /*
- * public_page.c — the customer's page for an outcome.
+ * public_page.c — the customer's page for an outcome: the request's language,
+ * partner and return link, the installation by its Zaptec name when
+ * verification has read it, and the configured support contact.
  */
 
+#include <stdio.h>
+
 #include "config.h"
+#include "installations.h"
 #include "public.h"
 #include "requests.h"
+#include "store.h"
+
+/* Copies the installation's Zaptec name into name (cap bytes), or empties it
+ * when the name is not known yet or cannot be read: the page then shows the id,
+ * which is never worse than before. */
+static void installation_name(const char *installation_id, char *name, size_t cap)
+{
+	struct installation in;
+	struct store *st = store_reader();
+
+	name[0] = '\0';
+	if (st == NULL || installations_find(st, installation_id, &in) != 1)
+		return;
+	snprintf(name, cap, "%s", in.name);
+}
 
 enum http_outcome public_page(struct http_request *req, unsigned status, enum page_kind kind,
 			      const struct access_request *r, const char *installation_id)
@@ -13,13 +33,21 @@ enum http_outcome public_page(struct http_request *req, unsigned status, enum pa
 	/* A request created without a lang holds default_lang, which says nothing
 	 * about the customer: then the browser's Accept-Language decides. */
 	const char *request_lang = r && r->lang_given ? r->lang : NULL;
+	char name[sizeof ((struct installation *)0)->name];
+	int has_installation = installation_id != NULL && installation_id[0] != '\0';
+
+	name[0] = '\0';
+	if (has_installation)
+		installation_name(installation_id, name, sizeof name);
 	struct page_info info = {
 		.kind = kind,
 		.lang = page_pick_lang(request_lang, http_header(req, "Accept-Language"), cfg->default_lang),
 		.partner_name = r ? r->partner_name : cfg->partner_name,
-		.installation_id = installation_id && installation_id[0] ? installation_id : NULL,
-		.reference = r && r->reference[0] ? r->reference : NULL,
+		.installation_id = has_installation ? installation_id : NULL,
+		.installation_name = name[0] ? name : NULL,
 		.return_to = r && r->return_to[0] ? r->return_to : NULL,
+		.support_url = cfg->support_url,
+		.support_email = cfg->support_email,
 	};
 	size_t len;
 	char *html = page_render(&info, &len);

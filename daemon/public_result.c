@@ -74,7 +74,7 @@ static enum http_outcome result_resume(struct http_request *req)
 	case CALLBACK_CONFLICT:
 		return public_page(req, 409, PAGE_CONFLICT, r, r->result_installation_id);
 	case CALLBACK_LATE:
-		return public_page(req, 410, PAGE_LATE, r, NULL);
+		return public_page(req, 410, requests_cancelled(r) ? PAGE_CANCELLED : PAGE_LATE, r, NULL);
 	case CALLBACK_INVALID:
 		return public_page(req, 400, PAGE_INVALID, r, NULL);
 	case CALLBACK_UNKNOWN:

@@ -159,9 +159,19 @@ int requests_completed(const struct access_request *r)
 	return strcmp(r->status, "granted") == 0 || strcmp(r->status, "denied") == 0;
 }
 
+int requests_cancelled(const struct access_request *r)
+{
+	return strcmp(r->status, "cancelled") == 0;
+}
+
+int requests_cancellable(const struct access_request *r)
+{
+	return strcmp(r->status, "granted") != 0 && strcmp(r->status, "contested") != 0;
+}
+
 const char *requests_status(const struct access_request *r, int64_t now)
 {
-	if (!requests_completed(r) && now >= r->expires_at)
+	if (!requests_completed(r) && !requests_cancelled(r) && now >= r->expires_at)
 		return "expired";
 	return r->status;
 }
@@ -268,7 +278,7 @@ int requests_set_token(struct store *st, struct access_request *r,
 	sqlite3_bind_int64(stmt, 3, expires_at);
 	if (store_step_write(st, stmt, "request_reissue") != 0)
 		return -1;
-	if (strcmp(r->status, "expired") == 0)
+	if (strcmp(r->status, "expired") == 0 || requests_cancelled(r))
 		snprintf(r->status, sizeof r->status, "%s", r->opened_at ? "opened" : "pending");
 	r->expires_at = expires_at;
 	char expires[TIMESTAMP_LEN + 1];
@@ -313,6 +323,24 @@ int requests_complete(struct store *st, struct access_request *r, int success,
 	r->result_success = success;
 	copy_text(r->result_installation_id, sizeof r->result_installation_id, installation_id);
 	return 0;
+}
+
+int requests_cancel(struct store *st, struct access_request *r, int64_t now)
+{
+	if (requests_cancelled(r))
+		return 0;
+	sqlite3_stmt *stmt = store_stmt(st, STMT_REQUEST_CANCEL);
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, r->seq);
+	if (store_step_write(st, stmt, "request_cancel") != 0)
+		return -1;
+	if (sqlite3_changes(store_db(st)) == 0)
+		return 0;
+	json_t *detail = json_pack("{s:s}", "previous", requests_status(r, now));
+	snprintf(r->status, sizeof r->status, "cancelled");
+	return events_append(st, now, "request.cancelled", r->id, opt(r->installation_id),
+			     opt(r->reference), detail);
 }
 
 int requests_expire_due(struct store *st, void *arg)

@@ -1,7 +1,7 @@
 /*
  * requests.h — access requests: one invitation for one customer. Validation of
  * a new request, its rows in the store, its JSON form, its links, and the state
- * changes that append events (created, opened, reissued, expired).
+ * changes that append events (created, opened, reissued, expired, cancelled).
  */
 #ifndef ACCESSD_REQUESTS_H
 #define ACCESSD_REQUESTS_H
@@ -75,6 +75,13 @@ const char *requests_status(const struct access_request *r, int64_t now);
 /* Whether the request is completed (granted or denied). */
 int requests_completed(const struct access_request *r);
 
+/* Whether the partner cancelled the request. */
+int requests_cancelled(const struct access_request *r);
+
+/* Whether the request may still be cancelled: it has not ended in a grant
+ * (granted, or contested for an installation bound elsewhere). */
+int requests_cancellable(const struct access_request *r);
+
 /* The access request object of the contract, new. NULL when memory runs out. */
 json_t *requests_json(const struct access_request *r, int64_t now);
 
@@ -94,6 +101,9 @@ int requests_set_token(struct store *st, struct access_request *r,
 int requests_mark_opened(struct store *st, struct access_request *r, int64_t now);
 int requests_complete(struct store *st, struct access_request *r, int success,
 		      const char *installation_id, int64_t now);
+/* Cancels a cancellable request and appends request.cancelled; a request that
+ * is already cancelled is left as it is, with no second event. */
+int requests_cancel(struct store *st, struct access_request *r, int64_t now);
 
 /* Stores "expired" for the open requests past expiry and appends their
  * request.expired events, a bounded number per call; a writer job. arg unused.

@@ -24,6 +24,7 @@ const struct http_route http_routes[] = {
 	{ ADMIN, "GET", "/api/v1/access-requests", api_requests_list, "requests.list", AUTH },
 	{ ADMIN, "GET", "/api/v1/access-requests/{}", api_requests_get, "requests.get", AUTH },
 	{ ADMIN, "POST", "/api/v1/access-requests/{}/reissue", api_requests_reissue, "requests.reissue", AUTH },
+	{ ADMIN, "POST", "/api/v1/access-requests/{}/cancel", api_requests_cancel, "requests.cancel", AUTH },
 
 	{ ADMIN, "GET", "/api/v1/installations", api_installations_list, "installations.list", AUTH },
 	{ ADMIN, "GET", "/api/v1/installations/{}", api_installations_get, "installations.get", AUTH },

@@ -68,7 +68,7 @@ const char *const store_sql[STMT_COUNT] = {
 		"WHERE seq = ?1 AND opened_at IS NULL AND status = 'pending'",
 	[STMT_REQUEST_SET_TOKEN] =
 		"UPDATE access_requests SET token_hash = ?2, expires_at = ?3, "
-		"status = CASE WHEN status = 'expired' THEN "
+		"status = CASE WHEN status IN ('expired', 'cancelled') THEN "
 		"(CASE WHEN opened_at IS NULL THEN 'pending' ELSE 'opened' END) ELSE status END "
 		"WHERE seq = ?1",
 	[STMT_REQUEST_COMPLETE] =
@@ -80,6 +80,10 @@ const char *const store_sql[STMT_COUNT] = {
 	[STMT_REQUEST_SET_EXPIRED] =
 		"UPDATE access_requests SET status = 'expired' "
 		"WHERE seq = ?1 AND status IN ('pending', 'opened')",
+	/* Only a request that has not ended in a grant may be cancelled. */
+	[STMT_REQUEST_CANCEL] =
+		"UPDATE access_requests SET status = 'cancelled' "
+		"WHERE seq = ?1 AND status NOT IN ('granted', 'contested', 'cancelled')",
 	[STMT_REQUEST_COUNT_BY_STATUS] =
 		"SELECT " EFFECTIVE_STATUS("unixepoch()") " AS s, count(*) FROM access_requests GROUP BY s",
 

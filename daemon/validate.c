@@ -420,3 +420,68 @@ int validate_origin(const char *in, char *out, size_t cap, const char **why)
 		return fail(why, "is too long");
 	return 0;
 }
+
+int validate_support_url(const char *url, const char **why)
+{
+	struct url_origin u;
+
+	if (url == NULL || url[0] == '\0')
+		return fail(why, "must be an absolute https URL");
+	if (strlen(url) > RETURN_TO_MAX_LEN)
+		return fail(why, "is too long");
+	if (check_url_chars(url, why) != 0)
+		return -1;
+	if (strpbrk(url, "\"<>^`{|}") != NULL)
+		return fail(why, "must percent-encode quotes, angle brackets and braces");
+	return parse_origin(url, &u, why) != 0 ? -1 : 0;
+}
+
+/* The characters an address may hold outside its '@': letters, digits and the
+ * few punctuation marks that need no quoting in a URL or in HTML. */
+static int is_email_char(unsigned char c)
+{
+	return is_alpha(c) || is_digit(c) || strchr(".-_+", c) != NULL;
+}
+
+/*
+ * Accepts the plain form customers can type and mail clients understand:
+ * local@domain.tld. Quoted local parts and address literals are legal in RFC
+ * 5322 but no support desk uses them, and refusing them keeps the mailto: link
+ * free of anything that would need encoding.
+ */
+int validate_email(const char *email, const char **why)
+{
+	const char *at;
+	size_t len;
+
+	if (email == NULL || email[0] == '\0')
+		return fail(why, "must be an e-mail address such as support@example.com");
+	len = strlen(email);
+	if (len > 254)
+		return fail(why, "is too long");
+	at = strchr(email, '@');
+	if (at == NULL || at == email || strchr(at + 1, '@') != NULL)
+		return fail(why, "must be one local part, '@', and a domain");
+	if ((size_t)(at - email) > 64)
+		return fail(why, "has a local part longer than 64 characters");
+	for (const char *p = email; p < at; p++)
+		if (!is_email_char((unsigned char)*p))
+			return fail(why, "has a character that does not belong in an address");
+	const char *domain = at + 1;
+	int dots = 0;
+	for (const char *p = domain; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '.') {
+			if (p == domain || p[1] == '\0' || p[1] == '.')
+				return fail(why, "has an invalid domain");
+			dots++;
+		} else if (!is_alpha(c) && !is_digit(c) && c != '-') {
+			return fail(why, "has an invalid domain");
+		}
+	}
+	if (dots == 0)
+		return fail(why, "must have a domain with a dot, such as example.com");
+	if (email[0] == '.' || at[-1] == '.' || strstr(email, "..") != NULL)
+		return fail(why, "has an invalid local part");
+	return 0;
+}

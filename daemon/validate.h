@@ -37,4 +37,13 @@ int validate_return_to(const char *url, char *const *origins, size_t origin_coun
  * (lowercase, default port dropped). */
 int validate_origin(const char *in, char *out, size_t cap, const char **why);
 
+/* A support_url: an absolute https URL (http on a loopback host) with a host,
+ * no user info, no fragment, printable ASCII only, at most 2048 bytes. */
+int validate_support_url(const char *url, const char **why);
+
+/* A support_email: local@domain, printable ASCII without spaces, quotes,
+ * angle brackets or anything else that would need quoting in a mailto: link;
+ * a domain of at least two labels; at most 254 bytes. */
+int validate_email(const char *email, const char **why);
+
 #endif

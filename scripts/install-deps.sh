@@ -9,7 +9,7 @@ set -eu
 build="build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev
        libsodium-dev libsystemd-dev libcurl4-gnutls-dev sqlite3"
 test="check curl openssl systemd python3 valgrind clang libclang-rt-dev
-      chromium slowhttptest iproute2"
+      chromium slowhttptest iproute2 prometheus"
 bench="nginx wrk linux-perf"
 
 case "${1:-build}" in

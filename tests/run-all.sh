@@ -5,6 +5,10 @@
 set -u
 cd "$(dirname "$0")/.."
 
+# Every daemon the scripts start leaves its log here; 90-logfmt.sh reads them all.
+rm -rf tests/out/logs
+mkdir -p tests/out/logs
+
 passed=0
 failed=0
 failures=

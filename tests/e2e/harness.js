@@ -43,6 +43,15 @@ process.on('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
+// The daemon's log stays in tests/out/logs (or $ACCESSD_TEST_LOGS), where
+// tests/scripts/90-logfmt.sh reads every line the suite's daemons wrote.
+function keepLog(file) {
+  if (!fs.existsSync(file)) return;
+  const logs = process.env.ACCESSD_TEST_LOGS || path.join(here, '..', 'out', 'logs');
+  fs.mkdirSync(logs, { recursive: true });
+  fs.copyFileSync(file, path.join(logs, `e2e-${path.basename(path.dirname(file))}.log`));
+}
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Polls check() until it returns something truthy, or throws naming what was
@@ -153,10 +162,16 @@ function startPartnerSite() {
 // accepts being called whatever state start() reached. With { verify: true }
 // the daemon also logs in to the stand-in's API as the fixture's service
 // account and verifies every grant there; without it verification is off.
+// { phone: true } gives the browser a phone's screen (360 CSS pixels wide,
+// touch); extraConfig adds configuration lines; publicPath puts a path prefix
+// on public_url ("/zaptec"), as a partner behind a shared host would.
 export class Env {
-  constructor(name, { verify = false } = {}) {
+  constructor(name, { verify = false, phone = false, extraConfig = [], publicPath = '' } = {}) {
     this.name = name;
     this.verify = verify;
+    this.phone = phone;
+    this.extraConfig = extraConfig;
+    this.publicPath = publicPath;
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'accessd-e2e-'));
     this.token = 'e2e-' + Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
     this.dbFile = path.join(this.dir, 'accessd.db');
@@ -192,7 +207,7 @@ export class Env {
     const verifyLines = this.verify ? this.verifyConfig() : [];
     for (let attempt = 1; ; attempt++) {
       this.publicPort = await freePort();
-      this.publicUrl = `http://127.0.0.1:${this.publicPort}`;
+      this.publicUrl = `http://127.0.0.1:${this.publicPort}${this.publicPath}`;
       this.confFile = path.join(this.dir, 'accessd.conf');
       fs.writeFileSync(this.confFile, [
         `lookup_key = ${LOOKUP_KEY}`,
@@ -206,6 +221,7 @@ export class Env {
         `redirect_allow = ${this.partner.origin}`,
         'log_level = debug',
         ...verifyLines,
+        ...this.extraConfig,
         '',
       ].join('\n'));
       fs.writeFileSync(this.daemonLog, '');
@@ -251,7 +267,8 @@ export class Env {
       headless: true,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
              '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 800, height: 700 },
+      ...(this.phone ? { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }
+                     : { viewport: { width: 800, height: 700 } }),
     });
     this.context.setDefaultTimeout(10000);
     this.page = this.context.pages()[0] || await this.context.newPage();
@@ -333,6 +350,7 @@ export class Env {
     if (this.daemon?.exited && this.daemon.exited.code !== 0 && this.daemon.exited.signal !== 'SIGKILL') {
       errors.push(new Error(`daemon exited with ${JSON.stringify(this.daemon.exited)}:\n${tail(this.daemonLog)}`));
     }
+    keepLog(this.daemonLog);
     fs.rmSync(this.dir, { recursive: true, force: true });
     if (errors.length) throw errors[0];
   }

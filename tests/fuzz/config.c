@@ -2,7 +2,8 @@
  * config.c — fuzzes the configuration parser on arbitrary file text, secrets
  * not needed (no file is read). Properties: a refusal comes with a message that
  * names the file; an accepted configuration has its required keys, URLs
- * without a trailing '/', and only canonical origins in redirect_allow.
+ * without a trailing '/', only canonical origins in redirect_allow, and a
+ * support contact that is safe in a page: nothing in it HTML would read.
  */
 #include <sys/socket.h>
 
@@ -38,6 +39,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < cfg.trusted_proxy_count; i++)
 		FUZZ_CHECK(cfg.trusted_proxies[i].prefix <= (cfg.trusted_proxies[i].family == AF_INET6 ? 128u : 32u));
 	FUZZ_CHECK(cfg.request_ttl > 0 && cfg.request_ttl <= cfg.max_request_ttl);
+	FUZZ_CHECK(cfg.support_url == NULL || (validate_support_url(cfg.support_url, NULL) == 0 &&
+					       strpbrk(cfg.support_url, "\"<>") == NULL));
+	FUZZ_CHECK(cfg.support_email == NULL || (validate_email(cfg.support_email, NULL) == 0 &&
+						 strpbrk(cfg.support_email, "\"'<>&:/ ") == NULL));
 	config_free(&cfg);
 	return 0;
 }

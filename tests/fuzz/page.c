@@ -1,10 +1,12 @@
 /*
  * page.c — fuzzes the customer's result pages: the choice of language from a
  * request's lang, an Accept-Language header and the default, and the page
- * rendered with arbitrary partner name, installation id, reference and returnTo.
+ * rendered with arbitrary partner name, installation id and name, returnTo and
+ * support contact.
  *
  * Input: NUL-separated fields (request lang, Accept-Language, default lang,
- * partner, installation, reference, returnTo, kind). Properties: the language
+ * partner, installation, installation name (also the support address),
+ * returnTo (also the support link), kind). Properties: the language
  * is one of page_languages; the page is as long as it says; and no field can
  * add markup: the page has exactly as many < > " ' characters as the same page
  * rendered with those characters of every field replaced by 'x'.
@@ -64,20 +66,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.lang = lang,
 		.partner_name = f.count > 3 ? f.field[3] : NULL,
 		.installation_id = f.count > 4 ? f.field[4] : NULL,
-		.reference = f.count > 5 ? f.field[5] : NULL,
+		.installation_name = f.count > 5 ? f.field[5] : NULL,
 		.return_to = f.count > 6 ? f.field[6] : NULL,
 	};
+	info.support_email = info.installation_name;
+	info.support_url = info.return_to;
 	char *page = render(&info);
 	char *safe[FIELDS] = {
 		info.partner_name ? defused(info.partner_name) : NULL,
 		info.installation_id ? defused(info.installation_id) : NULL,
-		info.reference ? defused(info.reference) : NULL,
+		info.installation_name ? defused(info.installation_name) : NULL,
 		info.return_to ? defused(info.return_to) : NULL,
 	};
 	info.partner_name = safe[0];
 	info.installation_id = safe[1];
-	info.reference = safe[2];
+	info.installation_name = safe[2];
 	info.return_to = safe[3];
+	info.support_email = safe[2];
+	info.support_url = safe[3];
 	char *plain = render(&info);
 	count_specials(page, a);
 	count_specials(plain, b);

@@ -86,6 +86,21 @@ static void append(char **out, const char *s, int encode)
 	free(part);
 }
 
+/* Zaptec's code for a language as the contract says: the primary subtag (up to
+ * the first '-' or '_') in lower case, and "no" for any Norwegian. */
+static char *expected_lang(const char *lang)
+{
+	char *out = strndup(lang, strcspn(lang, "-_"));
+
+	FUZZ_CHECK(out != NULL);
+	for (char *p = out; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	if (strcmp(out, "nb") == 0 || strcmp(out, "nn") == 0)
+		strcpy(out, "no");
+	return out;
+}
+
 /* The link as the contract spells it, built here independently of portal.c. */
 static char *expected_link(const struct portal_link *l)
 {
@@ -96,8 +111,10 @@ static char *expected_link(const struct portal_link *l)
 	append(&out, l->lookup_key, 1);
 	append(&out, "?partnerName=", 0);
 	append(&out, l->partner_name, 1);
+	char *lang = expected_lang(l->lang);
 	append(&out, "&lang=", 0);
-	append(&out, l->lang, 1);
+	append(&out, lang, 1);
+	free(lang);
 	if (has_installation) {
 		append(&out, "&installationId=", 0);
 		append(&out, l->installation_id, 1);

@@ -78,7 +78,7 @@ def main():
         if get(TOKEN, "127.0.0.2")[0] != 200:
             raise Failure("the right token from another address was refused")
         log = d.log_text()
-        throttled = re.findall(r"event=auth\.throttled client=127\.0\.0\.5\b", log)
+        throttled = re.findall(r'event=auth\.throttled client="127\.0\.0\.5"', log)
         if len(throttled) != 1:
             raise Failure("expected one auth.throttled line for the window, found %d" % len(throttled))
         s, _, _ = d.admin("GET", "/metrics")

@@ -160,6 +160,9 @@ class Table:
             self.add("requests.reissue/%s" % label, "admin", "POST",
                      b"/api/v1/access-requests/" + seg + b"/reissue", expect=(405,) if nul else (404,),
                      check=is_problem)
+            self.add("requests.cancel/%s" % label, "admin", "POST",
+                     b"/api/v1/access-requests/" + seg + b"/cancel", expect=(405,) if nul else (404,),
+                     check=is_problem)
             bad_guid = (404,) if split or label == "guid-upper" else (400,)
             self.add("installations.get/%s" % label, "admin", "GET", b"/api/v1/installations/" + seg,
                      expect=bad_guid, check=is_problem)
@@ -169,12 +172,23 @@ class Table:
         # Well-formed but unknown: 404 everywhere.
         self.add("requests.get/unknown-uuid", "admin", "GET",
                  "/api/v1/access-requests/%s" % uuid.uuid4(), expect=(404,), check=is_problem)
+        self.add("requests.cancel/unknown-uuid", "admin", "POST",
+                 "/api/v1/access-requests/%s/cancel" % uuid.uuid4(), expect=(404,), check=is_problem)
+        self.add("requests.cancel/prefix-on-admin", "admin", "POST",
+                 "/base/api/v1/access-requests/%s/cancel" % fx["open_id"], expect=(404,), check=is_problem)
         self.add("installations.get/unknown-guid", "admin", "GET",
                  "/api/v1/installations/%s" % uuid.uuid4(), expect=(404,), check=is_problem)
         self.add("connect/unknown-token", "public", "GET", "/connect/" + UNKNOWN_TOKEN, expect=(404,))
         # The granted request's page, requested again: no write.
         self.add("connect/granted-again", "public", "GET", "/connect/" + fx["granted_token"],
                  expect=(200,), check=no_raw_markers)
+        # Cancelling a granted request is refused and changes nothing, body or not.
+        self.add("requests.cancel/granted", "admin", "POST",
+                 "/api/v1/access-requests/%s/cancel" % fx["granted_id"], expect=(409,), check=is_problem)
+        self.add("requests.cancel/with-body", "admin", "POST",
+                 "/api/v1/access-requests/%s/cancel" % fx["granted_id"],
+                 headers=[("Content-Type", "application/json")], body=b'{"x":"<script>"}',
+                 expect=(409,), check=is_problem)
 
     def callback_rows(self):
         fx = self.fx
@@ -364,6 +378,7 @@ class Table:
             ("admin", "/metrics", "GET, HEAD"), ("admin", "/api/v1/access-requests", None),
             ("admin", "/api/v1/access-requests/%s" % fx["open_id"], "GET, HEAD"),
             ("admin", "/api/v1/access-requests/%s/reissue" % fx["open_id"], "POST"),
+            ("admin", "/api/v1/access-requests/%s/cancel" % fx["open_id"], "POST"),
             ("admin", "/api/v1/installations", "GET, HEAD"),
             ("admin", "/api/v1/installations/%s" % GUID, "GET, HEAD"),
             ("admin", "/api/v1/installations/%s/revoke" % GUID, "POST"),
@@ -450,6 +465,7 @@ class Table:
             ("GET", "/metrics"), ("POST", "/api/v1/access-requests"), ("GET", "/api/v1/access-requests"),
             ("GET", "/api/v1/access-requests/%s" % fx["open_id"]),
             ("POST", "/api/v1/access-requests/%s/reissue" % fx["open_id"]),
+            ("POST", "/api/v1/access-requests/%s/cancel" % fx["open_id"]),
             ("GET", "/api/v1/installations"), ("GET", "/api/v1/installations/%s" % fx["granted_installation"]),
             ("POST", "/api/v1/installations/%s/revoke" % fx["granted_installation"]),
             ("GET", "/api/v1/events"), ("POST", "/api/v1/erasures"),

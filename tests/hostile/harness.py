@@ -13,10 +13,12 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -34,6 +36,18 @@ def free_port(host="127.0.0.1"):
     with socket.socket() as s:
         s.bind((host, 0))
         return s.getsockname()[1]
+
+
+def keep_log(path):
+    """Copies a daemon's log to tests/out/logs (or $ACCESSD_TEST_LOGS), where
+    tests/scripts/90-logfmt.sh reads every line the suite's daemons wrote."""
+    logs = os.environ.get("ACCESSD_TEST_LOGS") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "out", "logs")
+    os.makedirs(logs, exist_ok=True)
+    name = "hostile-%s-%d-%s.log" % (os.path.basename(sys.argv[0]).replace(".py", ""), os.getpid(),
+                                      os.path.basename(os.path.dirname(path)))
+    if os.path.exists(path):
+        shutil.copyfile(path, os.path.join(logs, name))
 
 
 class Daemon:
@@ -114,6 +128,7 @@ class Daemon:
                 self.proc.wait(timeout=10)
         rc = self.proc.returncode
         self.proc = None
+        keep_log(self.log_path)
         return rc
 
     def log_text(self):

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The command line against a real database: installations (table, --status,
 # --json, bad options), backup (a checked copy; an existing target refused),
-# check-config naming the file and line of an unknown key, purge (the counts
-# it prints, what it leaves), and --version.
+# every command's --help, -c without a file, the shipped sample refused with
+# the keys to set, check-config naming the file and line of an unknown key,
+# purge (the counts it prints, what it leaves), and --version.
 # Needs ./zaptec-accessd built, python3 and the sqlite3 shell.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -127,6 +128,39 @@ grep -q 'exists' "$tmp/err" || fail "backup onto an existing file: no message: $
 run "$bin" -c "$conf" backup
 [ "$status" -eq 2 ] || fail "backup without a file exited $status, expected 2"
 
+# Every command answers --help with its own usage on stdout, exit 0, and runs nothing.
+for cmd in serve check-config migrate link installations backup purge; do
+	run "$bin" -c /nonexistent/accessd.conf "$cmd" --help
+	[ "$status" -eq 0 ] || fail "$cmd --help exited $status: $(cat "$tmp/err")"
+	head -n 1 "$tmp/out" | grep -q "^usage: zaptec-accessd \[-c FILE\] \[*$cmd" \
+		|| fail "$cmd --help does not start with its usage: $(cat "$tmp/out")"
+	[ "$(grep -c 'usage:' "$tmp/out")" -eq 1 ] || fail "$cmd --help printed more than its own usage: $(cat "$tmp/out")"
+	[ ! -s "$tmp/err" ] || fail "$cmd --help wrote to stderr: $(cat "$tmp/err")"
+done
+run "$bin" link --type pro --help
+[ "$status" -eq 0 ] && grep -q -- '--installation-id G' "$tmp/out" || fail "link --type pro --help: $status $(cat "$tmp/out")"
+run "$bin" --help
+[ "$status" -eq 0 ] && grep -q 'COMMAND --help' "$tmp/out" || fail "--help does not mention COMMAND --help"
+
+# -c without a file is a usage error that names -c, not an unknown option.
+run "$bin" -c
+[ "$status" -eq 2 ] || fail "-c without a file exited $status, expected 2"
+grep -q '^zaptec-accessd: -c needs a configuration FILE$' "$tmp/err" || fail "-c without a file: $(cat "$tmp/err")"
+grep -q 'unknown option' "$tmp/err" && fail "-c without a file is called an unknown option"
+run "$bin" -c ''
+[ "$status" -eq 2 ] && grep -q -- '-c needs' "$tmp/err" || fail "-c '': $status $(cat "$tmp/err")"
+
+# The shipped sample has the required keys commented out: it must not start,
+# and the refusal names every key to set.
+run "$bin" -c conf/zaptec-accessd.conf check-config
+[ "$status" -eq 2 ] || fail "check-config on the shipped sample exited $status, expected 2"
+grep -q '^zaptec-accessd: conf/zaptec-accessd.conf: required keys lookup_key, public_url and partner_name are missing$' \
+	"$tmp/err" || fail "the shipped sample's refusal does not name the keys: $(cat "$tmp/err")"
+grep -q 'BSJG' conf/zaptec-accessd.conf && fail "the shipped sample holds Zaptec's example key BSJG"
+for key in lookup_key public_url partner_name; do
+	grep -q "^#$key = " conf/zaptec-accessd.conf || fail "the sample does not show $key commented out"
+done
+
 # check-config names the file and line of an unknown key.
 bad=$tmp/bad.conf
 cp "$conf" "$bad"
@@ -171,8 +205,5 @@ printf 'events 0\nrejected_callbacks 0\naccess_requests 0\ninstallations 0\n' >"
 { [ "$status" -eq 0 ] && cmp -s "$tmp/out" "$tmp/want"; } || fail "a second purge printed: $(cat "$tmp/out")"
 run "$bin" -c "$conf" purge now
 [ "$status" -eq 2 ] || fail "purge with an argument exited $status, expected 2"
-run "$bin" -c "$conf" purge --help
-{ [ "$status" -eq 0 ] && grep -q '^usage: zaptec-accessd \[-c FILE\] purge$' "$tmp/out"; } ||
-	fail "purge --help exited $status: $(cat "$tmp/out")"
 
 echo "cli: all checks passed"

@@ -19,6 +19,11 @@ cleanup() {
 		kill "$daemon_pid" 2>/dev/null || true
 		wait "$daemon_pid" 2>/dev/null || true
 	fi
+	# The daemon's log stays for the logfmt check (90-logfmt.sh).
+	if [ -e "$tmp/log" ]; then
+		mkdir -p "${ACCESSD_TEST_LOGS:-tests/out/logs}"
+		cp "$tmp/log" "${ACCESSD_TEST_LOGS:-tests/out/logs}/16-link.log"
+	fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -81,7 +86,7 @@ grep -q '"installationType": "pro"' "$tmp/out" || fail "not a Pro request: $(cat
 grep -q "\"installationId\": \"$guid\"" "$tmp/out" || fail "installationId not in lower case: $(cat "$tmp/out")"
 grep -q '"status": "pending"' "$tmp/out" || fail "no status: $(cat "$tmp/out")"
 grep -q '"connectUrl": "https://partner.example/base/connect/' "$tmp/out" || fail "no connectUrl: $(cat "$tmp/out")"
-grep -q "\"portalUrl\": \"https://portal.zaptec.com/access/request/BSJG?partnerName=Acme%20Energy&lang=nb-NO&installationId=$guid&installationtype=0&returnUrl=https%3A%2F%2Fpartner.example%2Fbase%2Faccess-result%2F[A-Za-z0-9_-]\{22\}&showExisting=true\"" "$tmp/out" \
+grep -q "\"portalUrl\": \"https://portal.zaptec.com/access/request/BSJG?partnerName=Acme%20Energy&lang=no&installationId=$guid&installationtype=0&returnUrl=https%3A%2F%2Fpartner.example%2Fbase%2Faccess-result%2F[A-Za-z0-9_-]\{22\}&showExisting=true\"" "$tmp/out" \
 	|| fail "portalUrl differs: $(cat "$tmp/out")"
 [ "$(sqlite3 "$tmp/a.db" "SELECT count(*) FROM access_requests WHERE installation_type = 0 AND installation_id = '$guid'")" = 1 ] \
 	|| fail "the Pro row is missing"

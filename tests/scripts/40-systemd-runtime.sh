@@ -38,6 +38,13 @@ cleanup() {
 	for pid in $pids; do
 		kill "$pid" 2>/dev/null || true
 	done
+	# The daemon's own logs stay for the logfmt check (90-logfmt.sh); the
+	# socket-activation ones also hold systemd-socket-activate's lines.
+	logs=${ACCESSD_TEST_LOGS:-tests/out/logs}
+	mkdir -p "$logs"
+	for f in "$tmp"/hup.log "$tmp"/tls.log "$tmp"/broken.log "$tmp"/bk.log "$tmp"/xff-*.log; do
+		[ -e "$f" ] && cp "$f" "$logs/40-systemd-runtime-$(basename "$f")"
+	done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -179,7 +186,7 @@ if grep -q 'level=\(info\|debug\)' "$tmp/hup.log"; then fail "SIGHUP: info or de
 sed 's/^log_level = warn$/log_level = debug/' "$tmp/hup.conf" >"$tmp/hup.conf.new"
 mv "$tmp/hup.conf.new" "$tmp/hup.conf"
 kill -HUP "$pid"
-wait_for_line "$tmp/hup.log" 'level=info event=reloaded log_level=debug'
+wait_for_line "$tmp/hup.log" 'level=info event=reloaded log_level="debug"'
 # A request in HTTP/9.9 makes libmicrohttpd explain its 505 at debug.
 python3 - "$hup_public" <<'EOF'
 import socket, sys
@@ -215,7 +222,7 @@ tls_key_file = $tmp/key.pem
 EOF
 "$bin" -c "$tmp/tls.conf" check-config >/dev/null || fail "TLS: check-config refuses a good certificate and key"
 start_daemon "$tmp/tls.conf" "$tmp/tls.log"
-grep -q 'event=ready .* tls=on' "$tmp/tls.log" || fail "TLS: the ready line does not say tls=on"
+grep -q 'event=ready .* tls="on"' "$tmp/tls.log" || fail "TLS: the ready line does not say tls=on"
 [ "$(http_code --cacert "$tmp/cert.pem" "https://127.0.0.1:$public/healthz")" = 200 ] || fail "TLS: https /healthz on the public listener is not 200"
 [ "$(http_code "http://127.0.0.1:$public/healthz")" = 000 ] || fail "TLS: the public listener answers plain http"
 [ "$(http_code "http://127.0.0.1:$admin/readyz")" = 200 ] || fail "TLS: the admin listener does not answer plain http"
@@ -263,7 +270,7 @@ EOF
 			[ "$tries" -gt 0 ] || fail "X-Forwarded-For: no access line for '$header'"
 			sleep 0.05
 		done
-		client=$(grep 'event=http ' "$tmp/xff-$trust.log" | tail -n 1 | sed -n 's/.* client=\([^ ]*\) .*/\1/p')
+		client=$(grep 'event=http ' "$tmp/xff-$trust.log" | tail -n 1 | sed -n 's/.* client="\([^"]*\)" .*/\1/p')
 		case "$trust/$header" in
 		none/*) want=127.0.0.1 ;;
 		loopback/not-an-address) want=127.0.0.1 ;;

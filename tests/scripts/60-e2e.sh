@@ -29,4 +29,4 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
 	touch node_modules
 fi
 export CHROMIUM="$chromium"
-node --test --test-concurrency=1 grant.test.js outcomes.test.js history.test.js verified.test.js
+node --test --test-concurrency=1 grant.test.js outcomes.test.js history.test.js verified.test.js pages.test.js

@@ -536,19 +536,25 @@ START_TEST(test_each_language_has_its_granted_page)
 }
 END_TEST
 
-START_TEST(test_partner_name_and_reference_are_escaped_on_the_page)
+/* The partner name is escaped; the reference, the partner's own id for the
+ * customer, is not on the page at all. */
+START_TEST(test_partner_name_is_escaped_and_the_reference_never_shown)
 {
 	char token[64], id[37];
 	struct test_response r;
 	create("{\"partnerName\":\"<script>alert(1)</script>\","
-	       "\"reference\":\"\\\"><img src=x onerror=alert(1)>\"}",
+	       "\"reference\":\"crm-4711-\\\"><img src=x onerror=alert(1)>\"}",
 	       token, id);
 	hit(&r, token, GRANT_QUERY, NULL);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_ptr_null(strstr(r.body, "<script>"));
 	ck_assert_ptr_null(strstr(r.body, "<img"));
 	assert_contains(r.body, "&lt;script&gt;alert(1)&lt;/script&gt;");
-	assert_contains(r.body, "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;");
+	ck_assert_ptr_null(strstr(r.body, "crm-4711"));
+	test_response_free(&r);
+	hit(&r, token, "success=true", NULL);
+	ck_assert_int_eq(r.status, 400);
+	ck_assert_ptr_null(strstr(r.body, "crm-4711"));
 	test_response_free(&r);
 }
 END_TEST
@@ -646,7 +652,7 @@ Suite *callback_suite(void)
 	tcase_add_test(tc, test_without_a_request_language_accept_language_chooses);
 	tcase_add_loop_test(tc, test_each_language_has_its_granted_page, 0,
 			    (int)(sizeof languages / sizeof languages[0]));
-	tcase_add_test(tc, test_partner_name_and_reference_are_escaped_on_the_page);
+	tcase_add_test(tc, test_partner_name_is_escaped_and_the_reference_never_shown);
 	suite_add_tcase(s, tc);
 
 	/* These start the daemon with a configuration of their own. */

@@ -139,6 +139,30 @@ static const struct line_error line_errors[] = {
 	{ "log_level = INFO", "t.conf:4: log_level: expected error, warn, info or debug, got INFO" },
 	{ "default_lang = english", "t.conf:4: default_lang: must be a language tag such as \"en\" or \"nb-NO\"" },
 	{ "database = accessd.db", "t.conf:4: database: expected a file path, got accessd.db" },
+	{ "support_url = http://help.example/zaptec",
+	  "t.conf:4: support_url: http://help.example/zaptec: must use https (http is allowed only for loopback hosts)" },
+	{ "support_url = help.example", "t.conf:4: support_url: help.example: must be an absolute https URL" },
+	{ "support_url = javascript:alert(1)",
+	  "t.conf:4: support_url: javascript:alert(1): must be an absolute https URL" },
+	{ "support_url = https://user@help.example/",
+	  "t.conf:4: support_url: https://user@help.example/: must not contain user information" },
+	{ "support_url = https://help.example/a\"b",
+	  "t.conf:4: support_url: https://help.example/a\"b: must percent-encode quotes, angle brackets and braces" },
+	{ "support_url = https://help.example/a b",
+	  "t.conf:4: support_url: https://help.example/a b: must not contain spaces, control or non-ASCII characters" },
+	{ "support_url = https://help.example/#top",
+	  "t.conf:4: support_url: https://help.example/#top: must not contain a fragment" },
+	{ "support_email = support", "t.conf:4: support_email: support: must be one local part, '@', and a domain" },
+	{ "support_email = help@localhost",
+	  "t.conf:4: support_email: help@localhost: must have a domain with a dot, such as example.com" },
+	{ "support_email = a@b@example.com",
+	  "t.conf:4: support_email: a@b@example.com: must be one local part, '@', and a domain" },
+	{ "support_email = \"a b\"@example.com",
+	  "t.conf:4: support_email: \"a b\"@example.com: has a character that does not belong in an address" },
+	{ "support_email = help@exa_mple.com", "t.conf:4: support_email: help@exa_mple.com: has an invalid domain" },
+	{ "support_email = help@example..com", "t.conf:4: support_email: help@example..com: has an invalid domain" },
+	{ "support_email = <help@example.com>",
+	  "t.conf:4: support_email: <help@example.com>: has a character that does not belong in an address" },
 };
 
 START_TEST(test_a_bad_line_is_named_with_its_file_and_line)
@@ -197,7 +221,8 @@ static const struct file_error file_errors[] = {
 	{ "public_url = https://p.example\npartner_name = Acme\n", "t.conf: required key lookup_key is missing" },
 	{ "lookup_key = K\npartner_name = Acme\n", "t.conf: required key public_url is missing" },
 	{ "lookup_key = K\npublic_url = https://p.example\n", "t.conf: required key partner_name is missing" },
-	{ "", "t.conf: required key lookup_key is missing" },
+	{ "", "t.conf: required keys lookup_key, public_url and partner_name are missing" },
+	{ "partner_name = Acme\n", "t.conf: required keys lookup_key and public_url are missing" },
 	{ REQUIRED "request_ttl = 31d\n", "t.conf: request_ttl is longer than max_request_ttl" },
 	{ REQUIRED "request_ttl = 2d\nmax_request_ttl = 1d\n", "t.conf: request_ttl is longer than max_request_ttl" },
 	{ REQUIRED "tls_cert_file = /etc/ssl/cert.pem\n", "t.conf: tls_cert_file and tls_key_file go together" },
@@ -275,6 +300,8 @@ START_TEST(test_every_key_has_the_contracts_default)
 	ck_assert_int_eq(cfg.rejected_callback_retention, 30 * 86400);
 	ck_assert_int_eq(cfg.request_retention, 90 * 86400);
 	ck_assert_int_eq(cfg.purge_interval, 600);
+	ck_assert_ptr_null(cfg.support_url);
+	ck_assert_ptr_null(cfg.support_email);
 	release();
 }
 END_TEST
@@ -309,11 +336,15 @@ START_TEST(test_every_key_takes_a_good_value)
 		"zaptec_password_file = /run/zaptec\n"
 		"verify_window = 90\n"
 		"reconcile_interval = 0\n"
+		"support_url = https://help.example/zaptec?from=link\n"
+		"support_email = kunde-service+zaptec@strom.example.no\n"
 		"event_retention = 2d\n"
 		"rejected_callback_retention = 0\n"
 		"request_retention = 36h\n"
 		"purge_interval = 30s\n";
 	ck_assert_msg(parse(text, 0) == 0, "%s", err);
+	ck_assert_str_eq(cfg.support_url, "https://help.example/zaptec?from=link");
+	ck_assert_str_eq(cfg.support_email, "kunde-service+zaptec@strom.example.no");
 	ck_assert_str_eq(cfg.lookup_key, "K/1 x");
 	ck_assert_str_eq(cfg.public_url, "http://127.0.0.1:8080");
 	ck_assert_str_eq(cfg.partner_name, "Strøm & Co");

@@ -6,6 +6,7 @@
  * configured default.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,19 +20,36 @@
 static const size_t lang_count = 8;
 
 /* Renders a page, checking that it came back whole: a string of the length said. */
-static char *render(enum page_kind kind, const char *lang, const char *partner,
-		    const char *installation, const char *reference, const char *return_to)
+static char *render_info(const struct page_info *info)
 {
-	struct page_info info = {
-		.kind = kind, .lang = lang, .partner_name = partner,
-		.installation_id = installation, .reference = reference, .return_to = return_to,
-	};
 	size_t len = 0;
-	char *html = page_render(&info, &len);
+	char *html = page_render(info, &len);
 
 	ck_assert_ptr_nonnull(html);
 	ck_assert_uint_eq(strlen(html), len);
 	return html;
+}
+
+/* A page without a support contact; name is the installation's Zaptec name. */
+static char *render(enum page_kind kind, const char *lang, const char *partner,
+		    const char *installation, const char *name, const char *return_to)
+{
+	struct page_info info = {
+		.kind = kind, .lang = lang, .partner_name = partner,
+		.installation_id = installation, .installation_name = name, .return_to = return_to,
+	};
+	return render_info(&info);
+}
+
+/* A page with the support contact of the configuration. */
+static char *render_support(enum page_kind kind, const char *lang, const char *partner,
+			    const char *support_url, const char *support_email)
+{
+	struct page_info info = {
+		.kind = kind, .lang = lang, .partner_name = partner,
+		.support_url = support_url, .support_email = support_email,
+	};
+	return render_info(&info);
 }
 
 /* The text between the first "open" and the next "close" in html, as a new string. */
@@ -102,6 +120,7 @@ START_TEST(test_english_headings_say_the_outcome)
 		{ PAGE_ALREADY_GRANTED, "Access already granted" },
 		{ PAGE_ALREADY_DENIED, "Link already used" },
 		{ PAGE_EXPIRED, "Link expired" },
+		{ PAGE_CANCELLED, "Link no longer valid" },
 		{ PAGE_LATE, "Answer arrived too late" },
 		{ PAGE_CONFLICT, "Request already completed" },
 		{ PAGE_INVALID, "Something went wrong" },
@@ -195,23 +214,118 @@ START_TEST(test_unsupported_or_missing_page_language_renders_english)
 }
 END_TEST
 
-START_TEST(test_granted_page_names_partner_installation_and_reference)
+START_TEST(test_granted_page_names_partner_and_installation)
 {
-	char *html = render(PAGE_GRANTED, "en", "Acme Energy", GUID, "cust-42", NULL);
+	char *html = render(PAGE_GRANTED, "en", "Acme Energy", GUID, NULL, NULL);
 
 	ck_assert_ptr_nonnull(strstr(html, "<p>Acme Energy now has access to your Zaptec installation.</p>"));
 	ck_assert_ptr_nonnull(strstr(html, "<dt>Installation</dt><dd class=\"id\">" GUID "</dd>"));
-	ck_assert_ptr_nonnull(strstr(html, "<dt>Reference</dt><dd>cust-42</dd>"));
+	ck_assert_ptr_null(strstr(html, "Reference"));
 	free(html);
 }
 END_TEST
 
-START_TEST(test_page_without_installation_or_reference_has_no_detail_rows)
+/* Once verification has read the installation's name at Zaptec, the page names
+ * it the way the customer knows it, instead of a GUID. */
+START_TEST(test_an_installation_with_a_zaptec_name_is_named_by_it)
+{
+	char *html = render(PAGE_ALREADY_GRANTED, "nb", "Acme", GUID, "Garasjen på hytta", NULL);
+
+	ck_assert_ptr_nonnull(strstr(html, "<dt>Installasjon</dt><dd>Garasjen på hytta</dd>"));
+	ck_assert_ptr_null(strstr(html, GUID));
+	free(html);
+}
+END_TEST
+
+START_TEST(test_page_without_installation_has_no_detail_rows)
 {
 	char *html = render(PAGE_EXPIRED, "en", "Acme", NULL, "", NULL);
 
 	ck_assert_ptr_null(strstr(html, "<dl>"));
 	ck_assert_ptr_nonnull(strstr(html, "This link has expired. Please ask Acme for a new one."));
+	free(html);
+}
+END_TEST
+
+/* Help in the customer's language on every page that is not a success: the
+ * support page and address as links, under a sentence naming the partner. */
+START_TEST(test_every_page_but_a_success_shows_the_support_contact)
+{
+	const char *lang = page_languages[_i];
+	const char *sentence = i18n_lookup(lang, I18N_HELP_CONTACT);
+	char *expected = malloc(strlen(sentence) + 16);
+	char *at = strstr(sentence, "{partner}");
+
+	ck_assert_ptr_nonnull(at);
+	sprintf(expected, "%.*sAcme%s", (int)(at - sentence), sentence, at + strlen("{partner}"));
+	for (int k = 0; k < PAGE_KIND_COUNT; k++) {
+		char *html = render_support((enum page_kind)k, lang, "Acme",
+					    "https://help.example/zaptec?a=1&b=2", "help@acme.example");
+		int success = k == PAGE_GRANTED || k == PAGE_ALREADY_GRANTED;
+
+		ck_assert_int_eq(page_is_success((enum page_kind)k), success);
+		if (success) {
+			ck_assert_ptr_null(strstr(html, "class=\"help\""));
+			ck_assert_ptr_null(strstr(html, "help.example"));
+		} else {
+			ck_assert_msg(strstr(html, expected) != NULL, "%s kind %d: no \"%s\"", lang, k, expected);
+			ck_assert_ptr_nonnull(strstr(html, "<a class=\"support\" href=\"https://help.example/zaptec?"
+							   "a=1&amp;b=2\" rel=\"noreferrer\">"));
+			ck_assert_ptr_nonnull(strstr(html, i18n_lookup(lang, I18N_HELP_LINK)));
+			ck_assert_ptr_nonnull(strstr(html, "<a class=\"support\" href=\"mailto:help@acme.example\">"
+							   "help@acme.example</a>"));
+		}
+		free(html);
+	}
+	free(expected);
+}
+END_TEST
+
+START_TEST(test_a_support_contact_may_be_a_page_or_an_address_alone)
+{
+	char *url_only = render_support(PAGE_EXPIRED, "en", "Acme", "https://help.example/", NULL);
+	char *email_only = render_support(PAGE_UNKNOWN, "de", NULL, NULL, "help@acme.example");
+
+	ck_assert_ptr_nonnull(strstr(url_only, "<p class=\"help\">Need help? Contact Acme:<span>"
+					       "<a class=\"support\" href=\"https://help.example/\" "
+					       "rel=\"noreferrer\">Get help</a></span></p>"));
+	ck_assert_ptr_null(strstr(url_only, "mailto:"));
+	ck_assert_ptr_nonnull(strstr(email_only, "<p class=\"help\">Brauchen Sie Hilfe? Wenden Sie sich an "
+						 "den Support:<span><a class=\"support\" href=\"mailto:"
+						 "help@acme.example\">help@acme.example</a></span></p>"));
+	free(url_only);
+	free(email_only);
+}
+END_TEST
+
+/* Without a support contact, the customer is still told whom to ask. */
+START_TEST(test_without_a_support_contact_the_page_says_to_contact_the_partner)
+{
+	char *named = render(PAGE_CANCELLED, "en", "Acme", NULL, NULL, NULL);
+	char *anon = render(PAGE_CONFLICT, "en", NULL, NULL, NULL, NULL);
+	char *french = render(PAGE_INVALID, "fr", "Acme", NULL, NULL, NULL);
+	char *granted = render(PAGE_GRANTED, "en", "Acme", GUID, NULL, NULL);
+
+	ck_assert_ptr_nonnull(strstr(named, "<p class=\"help\">Need help? Please contact Acme.</p>"));
+	ck_assert_ptr_nonnull(strstr(anon, "<p class=\"help\">Need help? Please contact the company "
+					   "that sent you this link.</p>"));
+	ck_assert_ptr_nonnull(strstr(french, "<p class=\"help\">Besoin d’aide\u00a0? Veuillez contacter Acme.</p>"));
+	ck_assert_ptr_null(strstr(granted, "class=\"help\""));
+	free(named);
+	free(anon);
+	free(french);
+	free(granted);
+}
+END_TEST
+
+START_TEST(test_the_support_contact_is_escaped)
+{
+	char *html = render_support(PAGE_LATE, "en", "Acme", "https://help.example/?q=\"><script>x</script>",
+				    "a'b@example.com");
+
+	ck_assert_ptr_null(strstr(html, "<script"));
+	ck_assert_ptr_nonnull(strstr(html, "href=\"https://help.example/?q=&quot;&gt;&lt;script&gt;x&lt;/script&gt;\""));
+	ck_assert_ptr_nonnull(strstr(html, "href=\"mailto:a&#39;b@example.com\">a&#39;b@example.com</a>"));
 	free(html);
 }
 END_TEST
@@ -235,7 +349,7 @@ END_TEST
 START_TEST(test_partner_name_replaces_every_placeholder)
 {
 	for (int k = 0; k < PAGE_KIND_COUNT; k++) {
-		char *html = render((enum page_kind)k, page_languages[_i], "Acme", GUID, "r",
+		char *html = render((enum page_kind)k, page_languages[_i], "Acme", GUID, "Garage",
 				    "https://partner.example/done");
 		ck_assert_ptr_null(strstr(html, "{partner}"));
 		ck_assert_ptr_nonnull(strstr(html, "Acme</a>"));
@@ -252,8 +366,8 @@ START_TEST(test_hostile_values_are_escaped_everywhere)
 	ck_assert_ptr_null(strstr(html, "<script"));
 	ck_assert_ptr_null(strstr(html, "alert(1)</script>"));
 	ck_assert_ptr_null(strstr(html, "\"'"));
-	/* partner in the sentence and on the button, installation, reference */
-	ck_assert_uint_eq(count(html, HOSTILE_ESCAPED), 4);
+	/* partner in the sentence and on the button, the installation's name */
+	ck_assert_uint_eq(count(html, HOSTILE_ESCAPED), 3);
 	ck_assert_ptr_nonnull(strstr(html, "<a href=\"https://partner.example/back?a=1&amp;b=&quot;&gt;"
 					   "&lt;script&gt;x&lt;/script&gt;\" rel=\"noreferrer\">"));
 	free(html);
@@ -298,7 +412,7 @@ END_TEST
 START_TEST(test_pages_load_nothing_from_elsewhere)
 {
 	for (int k = 0; k < PAGE_KIND_COUNT; k++) {
-		char *html = render((enum page_kind)k, page_languages[_i], "Acme", GUID, "ref",
+		char *html = render((enum page_kind)k, page_languages[_i], "Acme", GUID, "Garage",
 				    "https://partner.example/done");
 		ck_assert_uint_eq(count(html, "http"), 1);
 		ck_assert_uint_eq(count(html, "https://partner.example/done"), 1);
@@ -326,6 +440,7 @@ START_TEST(test_outcome_sets_the_card_colour)
 		{ PAGE_DENIED, "<main class=\"no\">" },
 		{ PAGE_ALREADY_DENIED, "<main class=\"no\">" },
 		{ PAGE_EXPIRED, "<main class=\"warn\">" },
+		{ PAGE_CANCELLED, "<main class=\"warn\">" },
 		{ PAGE_LATE, "<main class=\"warn\">" },
 		{ PAGE_CONFLICT, "<main class=\"warn\">" },
 		{ PAGE_INVALID, "<main class=\"err\">" },
@@ -475,8 +590,13 @@ Suite *page_suite(void)
 	tcase_add_test(render_case, test_page_languages_lists_the_eight_supported);
 	tcase_add_test(render_case, test_norwegian_page_declares_nb);
 	tcase_add_test(render_case, test_unsupported_or_missing_page_language_renders_english);
-	tcase_add_test(render_case, test_granted_page_names_partner_installation_and_reference);
-	tcase_add_test(render_case, test_page_without_installation_or_reference_has_no_detail_rows);
+	tcase_add_test(render_case, test_granted_page_names_partner_and_installation);
+	tcase_add_test(render_case, test_an_installation_with_a_zaptec_name_is_named_by_it);
+	tcase_add_test(render_case, test_page_without_installation_has_no_detail_rows);
+	tcase_add_loop_test(render_case, test_every_page_but_a_success_shows_the_support_contact, 0, nlang);
+	tcase_add_test(render_case, test_a_support_contact_may_be_a_page_or_an_address_alone);
+	tcase_add_test(render_case, test_without_a_support_contact_the_page_says_to_contact_the_partner);
+	tcase_add_test(render_case, test_the_support_contact_is_escaped);
 	tcase_add_loop_test(render_case, test_page_without_partner_uses_the_sentence_without_a_name, 0, nlang);
 	tcase_add_loop_test(render_case, test_partner_name_replaces_every_placeholder, 0, nlang);
 	tcase_add_test(render_case, test_hostile_values_are_escaped_everywhere);

@@ -26,17 +26,17 @@ static const struct link_case link_cases[] = {
 	  { ZAPTEC, "BSJG", "Integration", "en", NULL, PORTAL_TYPE_GO, PARTNER, TOKEN, 0 },
 	  ZAPTEC "/access/request/BSJG?partnerName=Integration&lang=en&installationtype=1"
 		 "&returnUrl=" RETURN_ENCODED },
-	{ "non-ASCII partner, ampersand, region tag, showExisting",
+	{ "non-ASCII partner, ampersand, Norwegian with region sent as no, showExisting",
 	  { ZAPTEC, "BSJG", "Strøm & Co", "nb-NO", NULL, PORTAL_TYPE_GO, PARTNER, TOKEN, 1 },
-	  ZAPTEC "/access/request/BSJG?partnerName=Str%C3%B8m%20%26%20Co&lang=nb-NO"
+	  ZAPTEC "/access/request/BSJG?partnerName=Str%C3%B8m%20%26%20Co&lang=no"
 		 "&installationtype=1&returnUrl=" RETURN_ENCODED "&showExisting=true" },
-	{ "capital AE, script tag, go with installation",
+	{ "capital AE, script tag cut to its primary subtag, go with installation",
 	  { ZAPTEC, "BSJG", "Ærlig Energi AS", "zh-Hant-TW", GUID, PORTAL_TYPE_GO, PARTNER, TOKEN, 0 },
-	  ZAPTEC "/access/request/BSJG?partnerName=%C3%86rlig%20Energi%20AS&lang=zh-Hant-TW"
+	  ZAPTEC "/access/request/BSJG?partnerName=%C3%86rlig%20Energi%20AS&lang=zh"
 		 "&installationId=" GUID "&installationtype=1&returnUrl=" RETURN_ENCODED },
-	{ "query syntax in partner, numeric region, pro with showExisting",
+	{ "query syntax in partner, numeric region dropped, pro with showExisting",
 	  { ZAPTEC, "BSJG", "a+b=c?d#e", "es-419", GUID, PORTAL_TYPE_PRO, PARTNER, TOKEN, 1 },
-	  ZAPTEC "/access/request/BSJG?partnerName=a%2Bb%3Dc%3Fd%23e&lang=es-419"
+	  ZAPTEC "/access/request/BSJG?partnerName=a%2Bb%3Dc%3Fd%23e&lang=es"
 		 "&installationId=" GUID "&installationtype=0&returnUrl=" RETURN_ENCODED
 		 "&showExisting=true" },
 	{ "percent sign in partner, pro",
@@ -184,6 +184,74 @@ START_TEST(test_percent_encoding_on_a_short_buffer_returns_the_needed_length)
 }
 END_TEST
 
+/* Zaptec's portal takes the primary subtag in lower case, and "no" for
+ * Norwegian in every spelling (Zaptec's own example link uses lang=no). */
+START_TEST(test_portal_lang_code_is_the_primary_subtag_and_no_for_norwegian)
+{
+	static const struct {
+		const char *lang;
+		const char *code;
+	} cases[] = {
+		{ "nb", "no" }, { "nn", "no" }, { "no", "no" }, { "nb-NO", "no" }, { "nn-NO", "no" },
+		{ "NB-no", "no" }, { "No", "no" }, { "en", "en" }, { "EN-GB", "en" }, { "sv-SE", "sv" },
+		{ "de-CH", "de" }, { "fi", "fi" }, { "zh-Hant-TW", "zh" }, { "es-419", "es" }, { "FIL", "fil" },
+		{ "nbx", "nbx" }, { "nob", "nob" },
+	};
+	char out[16];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		portal_lang_code(cases[i].lang, out, sizeof out);
+		ck_assert_msg(strcmp(out, cases[i].code) == 0, "%s: got %s, want %s", cases[i].lang, out,
+			      cases[i].code);
+	}
+}
+END_TEST
+
+/* Every page language in its regional form reaches the portal as Zaptec's code. */
+START_TEST(test_link_sends_zaptecs_language_code)
+{
+	static const struct {
+		const char *lang;
+		const char *param;
+	} cases[] = {
+		{ "nb-NO", "&lang=no&" }, { "nn", "&lang=no&" }, { "sv-SE", "&lang=sv&" },
+		{ "da-DK", "&lang=da&" }, { "DE", "&lang=de&" }, { "nl-BE", "&lang=nl&" },
+		{ "fr-CA", "&lang=fr&" }, { "fi-FI", "&lang=fi&" }, { "en-GB", "&lang=en&" },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct portal_link link = { ZAPTEC, "BSJG", "P", cases[i].lang, NULL, PORTAL_TYPE_GO,
+					    PARTNER, TOKEN, 0 };
+		char *url = portal_build_url(&link);
+		ck_assert_ptr_nonnull(url);
+		ck_assert_msg(strstr(url, cases[i].param) != NULL, "%s: %s", cases[i].lang, url);
+		free(url);
+	}
+}
+END_TEST
+
+START_TEST(test_base_path_is_the_prefix_of_public_url)
+{
+	static const struct {
+		const char *base;
+		const char *path;
+	} cases[] = {
+		{ "https://partner.example", "" },
+		{ "https://partner.example/", "" },
+		{ "https://partner.example/zaptec", "/zaptec" },
+		{ "https://partner.example:8443/a/b//", "/a/b" },
+		{ "http://127.0.0.1:8080", "" },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t n;
+		const char *p = portal_base_path(cases[i].base, &n);
+		ck_assert_uint_eq(n, strlen(cases[i].path));
+		ck_assert_int_eq(strncmp(p, cases[i].path, n), 0);
+	}
+}
+END_TEST
+
 START_TEST(test_connect_and_return_urls_join_base_and_token)
 {
 	static const struct {
@@ -238,6 +306,9 @@ Suite *portal_suite(void)
 			    COUNT(encode_cases));
 	tcase_add_test(tc, test_percent_encoding_on_a_short_buffer_returns_the_needed_length);
 	tcase_add_test(tc, test_connect_and_return_urls_join_base_and_token);
+	tcase_add_test(tc, test_portal_lang_code_is_the_primary_subtag_and_no_for_norwegian);
+	tcase_add_test(tc, test_link_sends_zaptecs_language_code);
+	tcase_add_test(tc, test_base_path_is_the_prefix_of_public_url);
 	tcase_add_test(tc, test_connect_and_return_urls_need_base_and_token);
 	suite_add_tcase(s, tc);
 	return s;

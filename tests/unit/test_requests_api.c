@@ -221,7 +221,7 @@ START_TEST(test_create_takes_every_optional_field)
 	const char *token = token_of(str(j, "connectUrl"));
 	char portal[1024];
 	snprintf(portal, sizeof portal,
-		 "https://portal.zaptec.com/access/request/BSJG?partnerName=Str%%C3%%B8m%%20%%26%%20Co&lang=nb-NO"
+		 "https://portal.zaptec.com/access/request/BSJG?partnerName=Str%%C3%%B8m%%20%%26%%20Co&lang=no"
 		 "&installationtype=1&returnUrl=https%%3A%%2F%%2Fpartner.example%%2Fbase%%2Faccess-result%%2F%s"
 		 "&showExisting=true",
 		 token);

@@ -124,6 +124,37 @@ START_TEST(test_migrating_a_migrated_file_changes_nothing_and_keeps_the_data)
 }
 END_TEST
 
+/* Requests written under schema version 2 keep every column and their seq
+ * (list cursors refer to it) when 003 rebuilds the table to allow cancelled;
+ * the rebuilt table still refuses a status outside the contract. */
+START_TEST(test_requests_written_under_version_2_survive_the_rebuild_for_cancelled)
+{
+	char err[512];
+	struct store *st = store_open(db_path, 1, err, sizeof err);
+	ck_assert_msg(st != NULL, "open: %s", err);
+	ck_assert_int_eq(store_migrations[1].version, 2);
+	exec(st, store_migrations[0].sql);
+	exec(st, store_migrations[1].sql);
+	exec(st, "PRAGMA user_version = 2");
+	exec(st, "INSERT INTO access_requests (seq, id, token_hash, reference, installation_type, partner_name, "
+		 "lang, lang_given, status, created_at, expires_at, opened_at) VALUES "
+		 "(7, 'r7', x'01', 'crm-7', 1, 'P', 'nb-NO', 1, 'opened', 10, 20, 15), "
+		 "(9, 'r9', x'02', NULL, 0, 'P', 'en', 0, 'denied', 11, 21, NULL)");
+
+	ck_assert_msg(store_migrate(st, err, sizeof err) == 0, "migrate: %s", err);
+	ck_assert_int_eq(query_int(st, "SELECT count(*) FROM access_requests"), 2);
+	ck_assert_int_eq(query_int(st, "SELECT seq FROM access_requests WHERE id = 'r7' AND reference = 'crm-7' "
+				       "AND lang = 'nb-NO' AND lang_given = 1 AND status = 'opened' AND opened_at = 15"), 7);
+	ck_assert_int_eq(query_int(st, "SELECT seq FROM access_requests WHERE id = 'r9' AND status = 'denied'"), 9);
+	exec(st, "UPDATE access_requests SET status = 'cancelled' WHERE seq = 7");
+	ck_assert_int_ne(sqlite3_exec(store_db(st), "UPDATE access_requests SET status = 'gone' WHERE seq = 9",
+				      NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(query_int(st, "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+				       "AND name IN ('access_requests_reference', 'access_requests_open_expiry')"), 2);
+	store_close(st);
+}
+END_TEST
+
 /* A file written under schema version 1 keeps every installation's history
  * when 002 moves the history index from the GUID to the installation's row. */
 START_TEST(test_history_written_under_version_1_survives_the_move_to_version_2)
@@ -421,6 +452,7 @@ Suite *store_suite(void)
 	tcase_add_test(tc, test_a_fresh_file_gets_every_migration);
 	tcase_add_test(tc, test_migrating_a_migrated_file_changes_nothing_and_keeps_the_data);
 	tcase_add_test(tc, test_history_written_under_version_1_survives_the_move_to_version_2);
+	tcase_add_test(tc, test_requests_written_under_version_2_survive_the_rebuild_for_cancelled);
 	tcase_add_test(tc, test_a_file_newer_than_the_binary_is_refused_naming_both_versions);
 	tcase_add_test(tc, test_opening_a_missing_file_without_create_fails);
 	tcase_add_test(tc, test_connections_use_wal_full_sync_and_foreign_keys);

@@ -39,7 +39,7 @@ void test_server_start(const char *extra_config)
 	ck_assert_ptr_nonnull(f);
 	fprintf(f,
 		"lookup_key = BSJG\n"
-		"public_url = https://partner.example/base/\n"
+		"%s"
 		"partner_name = Acme Energy\n"
 		"listen = 127.0.0.1:0\n"
 		"admin_listen = 127.0.0.1:0\n"
@@ -48,6 +48,7 @@ void test_server_start(const char *extra_config)
 		"threads = 2\n"
 		"log_level = %s\n"
 		"%s",
+		extra_config && strstr(extra_config, "public_url =") ? "" : "public_url = https://partner.example/base/\n",
 		t.dir, t.dir, getenv("TEST_LOG") ? "debug" : "error", extra_config ? extra_config : "");
 	fclose(f);
 

@@ -24,7 +24,8 @@ struct test_response {
 };
 
 /* Starts the daemon with the base test configuration plus extra_config lines
- * (may be NULL). Fails the test when it does not start. */
+ * (may be NULL; a public_url there replaces the base one). Fails the test when
+ * it does not start. */
 void test_server_start(const char *extra_config);
 
 /* Stops the daemon and starts it again on the same configuration and

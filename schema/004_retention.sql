@@ -10,7 +10,9 @@ CREATE INDEX events_rejected_at ON events (at)
 	WHERE type IN ('callback.invalid', 'callback.unknown', 'callback.late');
 
 -- An access request ends when it is granted or denied (completed_at), or
--- when it expires or is cancelled. Only ended requests are in this index.
+-- when it expires. A cancelled one has no time of its own: it counts from its
+-- completion, else its expiry, so it is kept at most its lifetime longer.
+-- Only ended requests are in this index.
 CREATE INDEX access_requests_ended ON access_requests (coalesce(completed_at, expires_at))
 	WHERE status IN ('granted', 'denied', 'expired', 'cancelled');
 CREATE INDEX installations_revoked ON installations (status, revoked_at)
