@@ -333,6 +333,7 @@ int requests_cancel(struct store *st, struct access_request *r, int64_t now)
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, r->seq);
+	sqlite3_bind_int64(stmt, 2, now);
 	if (store_step_write(st, stmt, "request_cancel") != 0)
 		return -1;
 	if (sqlite3_changes(store_db(st)) == 0)

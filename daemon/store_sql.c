@@ -25,10 +25,12 @@
 #define PURGE_REJECTED_BATCH                                                                \
 	"SELECT id FROM events WHERE type IN ('callback.invalid', 'callback.unknown', "      \
 	"'callback.late') AND at < ?1 AND id <= ?2 ORDER BY at, id LIMIT ?3"
+#define REQUEST_ENDED_AT                                                                    \
+	"(CASE status WHEN 'cancelled' THEN coalesce(cancelled_at, expires_at) "              \
+	"WHEN 'expired' THEN expires_at ELSE completed_at END)"
 #define PURGE_REQUESTS_BATCH                                                                \
 	"SELECT seq FROM access_requests WHERE status IN ('granted', 'denied', 'expired', "  \
-	"'cancelled') AND coalesce(completed_at, expires_at) < ?1 "                          \
-	"ORDER BY coalesce(completed_at, expires_at), seq LIMIT ?2"
+	"'cancelled') AND " REQUEST_ENDED_AT " < ?1 ORDER BY " REQUEST_ENDED_AT ", seq LIMIT ?2"
 #define PURGE_INSTALLATIONS_BATCH                                                           \
 	"SELECT seq FROM installations WHERE status = 'revoked' AND revoked_at < ?1 "        \
 	"ORDER BY revoked_at, seq LIMIT ?2"
@@ -81,8 +83,9 @@ const char *const store_sql[STMT_COUNT] = {
 		"UPDATE access_requests SET status = 'expired' "
 		"WHERE seq = ?1 AND status IN ('pending', 'opened')",
 	/* Only a request that has not ended in a grant may be cancelled. */
+	/* ?2 now: when it ended, for the retention of ended requests. */
 	[STMT_REQUEST_CANCEL] =
-		"UPDATE access_requests SET status = 'cancelled' "
+		"UPDATE access_requests SET status = 'cancelled', cancelled_at = ?2 "
 		"WHERE seq = ?1 AND status NOT IN ('granted', 'contested', 'cancelled')",
 	[STMT_REQUEST_COUNT_BY_STATUS] =
 		"SELECT " EFFECTIVE_STATUS("unixepoch()") " AS s, count(*) FROM access_requests GROUP BY s",

@@ -9,11 +9,14 @@ CREATE INDEX events_at ON events (at);
 CREATE INDEX events_rejected_at ON events (at)
 	WHERE type IN ('callback.invalid', 'callback.unknown', 'callback.late');
 
--- An access request ends when it is granted or denied (completed_at), or
--- when it expires. A cancelled one has no time of its own: it counts from its
--- completion, else its expiry, so it is kept at most its lifetime longer.
+-- An access request ends when it is granted or denied (completed_at), when
+-- it expires (expires_at), or when it is cancelled (cancelled_at, from now
+-- on; a request cancelled before this migration counts from its expiry).
 -- Only ended requests are in this index.
-CREATE INDEX access_requests_ended ON access_requests (coalesce(completed_at, expires_at))
+ALTER TABLE access_requests ADD COLUMN cancelled_at INTEGER;
+CREATE INDEX access_requests_ended ON access_requests ((CASE status
+	WHEN 'cancelled' THEN coalesce(cancelled_at, expires_at)
+	WHEN 'expired' THEN expires_at ELSE completed_at END))
 	WHERE status IN ('granted', 'denied', 'expired', 'cancelled');
 CREATE INDEX installations_revoked ON installations (status, revoked_at)
 	WHERE status = 'revoked';

@@ -121,10 +121,14 @@ START_TEST(test_events_ended_requests_and_revoked_installations_go_on_time)
 	test_create_request("{\"reference\":\"cust-c\",\"ttl\":3600}", open_id);
 	const char *token = test_create_request("{\"reference\":\"cust-d\"}", denied);
 	callback(token, "success=false", 200);
+	char cancelled[37], path[128];
+	test_create_request("{\"reference\":\"cust-e\",\"ttl\":3600}", cancelled);
+	snprintf(path, sizeof path, "/api/v1/access-requests/%s/cancel", cancelled);
+	json_decref(admin_json("POST", path, NULL, 200));
 	long long last = test_db_int("SELECT max(id) FROM events");
 
 	/* Nothing is older than two seconds yet. */
-	ck_assert_int_eq(test_db_int("SELECT count(*) FROM access_requests"), 4);
+	ck_assert_int_eq(test_db_int("SELECT count(*) FROM access_requests"), 5);
 	ck_assert_int_eq(test_db_int("SELECT count(*) FROM installations"), 2);
 	ck_assert_int_ge(test_db_int("SELECT count(*) FROM events"), 8);
 
@@ -132,7 +136,6 @@ START_TEST(test_events_ended_requests_and_revoked_installations_go_on_time)
 	wait_for("SELECT count(*) FROM access_requests", 1);
 	wait_for("SELECT count(*) FROM installations", 1);
 
-	char path[128];
 	snprintf(path, sizeof path, "SELECT count(*) FROM access_requests WHERE id = '%s'", open_id);
 	ck_assert_int_eq(test_db_int(path), 1);
 	/* The granted installation stays granted, without its deleted request. */
@@ -166,7 +169,7 @@ START_TEST(test_events_ended_requests_and_revoked_installations_go_on_time)
 	char line[96];
 	snprintf(line, sizeof line, "accessd_purged_total{kind=\"events\"} %lld\n", last);
 	ck_assert_msg(strstr(r.body, line) != NULL, "no %s in %s", line, r.body);
-	ck_assert(strstr(r.body, "accessd_purged_total{kind=\"access_requests\"} 3\n") != NULL);
+	ck_assert(strstr(r.body, "accessd_purged_total{kind=\"access_requests\"} 4\n") != NULL);
 	ck_assert(strstr(r.body, "accessd_purged_total{kind=\"installations\"} 1\n") != NULL);
 	ck_assert(strstr(r.body, "accessd_purge_passes_total{outcome=\"failed\"} 0\n") != NULL);
 	test_response_free(&r);
