@@ -22,20 +22,15 @@ const char *retention_kind_name(enum retention_kind kind)
 	return names[kind];
 }
 
-/* Runs one statement of a purge batch with its cutoff and limit (and, for
- * events, the newest id that may go). Returns the rows it changed, or -1. */
-static long purge_step(struct store *st, enum store_stmt id, int is_event, int64_t cutoff, int limit)
+/* Runs one statement of a purge batch with its cutoff and limit. Returns the
+ * rows it changed, or -1. */
+static long purge_step(struct store *st, enum store_stmt id, int64_t cutoff, int limit)
 {
 	sqlite3_stmt *stmt = store_stmt(st, id);
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, cutoff);
-	if (is_event) {
-		sqlite3_bind_int64(stmt, 2, INT64_MAX);
-		sqlite3_bind_int(stmt, 3, limit);
-	} else {
-		sqlite3_bind_int(stmt, 2, limit);
-	}
+	sqlite3_bind_int(stmt, 2, limit);
 	if (store_step_write(st, stmt, "purge") != 0)
 		return -1;
 	return (long)sqlite3_changes(store_db(st));
@@ -51,10 +46,9 @@ long retention_store_purge_batch(struct store *st, enum retention_kind kind, int
 		[RETENTION_INSTALLATIONS] = { STMT_PURGE_INSTALLATIONS_HISTORY,
 					      STMT_PURGE_INSTALLATIONS_VERIFICATIONS, STMT_PURGE_INSTALLATIONS },
 	};
-	int is_event = kind == RETENTION_EVENTS || kind == RETENTION_REJECTED_CALLBACKS;
 	long changed = 0;
 	for (int i = 0; i < 3 && steps[kind][i] != STMT_COUNT; i++)
-		if ((changed = purge_step(st, steps[kind][i], is_event, cutoff, limit)) < 0)
+		if ((changed = purge_step(st, steps[kind][i], cutoff, limit)) < 0)
 			return -1;
 	return changed;
 }

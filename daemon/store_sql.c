@@ -19,12 +19,12 @@
 /* The status a reader sees: an open request past its expiry is expired even
  * before the expiry pass has stored it. ?N is the current time. */
 /* The oldest rows each kind of purge deletes, one batch of them: ?1 the
- * cutoff time, ?2 (events) the newest id that may go, ?3 or ?2 the batch size.
- * Each orders by the column of its partial index so that it walks it. */
-#define PURGE_EVENTS_BATCH "SELECT id FROM events WHERE at < ?1 AND id <= ?2 ORDER BY at, id LIMIT ?3"
+ * cutoff time, ?2 the batch size. Each orders by the column of its index so
+ * that it walks it. */
+#define PURGE_EVENTS_BATCH "SELECT id FROM events WHERE at < ?1 ORDER BY at, id LIMIT ?2"
 #define PURGE_REJECTED_BATCH                                                                \
 	"SELECT id FROM events WHERE type IN ('callback.invalid', 'callback.unknown', "      \
-	"'callback.late') AND at < ?1 AND id <= ?2 ORDER BY at, id LIMIT ?3"
+	"'callback.late') AND at < ?1 ORDER BY at, id LIMIT ?2"
 #define REQUEST_ENDED_AT                                                                    \
 	"(CASE status WHEN 'cancelled' THEN coalesce(cancelled_at, expires_at) "              \
 	"WHEN 'expired' THEN expires_at ELSE completed_at END)"
