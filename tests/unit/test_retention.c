@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "retention_store.h"
 #include "store.h"
 #include "testutil.h"
@@ -420,6 +421,7 @@ static char erasure_dir[64];
 static void erasure_store_setup(void)
 {
 	char path[128], err[256];
+	log_set_level(getenv("TEST_LOG") ? LOG_LEVEL_DEBUG : LOG_LEVEL_ERROR);
 	snprintf(erasure_dir, sizeof erasure_dir, "/tmp/accessd-erase-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(erasure_dir));
 	snprintf(path, sizeof path, "%s/e.db", erasure_dir);
