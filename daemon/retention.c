@@ -36,6 +36,17 @@ static atomic_ullong deleted_total[RETENTION_KIND_COUNT];
 static atomic_ullong passes_total, failed_passes_total;
 static atomic_int metrics_added;
 
+const char *retention_kind_name(enum retention_kind kind)
+{
+	static const char *const names[RETENTION_KIND_COUNT] = {
+		[RETENTION_EVENTS] = "events",
+		[RETENTION_REJECTED_CALLBACKS] = "rejected_callbacks",
+		[RETENTION_ACCESS_REQUESTS] = "access_requests",
+		[RETENTION_INSTALLATIONS] = "installations",
+	};
+	return names[kind];
+}
+
 static int batch_run(struct store *st, void *arg)
 {
 	struct batch *b = arg;

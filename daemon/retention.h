@@ -16,6 +16,9 @@ struct store;
 /* Rows one batch deletes at most: one short transaction, between callbacks. */
 #define RETENTION_BATCH 500
 
+/* "events", "rejected_callbacks", ... for logs and metrics. */
+const char *retention_kind_name(enum retention_kind kind);
+
 /* What one pass deleted, by kind. */
 struct retention_counts {
 	long deleted[RETENTION_KIND_COUNT];

@@ -20,9 +20,6 @@ enum retention_kind {
 	RETENTION_KIND_COUNT
 };
 
-/* "events", "rejected_callbacks", ... for logs and metrics. */
-const char *retention_kind_name(enum retention_kind kind);
-
 /*
  * Deletes (inside the caller's write transaction) at most limit of the oldest
  * rows of kind that ended before cutoff (Unix seconds). Deleted events move

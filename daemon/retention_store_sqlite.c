@@ -11,17 +11,6 @@
 #include "retention_store.h"
 #include "store.h"
 
-const char *retention_kind_name(enum retention_kind kind)
-{
-	static const char *const names[RETENTION_KIND_COUNT] = {
-		[RETENTION_EVENTS] = "events",
-		[RETENTION_REJECTED_CALLBACKS] = "rejected_callbacks",
-		[RETENTION_ACCESS_REQUESTS] = "access_requests",
-		[RETENTION_INSTALLATIONS] = "installations",
-	};
-	return names[kind];
-}
-
 /* Runs one statement of a purge batch with its cutoff and limit. Returns the
  * rows it changed, or -1. */
 static long purge_step(struct store *st, enum store_stmt id, int64_t cutoff, int limit)
