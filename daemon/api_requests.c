@@ -24,8 +24,9 @@ struct request_job {
 	char token[TOKEN_TEXT_LEN + 1];
 	unsigned char hash[TOKEN_HASH_LEN];
 	int found;      /* reissue, cancel: 1 found, 0 not found */
-	int completed;  /* reissue: the request was already completed */
+	int completed;  /* reissue: the request holds a grant (granted or contested) */
 	int refused;    /* cancel: the request ended in a grant */
+	int64_t ttl;    /* reissue: the lifetime asked for; 0 for the request's own */
 };
 
 /* The object with its links, as create and reissue answer. */
@@ -99,7 +100,7 @@ enum http_outcome api_requests_get(struct http_request *req)
 enum http_outcome api_requests_list(struct http_request *req)
 {
 	static const char *const statuses[] = { "pending", "opened", "granted", "denied", "expired",
-						"cancelled", NULL };
+						"cancelled", "contested", NULL };
 	static const char *const params[] = { "status", "reference", "limit", "cursor", NULL };
 	const char *status, *reference, *cursor;
 	int64_t before = INT64_MAX, unused;
@@ -164,11 +165,13 @@ static int reissue_run(struct store *st, void *arg)
 	job->found = found;
 	if (!found)
 		return 0;
-	job->completed = requests_completed(&job->r);
+	job->completed = requests_holds_grant(&job->r);
 	if (job->completed)
 		return 0;
 	int64_t now = timestamp_now();
-	int64_t ttl = job->r.expires_at - job->r.created_at;
+	/* The lifetime it was created with, never longer with each reissue; a
+	 * max_request_ttl lowered since caps it. */
+	int64_t ttl = job->ttl ? job->ttl : job->r.ttl;
 	if (ttl > http_ctx.cfg->max_request_ttl)
 		ttl = http_ctx.cfg->max_request_ttl;
 	token_generate(job->token, job->hash);
@@ -183,9 +186,35 @@ static enum http_outcome reissue_resume(struct http_request *req)
 	if (!job->found)
 		return http_reply_problem(req, 404, "no access request has this id");
 	if (job->completed)
-		return http_reply_problem(req, 409, "the access request is already completed");
+		return http_reply_problem(req, 409, "the access request holds a grant (granted or contested)");
 	log_info("event=request.reissued request=%s", job->r.id);
 	return reply_with_links(req, 200, job);
+}
+
+/* Reads the optional {"ttl": seconds} of a reissue into *ttl (0 when not
+ * given), checked against the same range as on create without any arithmetic
+ * on it, noting what is wrong in errors. */
+static void read_reissue_ttl(json_t *body, int64_t *ttl, json_t *errors)
+{
+	const char *key;
+	json_t *value;
+	char message[96];
+
+	*ttl = 0;
+	json_object_foreach(body, key, value) {
+		if (strcmp(key, "ttl") != 0)
+			http_query_error(errors, key, "is not a known field");
+	}
+	value = json_object_get(body, "ttl");
+	if (value == NULL || json_is_null(value))
+		return;
+	snprintf(message, sizeof message, "must be a whole number of seconds between 60 and %lld",
+		 (long long)http_ctx.cfg->max_request_ttl);
+	if (!json_is_integer(value) || json_integer_value(value) < 60 ||
+	    json_integer_value(value) > http_ctx.cfg->max_request_ttl)
+		http_query_error(errors, "ttl", message);
+	else
+		*ttl = json_integer_value(value);
 }
 
 enum http_outcome api_requests_reissue(struct http_request *req)
@@ -195,6 +224,13 @@ enum http_outcome api_requests_reissue(struct http_request *req)
 		return http_reply_problem(req, 500, "out of memory");
 	req->state = job;
 	req->free_state = free;
+	json_t *errors = json_array();
+	if (errors == NULL)
+		return http_reply_problem(req, 500, "out of memory");
+	read_reissue_ttl(req->json, &job->ttl, errors);
+	if (json_array_size(errors) > 0)
+		return http_reply_invalid(req, "the reissue is not valid", errors);
+	json_decref(errors);
 	if (strlen(req->params[0]) != TOKEN_ID_LEN)
 		return http_reply_problem(req, 404, "no access request has this id");
 	snprintf(job->r.id, sizeof job->r.id, "%s", req->params[0]);

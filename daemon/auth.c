@@ -2,8 +2,10 @@
  * auth.c — the admin bearer token. Both sides are hashed before they are
  * compared, so the comparison takes the same time whatever the length or the
  * content of what was sent. A client address that keeps sending wrong tokens
- * is throttled: after AUTH_FAILURE_LIMIT failures within a window it gets 429
- * until the window ends, whatever it sends, so guessing costs time.
+ * is throttled: after AUTH_FAILURE_LIMIT failures within a window its wrong
+ * tokens get 429 until the window ends, so guessing costs time. The right
+ * token is always accepted: wrong tokens from another process on the same
+ * host must not lock the partner's backend out.
  */
 #include <pthread.h>
 #include <sodium.h>
@@ -112,15 +114,6 @@ int auth_check(struct http_request *req)
 	const char *why = "missing";
 	time_t now = time(NULL);
 
-	int seconds = throttled_for(req->client_ip, now);
-	if (seconds > 0) {
-		char retry[16];
-		snprintf(retry, sizeof retry, "%d", seconds);
-		metrics_count_auth_failure();
-		http_set_header(req, MHD_HTTP_HEADER_RETRY_AFTER, retry);
-		http_reply_problem(req, 429, "too many failed attempts; try again later");
-		return -1;
-	}
 	if (header != NULL && strncasecmp(header, "Bearer ", 7) == 0) {
 		const char *token = header + 7;
 		crypto_hash_sha256(got, (const unsigned char *)token, strlen(token));
@@ -129,6 +122,15 @@ int auth_check(struct http_request *req)
 		why = "wrong";
 	} else if (header != NULL) {
 		why = "not a bearer token";
+	}
+	int seconds = throttled_for(req->client_ip, now);
+	if (seconds > 0) {
+		char retry[16];
+		snprintf(retry, sizeof retry, "%d", seconds);
+		metrics_count_auth_failure();
+		http_set_header(req, MHD_HTTP_HEADER_RETRY_AFTER, retry);
+		http_reply_problem(req, 429, "too many failed attempts; try again later");
+		return -1;
 	}
 	record_failure(req->client_ip, now);
 	metrics_count_auth_failure();

@@ -1,7 +1,8 @@
 /*
  * background.c — periodic work: once a minute the expiry pass stores "expired"
  * for open requests past their time and appends their request.expired events;
- * the purge thread (retention.c); with Zaptec credentials, the verifier thread.
+ * the purge thread (retention.c); with Zaptec credentials, the verifier thread;
+ * the webhook deliveries.
  */
 #include "background.h"
 #include "config.h"
@@ -10,6 +11,7 @@
 #include "retention.h"
 #include "timestamp.h"
 #include "verifier.h"
+#include "webhook_deliver.h"
 #include "writer.h"
 
 #define EXPIRY_INTERVAL 60
@@ -21,7 +23,12 @@ int background_start(const struct config *cfg, char *err, size_t errlen)
 	next_expiry = 0;
 	if (retention_start(cfg, err, errlen) != 0)
 		return -1;
+	if (webhook_deliver_start(cfg, err, errlen) != 0) {
+		retention_stop();
+		return -1;
+	}
 	if (cfg->zaptec_username != NULL && verifier_start(cfg, err, errlen) != 0) {
+		webhook_deliver_stop();
 		retention_stop();
 		return -1;
 	}
@@ -42,5 +49,6 @@ void background_tick(const struct config *cfg)
 void background_stop(void)
 {
 	verifier_stop();
+	webhook_deliver_stop();
 	retention_stop();
 }

@@ -119,6 +119,61 @@ static int same_outcome(const struct access_request *r, const struct callback_qu
 	return strcmp(r->result_installation_id, q->installation_id) == 0;
 }
 
+/* Whether the installation's row binds it to a customer other than the
+ * request's: verifying or granted under another request, with a different
+ * reference, or with no reference on one side or the other. */
+static int bound_elsewhere(const struct installation *in, const struct access_request *r)
+{
+	if (strcmp(in->status, "verifying") != 0 && strcmp(in->status, "granted") != 0)
+		return 0;
+	if (strcmp(in->request_id, r->id) == 0)
+		return 0;
+	return !(in->reference[0] && r->reference[0] && strcmp(in->reference, r->reference) == 0);
+}
+
+/* Reads the installation as the hit leaves it, for the page. Returns 0 or -1. */
+static int read_installation(struct store *st, struct callback_job *job, const char *installation_id)
+{
+	int found = installations_find(st, installation_id, &job->in);
+	job->has_installation = found > 0;
+	return found < 0 ? -1 : 0;
+}
+
+/* Sorts the hit into its kind, from the request and the query alone (the
+ * installation's binding is looked at afterwards); notes the reason of an
+ * invalid hit and the earlier answer a grant replaces. */
+static enum metrics_callback kind_of(struct callback_job *job, int64_t now)
+{
+	const struct access_request *r = &job->r;
+	const struct callback_query *q = &job->query;
+	int late = now > r->expires_at + job->grace;
+
+	if (!job->found)
+		return CALLBACK_UNKNOWN;
+	if (!q->valid) {
+		job->problem = q->problem;
+		return CALLBACK_INVALID;
+	}
+	/* The customer may change a "no" into a "yes" while the link lives. */
+	if (strcmp(r->status, "denied") == 0 && q->success) {
+		if (late)
+			return CALLBACK_LATE;
+		job->previous = "denied";
+	} else if (requests_completed(r)) {
+		return same_outcome(r, q) ? CALLBACK_REPEATED : CALLBACK_CONFLICT;
+	} else if (requests_cancelled(r) || late) {
+		return CALLBACK_LATE;
+	}
+	if (!q->success)
+		return CALLBACK_DENIED;
+	if (r->installation_id[0] && strcmp(r->installation_id, q->installation_id) != 0) {
+		job->previous = NULL;
+		job->problem = "installationId is not the installation this request was made for";
+		return CALLBACK_INVALID;
+	}
+	return CALLBACK_GRANTED;
+}
+
 /* Decides what the hit is, and makes the change it calls for. */
 static int classify(struct store *st, struct callback_job *job, int64_t now)
 {
@@ -132,27 +187,29 @@ static int classify(struct store *st, struct callback_job *job, int64_t now)
 	job->found = requests_find_by_token(st, job->hash, r);
 	if (job->found < 0)
 		return -1;
-	if (!job->found)
-		job->kind = CALLBACK_UNKNOWN;
-	else if (!q->valid)
-		job->kind = CALLBACK_INVALID;
-	else if (requests_completed(r))
-		job->kind = same_outcome(r, q) ? CALLBACK_REPEATED : CALLBACK_CONFLICT;
-	else if (requests_cancelled(r) || now > r->expires_at + job->grace)
-		job->kind = CALLBACK_LATE;
-	else
-		job->kind = q->success ? CALLBACK_GRANTED : CALLBACK_DENIED;
+	job->kind = kind_of(job, now);
 
-	if (job->kind != CALLBACK_GRANTED && job->kind != CALLBACK_DENIED)
-		return 0;
 	const char *installation = q->has_installation_id ? q->installation_id : NULL;
-	if (requests_complete(st, r, q->success, installation, now) != 0)
-		return -1;
-	if (q->success &&
-	    installations_record_grant(st, installation, r->installation_type, r->reference, r->id,
-				       job->verify, now) != 0)
-		return -1;
-	return 0;
+	switch (job->kind) {
+	case CALLBACK_DENIED:
+		return requests_complete(st, r, "denied", installation, now);
+	case CALLBACK_REPEATED:
+		return q->success ? read_installation(st, job, installation) : 0;
+	case CALLBACK_GRANTED:
+		if (read_installation(st, job, installation) != 0)
+			return -1;
+		if (job->has_installation && bound_elsewhere(&job->in, r)) {
+			job->kind = CALLBACK_CONTESTED;
+			return requests_complete(st, r, "contested", installation, now);
+		}
+		if (requests_complete(st, r, "granted", installation, now) != 0 ||
+		    installations_record_grant(st, installation, r->installation_type, r->reference, r->id,
+					       job->verify, now) != 0)
+			return -1;
+		return read_installation(st, job, installation);
+	default:
+		return 0;
+	}
 }
 
 int callback_record(struct store *st, void *arg)
@@ -166,8 +223,13 @@ int callback_record(struct store *st, void *arg)
 	json_t *detail = json_pack("{s:s, s:s}", "query", job->raw_query, "client", job->client);
 	if (detail && job->query.valid)
 		json_object_set_new(detail, "success", json_boolean(job->query.success));
-	if (detail && !job->query.valid && job->kind == CALLBACK_INVALID)
-		json_object_set_new(detail, "reason", json_string(job->query.problem));
+	if (detail && job->kind == CALLBACK_INVALID)
+		json_object_set_new(detail, "reason", json_string(job->problem));
+	if (detail && job->previous)
+		json_object_set_new(detail, "previous", json_string(job->previous));
+	/* A contest names the request the installation stays with. */
+	if (detail && job->kind == CALLBACK_CONTESTED && job->in.request_id[0])
+		json_object_set_new(detail, "boundRequestId", json_string(job->in.request_id));
 	snprintf(type, sizeof type, "callback.%s", metrics_callback_name(job->kind));
 	const struct access_request *r = job->found > 0 ? &job->r : NULL;
 	const char *installation = job->query.has_installation_id ? job->query.installation_id : NULL;

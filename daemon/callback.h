@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "installations.h"
 #include "metrics.h"
 #include "requests.h"
 
@@ -47,10 +48,20 @@ struct callback_job {
 	enum metrics_callback kind;
 	int found;
 	struct access_request r;
+	const char *problem;       /* CALLBACK_INVALID: why, a static sentence */
+	const char *previous;      /* a grant that replaced this earlier answer, or NULL */
+	int has_installation;      /* in holds the installation as the hit left it */
+	struct installation in;
 };
 
-/* The writer job: classifies and records the hit. Returns 0, or -1 when the
- * database failed (nothing of it is kept). */
+/*
+ * The writer job: classifies and records the hit. The binding rule is decided
+ * here, on the writer's connection inside its transaction, so it sees every
+ * grant committed or pending before it: a grant naming an installation that is
+ * verifying or granted under another request, whose reference differs or is
+ * missing on either side, is contested and changes no installation. Returns 0,
+ * or -1 when the database failed (nothing of it is kept).
+ */
 int callback_record(struct store *st, void *job);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -20,6 +21,7 @@
 
 #define CONFIG_MAX_FILE (1024 * 1024)
 #define CONFIG_MAX_SECRET 4096
+#define CONFIG_MIN_TOKEN 32 /* characters of the admin token: guessing one is hopeless */
 
 enum config_type {
 	TYPE_TEXT,      /* a single-line value, not empty */
@@ -33,6 +35,8 @@ enum config_type {
 	TYPE_LOG_LEVEL,
 	TYPE_ORIGINS,
 	TYPE_CIDRS,
+	TYPE_BOOL,      /* true or false */
+	TYPE_SCHEDULE,  /* durations separated by spaces (webhook_retry_schedule) */
 	TYPE_SUPPORT_URL, /* an absolute https URL (http on loopback) for customers */
 	TYPE_EMAIL,
 };
@@ -75,6 +79,9 @@ static const struct config_key keys[] = {
 	{ "zaptec_password_file", TYPE_PATH, FIELD(zaptec_password_file), "", 0, 0 },
 	{ "verify_window", TYPE_DURATION, FIELD(verify_window), "60s", 1, 7 * DAY },
 	{ "reconcile_interval", TYPE_DURATION, FIELD(reconcile_interval), "6h", 0, 30 * DAY },
+	{ "webhook_allow_http", TYPE_BOOL, FIELD(webhook_allow_http), "false", 0, 0 },
+	{ "webhook_disable_after", TYPE_DURATION, FIELD(webhook_disable_after), "5d", 1, 365 * DAY },
+	{ "webhook_retry_schedule", TYPE_SCHEDULE, 0, "5s 5m 30m 2h 5h 10h 14h 20h 24h", 1, 7 * DAY },
 	{ "support_url", TYPE_SUPPORT_URL, FIELD(support_url), "", 0, 0 },
 	{ "support_email", TYPE_EMAIL, FIELD(support_email), "", 0, 0 },
 	{ "event_retention", TYPE_DURATION, FIELD(event_retention), "90d", 0, 3650 * DAY },
@@ -302,6 +309,34 @@ static int apply(struct config *cfg, const struct config_key *key, const char *v
 			return fail(why, whylen, "%s: expected error, warn, info or debug, got %s",
 				    key->name, value);
 		return 0;
+	case TYPE_BOOL:
+		if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
+			return fail(why, whylen, "%s: expected true or false, got %s", key->name, value);
+		*(int *)slot = strcmp(value, "true") == 0;
+		return 0;
+	case TYPE_SCHEDULE: {
+		char *list = strdup(value), *save = NULL;
+		int rc = 0;
+		if (list == NULL)
+			return -1;
+		cfg->webhook_retry_count = 0;
+		for (char *item = strtok_r(list, " \t", &save); item && rc == 0;
+		     item = strtok_r(NULL, " \t", &save)) {
+			int64_t d;
+			if (cfg->webhook_retry_count == CONFIG_MAX_RETRY_WAITS)
+				rc = fail(why, whylen, "%s: more than %d waits", key->name, CONFIG_MAX_RETRY_WAITS);
+			else if (config_parse_duration(item, &d) != 0)
+				rc = fail(why, whylen, "%s: not a duration (a number with s, m, h or d): %s",
+					  key->name, item);
+			else if (d < key->min || d > key->max)
+				rc = fail(why, whylen, "%s: %s is out of range (%llds .. %llds)", key->name, item,
+					  key->min, key->max);
+			else
+				cfg->webhook_retry_schedule[cfg->webhook_retry_count++] = d;
+		}
+		free(list);
+		return rc;
+	}
 	case TYPE_ORIGINS:
 	case TYPE_CIDRS: {
 		char *list = strdup(value), *save = NULL;
@@ -338,7 +373,37 @@ static int apply(struct config *cfg, const struct config_key *key, const char *v
 	return -1;
 }
 
-/* Reads a whole small file into a new string; trailing white space removed. */
+/* Whether path lies inside $CREDENTIALS_DIRECTORY, where systemd owns the
+ * files and sets their modes for the service. */
+static int in_credentials(const char *path)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	size_t n = dir ? strlen(dir) : 0;
+	while (n > 0 && dir[n - 1] == '/')
+		n--;
+	return n > 0 && strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
+/* Refuses a secret file that others may read or that another user owns:
+ * whoever can read or replace it holds the secret. Returns 0, or -1 with the
+ * reason in err. */
+static int check_secret_file(FILE *f, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (fstat(fileno(f), &st) != 0)
+		return fail(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+	if (st.st_uid != geteuid())
+		return fail(err, errlen, "%s: is owned by uid %u, not by this user (uid %u): chown it",
+			    path, (unsigned)st.st_uid, (unsigned)geteuid());
+	if (st.st_mode & (S_IRGRP | S_IROTH))
+		return fail(err, errlen, "%s: group or others can read it (mode %04o): chmod 600 it",
+			    path, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+/* Reads a whole small file into a new string; trailing white space removed.
+ * Outside $CREDENTIALS_DIRECTORY the file must be private to this user. */
 static char *read_secret(const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "re");
@@ -346,6 +411,10 @@ static char *read_secret(const char *path, char *err, size_t errlen)
 
 	if (f == NULL) {
 		fail(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (!in_credentials(path) && check_secret_file(f, path, err, errlen) != 0) {
+		fclose(f);
 		return NULL;
 	}
 	size_t n = fread(buf, 1, sizeof buf, f);
@@ -422,6 +491,15 @@ static const struct config_key *find_key(const char *name)
 	return NULL;
 }
 
+/* The number of UTF-8 characters of s (its bytes that do not continue one). */
+static size_t characters(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
 /* The checks that involve more than one key, and the secrets. */
 static int finish(struct config *cfg, const char *name, int need_secrets, char *err, size_t errlen)
 {
@@ -435,11 +513,18 @@ static int finish(struct config *cfg, const char *name, int need_secrets, char *
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		cfg->threads = n < 1 ? 1 : (n > 256 ? 256 : (unsigned)n);
 	}
+	const char *reason;
+	if (validate_secure_base_url(cfg->zaptec_api_url, &reason) != 0)
+		return fail(err, errlen, "%s: zaptec_api_url %s", name, reason);
 	if (!need_secrets)
 		return 0;
 	cfg->api_token = load_secret(cfg->api_token_file, "api-token", "api_token", why, sizeof why);
 	if (cfg->api_token == NULL)
 		return fail(err, errlen, "%s: admin API token: %s", name, why);
+	size_t chars = characters(cfg->api_token);
+	if (chars < CONFIG_MIN_TOKEN)
+		return fail(err, errlen, "%s: admin API token: has %zu characters; at least %d are needed",
+			    name, chars, CONFIG_MIN_TOKEN);
 	if (cfg->zaptec_username != NULL) {
 		cfg->zaptec_password = load_secret(cfg->zaptec_password_file, "zaptec-password",
 						   "zaptec_password", why, sizeof why);
@@ -591,7 +676,7 @@ void config_free(struct config *cfg)
 	for (size_t i = 0; i < KEY_COUNT; i++) {
 		if (keys[i].type == TYPE_DURATION || keys[i].type == TYPE_COUNT ||
 		    keys[i].type == TYPE_LOG_LEVEL || keys[i].type == TYPE_ORIGINS ||
-		    keys[i].type == TYPE_CIDRS)
+		    keys[i].type == TYPE_CIDRS || keys[i].type == TYPE_BOOL || keys[i].type == TYPE_SCHEDULE)
 			continue;
 		char **slot = (char **)((char *)cfg + keys[i].offset);
 		free(*slot);

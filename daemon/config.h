@@ -14,6 +14,7 @@
 #define CONFIG_DEFAULT_PATH "/etc/zaptec-accessd/zaptec-accessd.conf"
 #define CONFIG_MAX_REDIRECT_ORIGINS 32
 #define CONFIG_MAX_TRUSTED_PROXIES 32
+#define CONFIG_MAX_RETRY_WAITS 32
 
 
 /* An address range from trusted_proxies: family is AF_INET or AF_INET6, addr holds
@@ -59,6 +60,10 @@ struct config {
 	char *zaptec_password;      /* read at load time when zaptec_username is set */
 	int64_t verify_window;
 	int64_t reconcile_interval; /* 0: never */
+	int webhook_allow_http;     /* http webhook URLs on any host */
+	int64_t webhook_disable_after;
+	int64_t webhook_retry_schedule[CONFIG_MAX_RETRY_WAITS]; /* waits between attempts */
+	size_t webhook_retry_count;
 	char *support_url;          /* NULL: none; shown on pages that are not a success */
 	char *support_email;        /* NULL: none */
 	int64_t event_retention;    /* 0: keep for ever */

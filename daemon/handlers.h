@@ -30,8 +30,21 @@ enum http_outcome api_installations_list(struct http_request *req);
 enum http_outcome api_installations_get(struct http_request *req);
 enum http_outcome api_installations_revoke(struct http_request *req);
 
+/* api_transfer.c */
+enum http_outcome api_transfer(struct http_request *req);
+
 /* api_events.c */
 enum http_outcome api_events_list(struct http_request *req);
+
+/* api_webhooks.c */
+enum http_outcome api_webhooks_create(struct http_request *req);
+enum http_outcome api_webhooks_list(struct http_request *req);
+enum http_outcome api_webhooks_get(struct http_request *req);
+enum http_outcome api_webhooks_patch(struct http_request *req);
+enum http_outcome api_webhooks_delete(struct http_request *req);
+enum http_outcome api_webhooks_rotate(struct http_request *req);
+enum http_outcome api_webhooks_replay(struct http_request *req);
+enum http_outcome api_webhooks_test(struct http_request *req);
 
 /* api_erasures.c */
 enum http_outcome api_erasures_create(struct http_request *req);

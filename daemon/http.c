@@ -122,6 +122,8 @@ static const struct http_route *find_route(struct http_request *req, char *allow
 	for (const struct http_route *r = http_routes; r->pattern; r++) {
 		if (!(r->listeners & req->listener))
 			continue;
+		/* A route without parameters must not hand its handler stale ones. */
+		memset(params, 0, sizeof params);
 		if (!match_pattern(r->pattern, req->path, params, req->path + strlen(req->path) + 1))
 			continue;
 		if (strcmp(r->method, method) == 0) {
@@ -150,12 +152,17 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *connectio
 	return req;
 }
 
+/* The client's address: the peer, or on the public listener the address a
+ * trusted proxy forwarded. The admin listener is never behind the proxy, and
+ * there any local process could name itself another address (and so dodge the
+ * throttle and forge the log). */
 static void set_client_ip(struct http_request *req)
 {
 	const union MHD_ConnectionInfo *info =
 		MHD_get_connection_info(req->connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	proxy_client_address(http_ctx.cfg, info ? info->client_addr : NULL,
-			     http_header(req, "X-Forwarded-For"), req->client_ip, sizeof req->client_ip);
+	const char *forwarded = req->listener == HTTP_PUBLIC ? http_header(req, "X-Forwarded-For") : NULL;
+	proxy_client_address(http_ctx.cfg, info ? info->client_addr : NULL, forwarded, req->client_ip,
+			     sizeof req->client_ip);
 }
 
 /* Whether the Content-Type is JSON ("application/json", parameters allowed). */

@@ -14,7 +14,7 @@
 #include "store.h"
 #include "writer.h"
 
-#define MAX_ROUTES 32
+#define MAX_ROUTES 64
 #define MAX_SOURCES 8
 
 static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
@@ -30,7 +30,7 @@ static metrics_source sources[MAX_SOURCES];
 static atomic_int source_count;
 
 static const char *const callback_names[CALLBACK_KIND_COUNT] = {
-	"granted", "denied", "repeated", "invalid", "unknown", "conflict", "late", "failed",
+	"granted", "denied", "repeated", "invalid", "unknown", "conflict", "late", "contested", "failed",
 };
 
 const char *metrics_callback_name(enum metrics_callback kind)
@@ -122,7 +122,7 @@ static void append_counts(char **buf, size_t *len, size_t *cap, struct store *st
 char *metrics_render(struct store *st, size_t *len)
 {
 	static const char *const request_statuses[] = { "pending", "opened", "granted", "denied", "expired",
-							"cancelled", NULL };
+							 "cancelled", "contested", NULL };
 	static const char *const installation_statuses[] = { "verifying", "granted", "unconfirmed", "revoked", NULL };
 	static const char *const listeners[] = { "public", "admin" };
 	size_t cap = 16384;

@@ -19,6 +19,7 @@ enum metrics_callback {
 	CALLBACK_UNKNOWN,
 	CALLBACK_CONFLICT,
 	CALLBACK_LATE,
+	CALLBACK_CONTESTED, /* a grant of an installation bound to another customer */
 	CALLBACK_FAILED,   /* not recorded: the database failed (503) */
 	CALLBACK_KIND_COUNT
 };

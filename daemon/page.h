@@ -13,7 +13,6 @@ enum page_kind {
 	PAGE_GRANTED,            /* access granted just now, or the same callback again */
 	PAGE_DENIED,             /* access not granted */
 	PAGE_ALREADY_GRANTED,    /* /connect on a request that was granted before */
-	PAGE_ALREADY_DENIED,     /* /connect on a request that was denied before */
 	PAGE_EXPIRED,            /* the link expired: ask the partner for a new one */
 	PAGE_CANCELLED,          /* the partner cancelled the link: no longer valid */
 	PAGE_LATE,               /* the answer came back too long after the link expired */
@@ -21,6 +20,9 @@ enum page_kind {
 	PAGE_INVALID,            /* the return from Zaptec was malformed; try again */
 	PAGE_UNKNOWN,            /* no such link */
 	PAGE_UNAVAILABLE,        /* a temporary failure on our side; try again shortly */
+	PAGE_VERIFYING,          /* a grant received and being confirmed with the Zaptec API */
+	PAGE_CONTESTED,          /* the installation is already connected to another account
+				  * (a 409 on the callback; a 200 on /connect afterwards) */
 	PAGE_KIND_COUNT
 };
 

@@ -11,8 +11,9 @@
 struct access_request;
 
 /* Renders and queues the page of kind with status. r (may be NULL) gives the
- * language, partner, reference and return link; installation_id (may be NULL)
- * the installation to name. */
+ * language, partner and return link; installation_id (may be NULL) the
+ * installation to name, by its Zaptec name when it is bound to r and the name
+ * is known. */
 enum http_outcome public_page(struct http_request *req, unsigned status, enum page_kind kind,
 			      const struct access_request *r, const char *installation_id);
 

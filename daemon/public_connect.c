@@ -72,12 +72,15 @@ enum http_outcome public_connect(struct http_request *req)
 
 	if (strcmp(r.status, "granted") == 0)
 		return public_page(req, 200, PAGE_ALREADY_GRANTED, &r, r.result_installation_id);
-	if (strcmp(r.status, "denied") == 0)
-		return public_page(req, 200, PAGE_ALREADY_DENIED, &r, NULL);
+	if (strcmp(r.status, "contested") == 0)
+		return public_page(req, 200, PAGE_CONTESTED, &r, r.result_installation_id);
 	if (requests_cancelled(&r))
 		return public_page(req, 410, PAGE_CANCELLED, &r, NULL);
-	if (strcmp(requests_status(&r, now), "expired") == 0)
+	if (now >= r.expires_at)
 		return public_page(req, 410, PAGE_EXPIRED, &r, NULL);
+	/* A customer who said no may still say yes while the link lives. */
+	if (strcmp(r.status, "denied") == 0)
+		return go_to_portal(req, &r, token, NULL, 0);
 	/* Only the first open writes; every later click is a read and a redirect. */
 	if (r.opened_at != 0)
 		return go_to_portal(req, &r, token, hash, read);

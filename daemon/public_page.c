@@ -5,6 +5,7 @@
  */
 
 #include <stdio.h>
+#include <string.h>
 
 #include "config.h"
 #include "installations.h"
@@ -14,14 +15,18 @@
 
 /* Copies the installation's Zaptec name into name (cap bytes), or empties it
  * when the name is not known yet or cannot be read: the page then shows the id,
- * which is never worse than before. */
-static void installation_name(const char *installation_id, char *name, size_t cap)
+ * which is never worse than before. The name is shown only to the request the
+ * installation is bound to: a customer whose grant was contested must not
+ * learn the name another customer's installation has at Zaptec. */
+static void installation_name(const char *installation_id, const struct access_request *r, char *name,
+			      size_t cap)
 {
 	struct installation in;
 	struct store *st = store_reader();
 
 	name[0] = '\0';
-	if (st == NULL || installations_find(st, installation_id, &in) != 1)
+	if (r == NULL || st == NULL || installations_find(st, installation_id, &in) != 1 ||
+	    strcmp(in.request_id, r->id) != 0)
 		return;
 	snprintf(name, cap, "%s", in.name);
 }
@@ -38,7 +43,7 @@ enum http_outcome public_page(struct http_request *req, unsigned status, enum pa
 
 	name[0] = '\0';
 	if (has_installation)
-		installation_name(installation_id, name, sizeof name);
+		installation_name(installation_id, r, name, sizeof name);
 	struct page_info info = {
 		.kind = kind,
 		.lang = page_pick_lang(request_lang, http_header(req, "Accept-Language"), cfg->default_lang),

@@ -49,6 +49,19 @@ static enum http_outcome back_to_partner(struct http_request *req, const struct 
 	return http_reply_redirect(req, url);
 }
 
+/* The page of a granted request: "being confirmed" while its installation
+ * waits for the Zaptec API (as the hit's own transaction left it), else
+ * "granted", with the installation's Zaptec name once known. */
+static enum http_outcome granted_page(struct http_request *req, const struct callback_job *job)
+{
+	const struct access_request *r = &job->r;
+	const struct installation *in = job->has_installation ? &job->in : NULL;
+
+	if (in && strcmp(in->request_id, r->id) == 0 && strcmp(in->status, "verifying") == 0)
+		return public_page(req, 200, PAGE_VERIFYING, r, r->result_installation_id);
+	return public_page(req, 200, PAGE_GRANTED, r, r->result_installation_id);
+}
+
 static enum http_outcome result_resume(struct http_request *req)
 {
 	struct callback_job *job = req->state;
@@ -63,13 +76,17 @@ static enum http_outcome result_resume(struct http_request *req)
 	metrics_count_callback(job->kind);
 	log_info("event=callback.%s request=%s", metrics_callback_name(job->kind), r ? r->id : "-");
 	switch (job->kind) {
+	case CALLBACK_CONTESTED:
+		return public_page(req, 409, PAGE_CONTESTED, r, r->result_installation_id);
 	case CALLBACK_GRANTED:
 	case CALLBACK_DENIED:
 	case CALLBACK_REPEATED:
+		if (strcmp(r->status, "contested") == 0)
+			return public_page(req, 409, PAGE_CONTESTED, r, r->result_installation_id);
 		if (r->return_to[0])
 			return back_to_partner(req, r);
 		if (r->result_success)
-			return public_page(req, 200, PAGE_GRANTED, r, r->result_installation_id);
+			return granted_page(req, job);
 		return public_page(req, 200, PAGE_DENIED, r, NULL);
 	case CALLBACK_CONFLICT:
 		return public_page(req, 409, PAGE_CONFLICT, r, r->result_installation_id);

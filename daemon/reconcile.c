@@ -1,7 +1,7 @@
 /*
  * reconcile.c — a reconciliation pass as a sequence of short steps: list the
  * pages, compare with the database, look up what went missing, record the
- * revoked and the discovered.
+ * revoked, the discovered and the grants the API showed late.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +45,7 @@ struct reconcile {
 	size_t listed_count, listed_cap;
 	char (*missing)[ZAPTEC_ID_LEN + 1]; /* granted here, not listed */
 	size_t missing_count, missing_cap, looked_up;
-	unsigned discovered, revoked;
+	unsigned discovered, revoked, promoted;
 };
 
 /* What a writer job of the pass works on. */
@@ -235,30 +235,83 @@ static int record_discovered(struct store *st, void *arg)
 	return 0;
 }
 
-/* Runs a full batch of discoveries on the writer and empties it. Returns 0 or -1. */
-static int flush_discovered(struct reconcile *r, struct batch *b)
+/* Writer job: makes each installation of the batch that is still
+ * "unconfirmed" or "verifying" granted, with the name and roles the list
+ * gave, and appends installation.verified with detail.source "reconcile": a
+ * grant the API showed only late is not lost. Its pending verification, if
+ * any, has nothing left to do. */
+static int record_promoted(struct store *st, void *arg)
+{
+	struct batch *b = arg;
+	struct installation *in = malloc(sizeof *in);
+
+	if (in == NULL)
+		return -1;
+	for (size_t i = 0; i < b->count; i++) {
+		const struct listed *l = b->items[i];
+		sqlite3_stmt *stmt = store_stmt(st, STMT_INSTALLATION_PROMOTE);
+		int rc = stmt ? 0 : -1;
+		if (rc == 0) {
+			store_bind_text(stmt, 1, l->id);
+			sqlite3_bind_int64(stmt, 2, b->now);
+			store_bind_text(stmt, 3, l->name);
+			if (l->roles >= 0)
+				sqlite3_bind_int64(stmt, 4, l->roles);
+			rc = store_step_write(st, stmt, "installation_promote");
+		}
+		if (rc != 0) {
+			free(in);
+			return -1;
+		}
+		if (sqlite3_changes(store_db(st)) == 0)
+			continue; /* changed since it was looked up */
+		stmt = store_stmt(st, STMT_VERIFICATION_CANCEL);
+		if (stmt)
+			store_bind_text(stmt, 1, l->id);
+		json_t *detail = json_pack("{s:s, s:o, s:o}", "source", "reconcile", "name",
+					   l->name ? json_string(l->name) : json_null(), "roles",
+					   l->roles >= 0 ? json_integer(l->roles) : json_null());
+		if (store_step_write(st, stmt, "verification_cancel") != 0 || installations_find(st, l->id, in) != 1 ||
+		    events_append(st, b->now, "installation.verified", in->request_id[0] ? in->request_id : NULL, l->id,
+				  in->reference[0] ? in->reference : NULL, detail) != 0) {
+			json_decref(detail);
+			free(in);
+			return -1;
+		}
+		b->changed++;
+	}
+	free(in);
+	return 0;
+}
+
+/* Runs a full batch of discoveries or promotions on the writer, adds what it
+ * changed to *count and empties it. Returns 0 or -1. */
+static int flush(struct batch *b, int (*run)(struct store *st, void *arg), const char *what, unsigned *count)
 {
 	if (b->count == 0)
 		return 0;
 	b->now = timestamp_now();
 	b->changed = 0;
-	int rc = writer_run(record_discovered, b);
+	int rc = writer_run(run, b);
 	for (size_t i = 0; rc == 0 && i < b->count; i++)
-		log_info("event=installation.discovered installation=%s", b->items[i]->id);
-	r->discovered += rc == 0 ? b->changed : 0;
+		log_info("event=%s installation=%s source=reconcile", what, b->items[i]->id);
+	if (rc == 0)
+		*count += b->changed;
 	b->count = 0;
 	return rc;
 }
 
 /*
- * Records the listed installations the database does not know: looked up on
- * this thread's reader, written in batches of WRITE_BATCH. The insert does
- * nothing for one that a callback recorded in between. Returns 0 or -1.
+ * Records what the listing says about installations not granted here: the
+ * unknown ones as discovered, the unconfirmed or verifying ones as granted.
+ * Looked up on this thread's reader, written in batches of WRITE_BATCH; the
+ * writer's statements do nothing for a row that changed in between. Returns
+ * 0 or -1.
  */
-static int record_unknown(struct reconcile *r)
+static int record_listed(struct reconcile *r)
 {
 	struct store *st = store_reader();
-	struct batch b = { .r = r };
+	struct batch unknown = { .r = r }, promote = { .r = r };
 	struct installation *in = malloc(sizeof *in);
 	int rc = st && in ? 0 : -1;
 
@@ -269,12 +322,18 @@ static int record_unknown(struct reconcile *r)
 		if (found < 0)
 			rc = -1;
 		else if (found == 0)
-			b.items[b.count++] = &r->listed[i];
-		if (rc == 0 && b.count == WRITE_BATCH)
-			rc = flush_discovered(r, &b);
+			unknown.items[unknown.count++] = &r->listed[i];
+		else if (strcmp(in->status, "unconfirmed") == 0 || strcmp(in->status, "verifying") == 0)
+			promote.items[promote.count++] = &r->listed[i];
+		if (rc == 0 && unknown.count == WRITE_BATCH)
+			rc = flush(&unknown, record_discovered, "installation.discovered", &r->discovered);
+		if (rc == 0 && promote.count == WRITE_BATCH)
+			rc = flush(&promote, record_promoted, "installation.verified", &r->promoted);
 	}
 	if (rc == 0)
-		rc = flush_discovered(r, &b);
+		rc = flush(&unknown, record_discovered, "installation.discovered", &r->discovered);
+	if (rc == 0)
+		rc = flush(&promote, record_promoted, "installation.verified", &r->promoted);
 	free(in);
 	return rc;
 }
@@ -343,16 +402,17 @@ static int confirm_step(struct reconcile *r, struct zaptec_client *client, int *
 	}
 	if (!trouble && r->looked_up < r->missing_count)
 		return 1;
-	log_info("event=reconcile.done complete=%s listed=%zu discovered=%u revoked=%u", trouble ? "false" : "true",
-		 r->listed_count, r->discovered, r->revoked);
+	log_info("event=reconcile.done complete=%s listed=%zu discovered=%u promoted=%u revoked=%u",
+		 trouble ? "false" : "true", r->listed_count, r->discovered, r->promoted, r->revoked);
 	end_pass(r);
 	return 0;
 }
 
 /*
  * Fetches the next page. After the last one, compares with the database:
- * records the unknown at once and collects the missing for confirm_step().
- * Returns 1 while the pass goes on, 0 when it ended.
+ * records the unknown and promotes the late grants at once, and collects
+ * the missing for confirm_step(). Returns 1 while the pass goes on, 0 when
+ * it ended.
  */
 static int list_step(struct reconcile *r, struct zaptec_client *client, int *api_status)
 {
@@ -378,7 +438,7 @@ static int list_step(struct reconcile *r, struct zaptec_client *client, int *api
 		return 0;
 	}
 	qsort(r->listed, r->listed_count, sizeof *r->listed, by_id);
-	if (find_missing(r) != 0 || record_unknown(r) != 0) {
+	if (find_missing(r) != 0 || record_listed(r) != 0) {
 		log_error("event=reconcile.failed reason=\"the database failed\"");
 		end_pass(r);
 		return 0;

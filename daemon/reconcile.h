@@ -23,11 +23,15 @@
 
 struct zaptec_client;
 
-#define RECONCILE_PAGE_SIZE 500
+/* Since 2025-03-01 Zaptec's list pages hold at most 100 rows; a larger
+ * PageSize may be refused. Pages are followed by the Pages count the API
+ * answers, whatever size each page comes back with. */
+#define RECONCILE_PAGE_SIZE 100
 #define RECONCILE_PAGE_INTERVAL 2.0
 /* A pass that would need more pages is given up (with a warning): its
- * listing could not be complete. 200 pages are 100 000 installations. */
-#define RECONCILE_MAX_PAGES 200
+ * listing could not be complete. 1000 pages of 100 are 100 000 installations,
+ * listed in about half an hour at one page every RECONCILE_PAGE_INTERVAL. */
+#define RECONCILE_MAX_PAGES 1000
 
 struct reconcile;
 

@@ -91,7 +91,11 @@ int requests_prepare(struct access_request *r, const struct request_input *in,
 		add_error(errors, "ttl", message);
 	}
 	r->created_at = now;
-	r->expires_at = now + ttl;
+	/* Only a checked ttl is added: any other could overflow the sum. */
+	if (ttl >= 60 && ttl <= cfg->max_request_ttl) {
+		r->ttl = ttl;
+		r->expires_at = now + ttl;
+	}
 	return json_array_size(errors) == before ? 0 : -1;
 }
 
@@ -116,6 +120,7 @@ void requests_read(sqlite3_stmt *stmt, struct access_request *r)
 	copy_text(r->result_installation_id, sizeof r->result_installation_id,
 		  (const char *)sqlite3_column_text(stmt, 15));
 	r->lang_given = sqlite3_column_int(stmt, 16);
+	r->ttl = sqlite3_column_int64(stmt, 17);
 }
 
 /* Runs a lookup statement already bound; fills r from its one row. */
@@ -154,9 +159,14 @@ int requests_find_by_token(struct store *st, const unsigned char hash[TOKEN_HASH
 	return find_one(st, stmt, r);
 }
 
+int requests_holds_grant(const struct access_request *r)
+{
+	return strcmp(r->status, "granted") == 0 || strcmp(r->status, "contested") == 0;
+}
+
 int requests_completed(const struct access_request *r)
 {
-	return strcmp(r->status, "granted") == 0 || strcmp(r->status, "denied") == 0;
+	return requests_holds_grant(r) || strcmp(r->status, "denied") == 0;
 }
 
 int requests_cancelled(const struct access_request *r)
@@ -166,7 +176,7 @@ int requests_cancelled(const struct access_request *r)
 
 int requests_cancellable(const struct access_request *r)
 {
-	return strcmp(r->status, "granted") != 0 && strcmp(r->status, "contested") != 0;
+	return !requests_holds_grant(r);
 }
 
 const char *requests_status(const struct access_request *r, int64_t now)
@@ -184,6 +194,11 @@ static json_t *text_or_null(const char *s)
 json_t *requests_json(const struct access_request *r, int64_t now)
 {
 	json_t *result = json_null();
+	/* A Go/Home request is made for no installation: once granted, its
+	 * installation is the one granted. */
+	const char *installation = r->installation_id;
+	if (!installation[0] && strcmp(r->status, "granted") == 0)
+		installation = r->result_installation_id;
 	if (r->result_success >= 0)
 		result = json_pack("{s:b, s:o}", "success", r->result_success,
 				   "installationId", text_or_null(r->result_installation_id));
@@ -192,7 +207,7 @@ json_t *requests_json(const struct access_request *r, int64_t now)
 			 "status", requests_status(r, now),
 			 "reference", text_or_null(r->reference),
 			 "installationType", r->installation_type == PORTAL_TYPE_PRO ? "pro" : "go",
-			 "installationId", text_or_null(r->installation_id),
+			 "installationId", text_or_null(installation),
 			 "partnerName", r->partner_name,
 			 "lang", r->lang,
 			 "showExisting", r->show_existing,
@@ -256,6 +271,7 @@ int requests_insert(struct store *st, struct access_request *r, const unsigned c
 	sqlite3_bind_int64(stmt, 10, r->created_at);
 	sqlite3_bind_int64(stmt, 11, r->expires_at);
 	sqlite3_bind_int(stmt, 12, r->lang_given);
+	sqlite3_bind_int64(stmt, 13, r->ttl);
 	if (store_step_write(st, stmt, "request_insert") != 0)
 		return -1;
 	r->seq = sqlite3_last_insert_rowid(store_db(st));
@@ -278,8 +294,11 @@ int requests_set_token(struct store *st, struct access_request *r,
 	sqlite3_bind_int64(stmt, 3, expires_at);
 	if (store_step_write(st, stmt, "request_reissue") != 0)
 		return -1;
-	if (strcmp(r->status, "expired") == 0 || requests_cancelled(r))
+	if (strcmp(r->status, "expired") == 0 || strcmp(r->status, "denied") == 0 || requests_cancelled(r))
 		snprintf(r->status, sizeof r->status, "%s", r->opened_at ? "opened" : "pending");
+	r->completed_at = 0;
+	r->result_success = -1;
+	r->result_installation_id[0] = '\0';
 	r->expires_at = expires_at;
 	char expires[TIMESTAMP_LEN + 1];
 	timestamp_format(expires_at, expires);
@@ -305,20 +324,21 @@ int requests_mark_opened(struct store *st, struct access_request *r, int64_t now
 			     opt(r->reference), NULL);
 }
 
-int requests_complete(struct store *st, struct access_request *r, int success,
+int requests_complete(struct store *st, struct access_request *r, const char *status,
 		      const char *installation_id, int64_t now)
 {
+	int success = strcmp(status, "denied") != 0;
 	sqlite3_stmt *stmt = store_stmt(st, STMT_REQUEST_COMPLETE);
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, r->seq);
-	store_bind_text(stmt, 2, success ? "granted" : "denied");
+	store_bind_text(stmt, 2, status);
 	sqlite3_bind_int64(stmt, 3, now);
 	sqlite3_bind_int(stmt, 4, success);
 	store_bind_text(stmt, 5, installation_id);
 	if (store_step_write(st, stmt, "request_complete") != 0)
 		return -1;
-	snprintf(r->status, sizeof r->status, "%s", success ? "granted" : "denied");
+	snprintf(r->status, sizeof r->status, "%s", status);
 	r->completed_at = now;
 	r->result_success = success;
 	copy_text(r->result_installation_id, sizeof r->result_installation_id, installation_id);

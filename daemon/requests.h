@@ -36,8 +36,9 @@ struct access_request {
 	char return_to[REQUEST_RETURN_TO_MAX + 1];
 	char status[16];                       /* as stored */
 	int64_t created_at, expires_at, opened_at, completed_at;
-	int result_success;                    /* -1 none, 0 denied, 1 granted */
+	int result_success;                    /* -1 none, 0 denied, 1 granted or contested */
 	char result_installation_id[VALIDATE_GUID_LEN + 1];
+	int64_t ttl;                           /* the lifetime it was created with, seconds */
 };
 
 /* What a partner asks for; NULL means "not given". */
@@ -72,8 +73,12 @@ int requests_find_by_token(struct store *st, const unsigned char hash[TOKEN_HASH
 /* The status a client sees: an open request past expires_at is "expired". */
 const char *requests_status(const struct access_request *r, int64_t now);
 
-/* Whether the request is completed (granted or denied). */
+/* Whether the request is completed (granted, denied or contested). */
 int requests_completed(const struct access_request *r);
+
+/* Whether the request holds a grant: granted, or contested (a grant of an
+ * installation bound to another customer). Such a request is never reopened. */
+int requests_holds_grant(const struct access_request *r);
 
 /* Whether the partner cancelled the request. */
 int requests_cancelled(const struct access_request *r);
@@ -99,7 +104,9 @@ int requests_insert(struct store *st, struct access_request *r, const unsigned c
 int requests_set_token(struct store *st, struct access_request *r,
 		       const unsigned char hash[TOKEN_HASH_LEN], int64_t expires_at, int64_t now);
 int requests_mark_opened(struct store *st, struct access_request *r, int64_t now);
-int requests_complete(struct store *st, struct access_request *r, int success,
+/* Completes the request with status "granted", "denied" or "contested" and
+ * the installation named (NULL for none); appends no event. */
+int requests_complete(struct store *st, struct access_request *r, const char *status,
 		      const char *installation_id, int64_t now);
 /* Cancels a cancellable request and appends request.cancelled; a request that
  * is already cancelled is left as it is, with no second event. */

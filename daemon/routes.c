@@ -23,14 +23,24 @@ const struct http_route http_routes[] = {
 	{ ADMIN, "POST", "/api/v1/access-requests", api_requests_create, "requests.create", AUTH | JSON },
 	{ ADMIN, "GET", "/api/v1/access-requests", api_requests_list, "requests.list", AUTH },
 	{ ADMIN, "GET", "/api/v1/access-requests/{}", api_requests_get, "requests.get", AUTH },
-	{ ADMIN, "POST", "/api/v1/access-requests/{}/reissue", api_requests_reissue, "requests.reissue", AUTH },
+	{ ADMIN, "POST", "/api/v1/access-requests/{}/reissue", api_requests_reissue, "requests.reissue", AUTH | JSON },
 	{ ADMIN, "POST", "/api/v1/access-requests/{}/cancel", api_requests_cancel, "requests.cancel", AUTH },
 
 	{ ADMIN, "GET", "/api/v1/installations", api_installations_list, "installations.list", AUTH },
 	{ ADMIN, "GET", "/api/v1/installations/{}", api_installations_get, "installations.get", AUTH },
 	{ ADMIN, "POST", "/api/v1/installations/{}/revoke", api_installations_revoke, "installations.revoke", AUTH | JSON },
+	{ ADMIN, "POST", "/api/v1/installations/{}/transfer", api_transfer, "installations.transfer", AUTH | JSON },
 
 	{ ADMIN, "GET", "/api/v1/events", api_events_list, "events.list", AUTH },
+
+	{ ADMIN, "POST", "/api/v1/webhook-endpoints", api_webhooks_create, "webhooks.create", AUTH | JSON },
+	{ ADMIN, "GET", "/api/v1/webhook-endpoints", api_webhooks_list, "webhooks.list", AUTH },
+	{ ADMIN, "GET", "/api/v1/webhook-endpoints/{}", api_webhooks_get, "webhooks.get", AUTH },
+	{ ADMIN, "PATCH", "/api/v1/webhook-endpoints/{}", api_webhooks_patch, "webhooks.patch", AUTH | JSON },
+	{ ADMIN, "DELETE", "/api/v1/webhook-endpoints/{}", api_webhooks_delete, "webhooks.delete", AUTH },
+	{ ADMIN, "POST", "/api/v1/webhook-endpoints/{}/rotate-secret", api_webhooks_rotate, "webhooks.rotate", AUTH },
+	{ ADMIN, "POST", "/api/v1/webhook-endpoints/{}/replay", api_webhooks_replay, "webhooks.replay", AUTH | JSON },
+	{ ADMIN, "POST", "/api/v1/webhook-endpoints/{}/test", api_webhooks_test, "webhooks.test", AUTH },
 
 	{ ADMIN, "POST", "/api/v1/erasures", api_erasures_create, "erasures.create", AUTH | JSON },
 

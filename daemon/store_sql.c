@@ -10,21 +10,35 @@
 #define REQUEST_COLUMNS                                                                    \
 	"seq, id, reference, installation_type, installation_id, partner_name, lang, "   \
 	"show_existing, return_to, status, created_at, expires_at, opened_at, "           \
-	"completed_at, result_success, result_installation_id, lang_given"
+	"completed_at, result_success, result_installation_id, lang_given, ttl"
 #define INSTALLATION_COLUMNS                                                                \
 	"seq, installation_id, status, installation_type, reference, request_id, "        \
 	"granted_at, updated_at, revoked_at, verified_at, name, roles, last_error"
 #define EVENT_COLUMNS "id, at, type, request_id, installation_id, reference, detail"
+/* webhook_store.c reads an endpoint's columns by position, in this order. */
+#define WEBHOOK_COLUMNS                                                                     \
+	"id, url, types, description, enabled, created_at, secret, previous_secret, "      \
+	"previous_secret_until, delivered_through, revision, attempts, next_attempt_ms, "  \
+	"last_attempt_at, last_status, last_error, failing_since, disabled_at, "           \
+	"disabled_reason, tests_requested, tests_sent"
+/* Whether an event's type is one an endpoint wants: ?N is its types (a JSON
+ * array) or NULL for all. */
+#define WEBHOOK_WANTS(types) "(" types " IS NULL OR type IN (SELECT value FROM json_each(" types ")))"
 
 /* The status a reader sees: an open request past its expiry is expired even
  * before the expiry pass has stored it. ?N is the current time. */
 /* The oldest rows each kind of purge deletes, one batch of them: ?1 the
  * cutoff time, ?2 the batch size. Each orders by the column of its index so
- * that it walks it. */
-#define PURGE_EVENTS_BATCH "SELECT id FROM events WHERE at < ?1 ORDER BY at, id LIMIT ?2"
+ * that it walks it. An event an enabled webhook endpoint has yet to deliver
+ * stays until it is delivered. */
+#define UNDELIVERED_KEPT                                                                    \
+	"id <= (SELECT coalesce(min(delivered_through), 9223372036854775807) "               \
+	"FROM webhook_endpoints WHERE enabled = 1)"
+#define PURGE_EVENTS_BATCH                                                                  \
+	"SELECT id FROM events WHERE at < ?1 AND " UNDELIVERED_KEPT " ORDER BY at, id LIMIT ?2"
 #define PURGE_REJECTED_BATCH                                                                \
 	"SELECT id FROM events WHERE type IN ('callback.invalid', 'callback.unknown', "      \
-	"'callback.late') AND at < ?1 ORDER BY at, id LIMIT ?2"
+	"'callback.late') AND at < ?1 AND " UNDELIVERED_KEPT " ORDER BY at, id LIMIT ?2"
 #define REQUEST_ENDED_AT                                                                    \
 	"(CASE status WHEN 'cancelled' THEN coalesce(cancelled_at, expires_at) "              \
 	"WHEN 'expired' THEN expires_at ELSE completed_at END)"
@@ -56,7 +70,7 @@ const char *const store_sql[STMT_COUNT] = {
 	[STMT_REQUEST_INSERT] =
 		"INSERT INTO access_requests (id, token_hash, reference, installation_type, "
 		"installation_id, partner_name, lang, show_existing, return_to, created_at, expires_at, "
-		"lang_given) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+		"lang_given, ttl) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	[STMT_REQUEST_BY_ID] = "SELECT " REQUEST_COLUMNS " FROM access_requests WHERE id = ?1",
 	[STMT_REQUEST_BY_TOKEN] = "SELECT " REQUEST_COLUMNS " FROM access_requests WHERE token_hash = ?1",
 	/* ?1 cursor (seq, exclusive), ?2 reference or NULL, ?3 status or NULL, ?4 now, ?5 limit */
@@ -68,10 +82,14 @@ const char *const store_sql[STMT_COUNT] = {
 	[STMT_REQUEST_SET_OPENED] =
 		"UPDATE access_requests SET status = 'opened', opened_at = ?2 "
 		"WHERE seq = ?1 AND opened_at IS NULL AND status = 'pending'",
+	/* A reissue opens the request again: an expired, denied or cancelled one
+	 * becomes pending (or opened, once clicked) and forgets its answer. Never
+	 * run for a granted or contested request. */
 	[STMT_REQUEST_SET_TOKEN] =
 		"UPDATE access_requests SET token_hash = ?2, expires_at = ?3, "
-		"status = CASE WHEN status IN ('expired', 'cancelled') THEN "
-		"(CASE WHEN opened_at IS NULL THEN 'pending' ELSE 'opened' END) ELSE status END "
+		"status = CASE WHEN status IN ('expired', 'denied', 'cancelled') THEN "
+		"(CASE WHEN opened_at IS NULL THEN 'pending' ELSE 'opened' END) ELSE status END, "
+		"completed_at = NULL, result_success = NULL, result_installation_id = NULL "
 		"WHERE seq = ?1",
 	[STMT_REQUEST_COMPLETE] =
 		"UPDATE access_requests SET status = ?2, completed_at = ?3, result_success = ?4, "
@@ -92,7 +110,8 @@ const char *const store_sql[STMT_COUNT] = {
 
 	[STMT_INSTALLATION_BY_ID] =
 		"SELECT " INSTALLATION_COLUMNS " FROM installations WHERE installation_id = ?1",
-	/* ?1 id, ?2 status, ?3 type, ?4 reference, ?5 request id, ?6 now */
+	/* ?1 id, ?2 status, ?3 type, ?4 reference, ?5 request id, ?6 now. What the
+	 * previous binding learnt from Zaptec (name, roles) is not the new one's. */
 	[STMT_INSTALLATION_UPSERT_GRANT] =
 		"INSERT INTO installations (installation_id, status, installation_type, reference, "
 		"request_id, granted_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) "
@@ -100,7 +119,7 @@ const char *const store_sql[STMT_COUNT] = {
 		"installation_type = excluded.installation_type, reference = excluded.reference, "
 		"request_id = excluded.request_id, granted_at = excluded.granted_at, "
 		"updated_at = excluded.updated_at, revoked_at = NULL, verified_at = NULL, "
-		"last_error = NULL",
+		"name = NULL, roles = NULL, last_error = NULL",
 	/* ?1 ?2 cursor (updated_at, seq), exclusive; ?3 updatedSince; ?4 status or NULL;
 	 * ?5 limit. Three shapes, so each filter walks its own index. */
 	[STMT_INSTALLATION_LIST] =
@@ -129,6 +148,12 @@ const char *const store_sql[STMT_COUNT] = {
 	[STMT_INSTALLATION_SET_UNCONFIRMED] =
 		"UPDATE installations SET status = 'unconfirmed', updated_at = ?2, last_error = ?3 "
 		"WHERE installation_id = ?1 AND status = 'verifying'",
+	/* Reconciliation saw the installation listed: a grant the API showed late.
+	 * ?1 id, ?2 now, ?3 name, ?4 roles */
+	[STMT_INSTALLATION_PROMOTE] =
+		"UPDATE installations SET status = 'granted', verified_at = ?2, updated_at = ?2, "
+		"name = ?3, roles = ?4, last_error = NULL "
+		"WHERE installation_id = ?1 AND status IN ('unconfirmed', 'verifying')",
 	/* A retry changes no status, so updated_at stays: feeds do not churn. */
 	[STMT_INSTALLATION_SET_LAST_ERROR] =
 		"UPDATE installations SET last_error = ?2 WHERE installation_id = ?1 AND status = 'verifying'",
@@ -159,6 +184,7 @@ const char *const store_sql[STMT_COUNT] = {
 		"WHERE installation_id = ?1 AND queued_at = ?2 AND attempts = ?3",
 	[STMT_VERIFICATION_FINISH] =
 		"DELETE FROM verifications WHERE installation_id = ?1 AND queued_at = ?2 AND attempts = ?3",
+	[STMT_VERIFICATION_CANCEL] = "DELETE FROM verifications WHERE installation_id = ?1",
 	[STMT_VERIFICATION_STATS] = "SELECT count(*), min(queued_at) FROM verifications",
 
 	[STMT_EVENT_INSERT] =
@@ -170,6 +196,58 @@ const char *const store_sql[STMT_COUNT] = {
 		"SELECT " EVENT_COLUMNS " FROM events "
 		"WHERE installation_seq = (SELECT seq FROM installations WHERE installation_id = ?1) "
 		"ORDER BY id LIMIT ?2",
+	/* The feed's window: the oldest id it still answers for (0 while nothing
+	 * was purged; the purge horizon plus one after: a rejected callback may go
+	 * before older events, so the oldest row kept says less), and the newest
+	 * id written, purged or not. A lone max() is answered from the index's
+	 * end. */
+	[STMT_EVENT_BOUNDS] =
+		"SELECT CASE WHEN purged_through > 0 THEN purged_through + 1 ELSE 0 END, "
+		"max(coalesce((SELECT max(id) FROM events), 0), purged_through) FROM event_purge WHERE id = 1",
+
+	/* A new endpoint starts at the log's end: it receives what happens from
+	 * now on (a replay reaches back). */
+	[STMT_WEBHOOK_INSERT] =
+		"INSERT INTO webhook_endpoints (id, url, types, description, created_at, secret, "
+		"delivered_through) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+		"(SELECT coalesce(max(id), 0) FROM events))",
+	[STMT_WEBHOOK_BY_ID] = "SELECT " WEBHOOK_COLUMNS " FROM webhook_endpoints WHERE id = ?1",
+	[STMT_WEBHOOK_LIST] = "SELECT " WEBHOOK_COLUMNS " FROM webhook_endpoints ORDER BY seq",
+	[STMT_WEBHOOK_COUNT] = "SELECT count(*) FROM webhook_endpoints",
+	/* Every column the API may change, by id. */
+	[STMT_WEBHOOK_SAVE] =
+		"UPDATE webhook_endpoints SET url = ?2, types = ?3, description = ?4, enabled = ?5, "
+		"secret = ?6, previous_secret = ?7, previous_secret_until = ?8, delivered_through = ?9, "
+		"revision = ?10, attempts = ?11, next_attempt_ms = ?12, failing_since = ?13, "
+		"disabled_at = ?14, disabled_reason = ?15, tests_requested = ?16 WHERE id = ?1",
+	[STMT_WEBHOOK_DELETE] = "DELETE FROM webhook_endpoints WHERE id = ?1",
+	/* The outcomes of an attempt apply only while the cursor is where the
+	 * attempt started from (?2) and the endpoint's revision is the one it
+	 * read (?6): a replay or a change meanwhile wins. ?3 the event
+	 * delivered, ?4 now, ?5 the answer's status. */
+	[STMT_WEBHOOK_ADVANCE] =
+		"UPDATE webhook_endpoints SET delivered_through = ?3, attempts = 0, next_attempt_ms = 0, "
+		"failing_since = NULL, last_attempt_at = ?4, last_status = ?5, last_error = NULL "
+		"WHERE id = ?1 AND delivered_through = ?2 AND revision = ?6",
+	/* ?3 next attempt (ms), ?4 now, ?5 status or NULL, ?6 error, ?7 the
+	 * revision read: like an advance, a failure yields to a change. */
+	[STMT_WEBHOOK_FAILED] =
+		"UPDATE webhook_endpoints SET attempts = attempts + 1, next_attempt_ms = ?3, "
+		"failing_since = coalesce(failing_since, ?4), last_attempt_at = ?4, last_status = ?5, "
+		"last_error = ?6 WHERE id = ?1 AND delivered_through = ?2 AND revision = ?7 AND enabled = 1",
+	/* ?2 now, ?3 reason, ?4 status or NULL, ?5 error */
+	[STMT_WEBHOOK_DISABLE] =
+		"UPDATE webhook_endpoints SET enabled = 0, disabled_at = ?2, disabled_reason = ?3, "
+		"last_attempt_at = ?2, last_status = ?4, last_error = ?5, "
+		"failing_since = coalesce(failing_since, ?2) WHERE id = ?1 AND enabled = 1",
+	[STMT_WEBHOOK_TESTS_SENT] =
+		"UPDATE webhook_endpoints SET tests_sent = max(tests_sent, ?2) WHERE id = ?1",
+	/* The first wanted event in (?1, ?3]; ?2 the endpoint's types. */
+	[STMT_WEBHOOK_NEXT_EVENT] =
+		"SELECT " EVENT_COLUMNS " FROM events WHERE id > ?1 AND id <= ?3 AND " WEBHOOK_WANTS("?2")
+		" ORDER BY id LIMIT 1",
+	[STMT_WEBHOOK_PENDING] =
+		"SELECT count(*) FROM events WHERE id > ?1 AND " WEBHOOK_WANTS("?2"),
 
 	/* A snapshot for reads that must agree with each other: a list and its
 	 * feed position, the purge horizon and the events after it. */

@@ -18,6 +18,7 @@
 
 #define LANG_MAX_LEN 35
 #define RETURN_TO_MAX_LEN 2048
+#define WEBHOOK_URL_MAX_LEN 2048
 #define HOST_MAX_LEN 253
 #define ORIGIN_MAX_LEN (sizeof "https://" - 1 + HOST_MAX_LEN + sizeof ":65535" - 1)
 
@@ -299,11 +300,11 @@ static int parse_ipv6_host(const char *s, size_t n, struct url_origin *u, const 
 }
 
 /*
- * Parses the scheme and authority of an absolute http(s) URL at s into u. The
- * whole string must already be known to hold only printable ASCII. Returns 0,
- * or -1 with *why.
+ * Parses the scheme and authority of an absolute http(s) URL at s into u;
+ * http only on a loopback host unless allow_http. The whole string must
+ * already be known to hold only printable ASCII. Returns 0, or -1 with *why.
  */
-static int parse_origin(const char *s, struct url_origin *u, const char **why)
+static int parse_origin(const char *s, int allow_http, struct url_origin *u, const char **why)
 {
 	const char *auth, *auth_end, *host_end;
 
@@ -342,10 +343,20 @@ static int parse_origin(const char *s, struct url_origin *u, const char **why)
 		if (u->port == 0)
 			return fail(why, "has an invalid port");
 	}
-	if (!u->https && !u->loopback)
+	if (!u->https && !u->loopback && !allow_http)
 		return fail(why, "must use https (http is allowed only for loopback hosts)");
 	u->rest = auth_end;
 	return 0;
+}
+
+int validate_secure_base_url(const char *url, const char **why)
+{
+	struct url_origin u;
+
+	for (const char *p = url; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
+			return fail(why, "must be printable ASCII without spaces");
+	return parse_origin(url, 0, &u, why);
 }
 
 /* Writes scheme://host[:port] with the scheme's default port left out. Returns
@@ -392,7 +403,7 @@ int validate_return_to(const char *url, char *const *origins, size_t origin_coun
 		return fail(why, "must be an absolute https URL");
 	if (strlen(url) > RETURN_TO_MAX_LEN)
 		return fail(why, "is too long");
-	if (check_url_chars(url, why) != 0 || parse_origin(url, &u, why) != 0)
+	if (check_url_chars(url, why) != 0 || parse_origin(url, 0, &u, why) != 0)
 		return -1;
 	if (format_origin(&u, origin, sizeof origin) != 0)
 		return fail(why, "has a host name that is too long");
@@ -412,7 +423,7 @@ int validate_origin(const char *in, char *out, size_t cap, const char **why)
 
 	if (in == NULL || in[0] == '\0')
 		return fail(why, "must be an origin such as https://app.example.com");
-	if (check_url_chars(in, why) != 0 || parse_origin(in, &u, why) != 0)
+	if (check_url_chars(in, why) != 0 || parse_origin(in, 0, &u, why) != 0)
 		return -1;
 	if (u.rest[0] != '\0' && strcmp(u.rest, "/") != 0)
 		return fail(why, "must be an origin without a path or query");
@@ -433,7 +444,7 @@ int validate_support_url(const char *url, const char **why)
 		return -1;
 	if (strpbrk(url, "\"<>^`{|}") != NULL)
 		return fail(why, "must percent-encode quotes, angle brackets and braces");
-	return parse_origin(url, &u, why) != 0 ? -1 : 0;
+	return parse_origin(url, 0, &u, why) != 0 ? -1 : 0;
 }
 
 /* The characters an address may hold outside its '@': letters, digits and the
@@ -483,5 +494,20 @@ int validate_email(const char *email, const char **why)
 		return fail(why, "must have a domain with a dot, such as example.com");
 	if (email[0] == '.' || at[-1] == '.' || strstr(email, "..") != NULL)
 		return fail(why, "has an invalid local part");
+	return 0;
+}
+
+int validate_webhook_url(const char *url, int allow_http, const char **why)
+{
+	struct url_origin u;
+
+	if (url == NULL || url[0] == '\0')
+		return fail(why, "must be an absolute https URL");
+	if (strlen(url) > WEBHOOK_URL_MAX_LEN)
+		return fail(why, "is longer than 2048 characters");
+	if (check_url_chars(url, why) != 0 || parse_origin(url, allow_http, &u, why) != 0)
+		return -1;
+	if (u.rest[0] != '\0' && u.rest[0] != '/' && u.rest[0] != '?')
+		return fail(why, "has an invalid host");
 	return 0;
 }

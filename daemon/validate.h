@@ -32,6 +32,11 @@ int validate_text(const char *in, size_t len, size_t max_chars, int allow_empty,
  * cfg->redirect_allow. */
 int validate_return_to(const char *url, char *const *origins, size_t origin_count, const char **why);
 
+/* A base URL the daemon calls (zaptec_api_url): printable ASCII, http(s), no
+ * user info, and https unless its host is a loopback address, so that the
+ * service account's password and tokens never cross a network in clear. */
+int validate_secure_base_url(const char *url, const char **why);
+
 /* An origin for redirect_allow in the configuration: "https://host[:port]" or
  * "http://loopback[:port]", no path. out (cap bytes) receives its canonical form
  * (lowercase, default port dropped). */
@@ -45,5 +50,10 @@ int validate_support_url(const char *url, const char **why);
  * angle brackets or anything else that would need quoting in a mailto: link;
  * a domain of at least two labels; at most 254 bytes. */
 int validate_email(const char *email, const char **why);
+
+/* A webhook endpoint's URL: at most 2048 characters, absolute, https (http on a
+ * loopback host, or anywhere with allow_http: webhook_allow_http), no user
+ * info, no fragment, no spaces, control or non-ASCII characters. */
+int validate_webhook_url(const char *url, int allow_http, const char **why);
 
 #endif

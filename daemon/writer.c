@@ -62,6 +62,9 @@ static struct {
 	int64_t changed[CHANGED_REQUESTS_MAX];
 	size_t changed_count;
 	int changed_overflow;
+	/* Whether the current transaction added events, and who to tell. */
+	int events_added;
+	void (*on_events)(void);
 } w = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.wake = PTHREAD_COND_INITIALIZER,
@@ -92,12 +95,14 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages)
 	return SQLITE_OK;
 }
 
-/* SQLite's update hook: notes each access request the transaction changes. */
+/* SQLite's update hook: notes each access request the transaction changes,
+ * and whether it added events. */
 static void on_row_change(void *arg, int op, const char *db_name, const char *table, sqlite3_int64 rowid)
 {
 	(void)arg;
-	(void)op;
 	(void)db_name;
+	if (op == SQLITE_INSERT && strcmp(table, "events") == 0)
+		w.events_added = 1;
 	if (strcmp(table, "access_requests") != 0)
 		return;
 	if (w.changed_count < CHANGED_REQUESTS_MAX)
@@ -240,7 +245,11 @@ static void run_batch(struct writer_job *batch)
 	w.jobs += (unsigned long long)n;
 	w.commits += committed ? 1 : 0;
 	w.busy_ns += monotonic_ns() - started;
+	void (*notify)(void) = committed && w.events_added ? w.on_events : NULL;
 	pthread_mutex_unlock(&w.lock);
+	w.events_added = 0;
+	if (notify != NULL)
+		notify();
 
 	if (w.truncate_due && committed) {
 		if (checkpoint_whole_wal(SQLITE_CHECKPOINT_TRUNCATE, TRUNCATE_WAIT_MS) == SQLITE_OK) {
@@ -413,6 +422,13 @@ void writer_stop(void)
 	store_close(w.checkpoint_st);
 	store_close(w.st);
 	w.st = w.checkpoint_st = NULL;
+}
+
+void writer_on_events(void (*listener)(void))
+{
+	pthread_mutex_lock(&w.lock);
+	w.on_events = listener;
+	pthread_mutex_unlock(&w.lock);
 }
 
 void writer_stats(struct writer_stats *out)

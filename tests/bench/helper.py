@@ -368,6 +368,15 @@ def report(args):
         row("start-up to ready, 1M installations", "%.1f ms" % startup_ms, "", "", "", "",
             "<= 100 ms", startup_ms <= 100)
 
+    hooks_path = os.path.join(args.results, "webhooks.json")
+    hooks = json.load(open(hooks_path)) if os.path.exists(hooks_path) else None
+    if hooks:
+        t, lat = hooks["throughput"], hooks["latency"]
+        row("webhook deliveries to one endpoint (events/s)", fmt(t["rate"], ",.0f"), "", "",
+            "nginx 204", "", ">= 2,000/s", t["rate"] >= 2000)
+        rows.append(("callback commit to webhook delivery (%d)" % lat["delivered"], "",
+                     fmt(lat["p50_ms"], ".2f"), fmt(lat["p99_ms"], ".2f"), "", "", "", ""))
+
     header = ("measurement", "req/s", "p50 ms", "p99 ms", "reference", "ratio",
               "target", "result")
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
@@ -430,6 +439,7 @@ def report(args):
                   "purged_when_round_ended": facts.get("purged_when_round_ended")},
         "memory": {"vmhwm_kib": hwm_kib, "target_kib": 32 * 1024},
         "startup": {"ready_ms": startup_ms, "rounds": startups, "target_ms": 100},
+        "webhooks": hooks,
         "checks": checks,
         "pass": passed,
         "table": lines,

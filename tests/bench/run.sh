@@ -15,7 +15,10 @@
 #      million installations;
 #   4. the daemon's peak resident memory (VmHWM) and its start-up time to a
 #      200 from /readyz with the million rows;
-#   5. callbacks while the retention pass purges a million old events, next
+#   5. webhook deliveries (tests/bench/webhooks.py, a daemon and database of
+#      their own): events per second to one endpoint, nginx answering 204
+#      with keep-alive, and the time from a callback's commit to its delivery;
+#   6. callbacks while the retention pass purges a million old events, next
 #      to the same callbacks once the purge is done (p99 at most 2 x).
 # Throughput runs are repeated (alternating ours and the reference) and the
 # medians reported: a table on standard output, JSON in tests/out/bench.json.
@@ -26,6 +29,7 @@
 # BENCH_CONNECTIONS (64), BENCH_LIST_CONNECTIONS (4), BENCH_CALLBACKS (open
 # requests per callback round; by default sized from the raw SQLite rate),
 # BENCH_OUT (tests/out/bench.json), BENCH_DAEMON (the binary, ./zaptec-accessd),
+# BENCH_WEBHOOK_EVENTS (20000), BENCH_WEBHOOK_CALLBACKS (500),
 # BENCH_KEEP=1 keeps the work directory, BENCH_PERF=1 adds a profiled run of
 # each endpoint after the measured rounds and writes 'perf report' text to
 # tests/out/perf-*.txt (the profiled runs are not part of the table).
@@ -130,12 +134,13 @@ echo "bench: work directory $tmp"
 cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$tmp/sqlite_rate" \
 	"$bench/sqlite_rate.c" -lsqlite3
 
-set -- $(python3 "$bench/helper.py" free-ports 5)
+set -- $(python3 "$bench/helper.py" free-ports 6)
 public_port=$1
 admin_port=$2
 nginx_port=$3
 ram_public_port=$4
 ram_admin_port=$5
+hook_port=$6
 
 # The daemon's configuration. The values are URL-safe, so the portal URL's
 # length depends only on the public port, and nginx is given a real one.
@@ -251,6 +256,11 @@ http {
 	server {
 		listen 127.0.0.1:$nginx_port;
 		location / { return 303 "$portal"; }
+	}
+	# The fast webhook receiver: every delivery accepted, nothing else done.
+	server {
+		listen 127.0.0.1:$hook_port;
+		location / { return 204; }
 	}
 }
 EOF
@@ -396,6 +406,12 @@ kill -0 "$daemon" 2>/dev/null || die "the daemon died during the run; see $tmp/a
 hwm=$hwm_rounds
 [ -n "$hwm" ] || die "could not read VmHWM of $daemon"
 fact vmhwm_kib "$hwm"
+
+echo "bench: webhook deliveries"
+python3 "$bench/webhooks.py" --bin "$bin" --dir "$tmp" --hook-url "http://127.0.0.1:$hook_port/hook" \
+	--events "${BENCH_WEBHOOK_EVENTS:-20000}" --callbacks "${BENCH_WEBHOOK_CALLBACKS:-500}" \
+	--out "$results/webhooks.json" > "$tmp/webhooks.log" 2>&1 ||
+	die "the webhook bench failed: $(tail -n 5 "$tmp/webhooks.log")"
 fact loadavg_end "$(cut -d' ' -f1 /proc/loadavg)"
 
 echo

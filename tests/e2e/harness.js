@@ -5,6 +5,7 @@
 // passed or failed.
 
 import { spawn, execFile } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -173,7 +174,8 @@ export class Env {
     this.extraConfig = extraConfig;
     this.publicPath = publicPath;
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'accessd-e2e-'));
-    this.token = 'e2e-' + Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
+    // The daemon wants an admin token of at least 32 characters.
+    this.token = 'e2e-' + crypto.randomBytes(24).toString('hex');
     this.dbFile = path.join(this.dir, 'accessd.db');
     this.standinLog = path.join(this.dir, 'standin.log');
     this.daemonLog = path.join(this.dir, 'daemon.log');

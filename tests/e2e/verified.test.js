@@ -25,14 +25,15 @@ e2e('verified-grant', async (env, t) => {
   await env.page.check(`#installation-${home.id}`);
   await answer(env, 'approve');
 
-  // The customer sees the grant at once; verification happens behind it.
+  // The customer sees at once that the approval arrived and is being
+  // confirmed (not yet "granted"); verification happens behind it.
   assert.match(env.page.url(), new RegExp(`^${env.publicUrl}/access-result/[A-Za-z0-9_-]{22}\\?`));
   assert.equal(env.lastStatus(`${env.publicUrl}/access-result/`), 200);
   const page = await resultPage(env.page);
-  assert.equal(page.heading, 'Access granted');
-  assert.match(page.text, new RegExp(`${PARTNER_NAME} now has access to your Zaptec installation`));
+  assert.equal(page.heading, 'Approval received');
+  assert.match(page.text, new RegExp(`${PARTNER_NAME} is confirming it with Zaptec`));
   assert.match(page.text, new RegExp(`Installation ${home.id}`));
-  await env.screenshot('verified-grant');
+  await env.screenshot('verified-grant-confirming');
 
   // Right after the callback the installation is verifying, or already
   // verified if the verifier was quicker than this read.
@@ -69,6 +70,15 @@ e2e('verified-grant', async (env, t) => {
   // What the stand-in's API answers as CurrentUserRoles for this installation.
   assert.equal(inst.verification.roles, home.currentUserRoles ?? 2);
   assert.equal(inst.verification.lastError, null);
+
+  // Once verified, the same page (reloaded: the same callback again) says
+  // access is granted and names the installation by its Zaptec name.
+  await env.page.reload();
+  const after = await resultPage(env.page);
+  assert.equal(after.heading, 'Access granted');
+  assert.match(after.text, new RegExp(`${PARTNER_NAME} now has access to your Zaptec installation`));
+  assert.match(after.text, new RegExp(`Installation ${home.name}`));
+  await env.screenshot('verified-grant');
 
   // The partner's change feed: the callback's grant, then its verification.
   const feed = await env.api('GET', '/api/v1/events?limit=1000');

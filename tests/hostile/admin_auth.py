@@ -1,7 +1,8 @@
 """Admin authentication under attack: wrong, empty and partial tokens get 401 in
 constant time, the token never reaches the log or an answer, and repeated
 failures from one address are throttled (429 with Retry-After, logged once)
-while other addresses are still served.
+while other addresses are still served and the right token is still accepted;
+X-Forwarded-For is not believed on the admin listener, even from a trusted proxy.
 
 Timing: the median time of 2,000 requests with a wrong token of the right
 length and of 2,000 with a token sharing all but its last character with the
@@ -38,7 +39,7 @@ def timed(conn, token):
 
 
 def main():
-    d = Daemon()
+    d = Daemon(extra=["trusted_proxies = 127.0.0.1"])
     try:
         d.start()
         wrong = "w" * len(TOKEN)
@@ -71,13 +72,26 @@ def main():
         retry = headers.get("retry-after", "")
         if status != 429 or not retry.isdigit() or not 1 <= int(retry) <= 60:
             raise Failure("the 11th failure answered %s with Retry-After %r" % (status, retry))
-        if get(TOKEN, attacker)[0] != 429:
-            raise Failure("a throttled address got through with the right token")
+        if get(TOKEN, attacker)[0] != 200:
+            raise Failure("the right token from a throttled address was refused")
+        if get("bad", attacker)[0] != 429:
+            raise Failure("a wrong token after the right one was not throttled")
         for _ in range(5):
             get("bad", attacker)
         if get(TOKEN, "127.0.0.2")[0] != 200:
             raise Failure("the right token from another address was refused")
+        # X-Forwarded-For is not believed on the admin listener, even from a
+        # trusted proxy's address: every forged address counts for the peer.
+        proxy = "127.0.0.1"
+        def forged(i):
+            return raw_request(d.admin_port, build_request("GET", "/api/v1/events?limit=1", [
+                ("Authorization", "Bearer bad"), ("X-Forwarded-For", "198.51.100.%d" % i)]), source=proxy)[0]
+        statuses = [forged(i) for i in range(1, 12)]
+        if statuses != [401] * 10 + [429]:
+            raise Failure("forged X-Forwarded-For addresses on the admin listener answered %s" % statuses)
         log = d.log_text()
+        if "198.51.100." in log:
+            raise Failure("a forged X-Forwarded-For address reached the log")
         throttled = re.findall(r'event=auth\.throttled client="127\.0\.0\.5"', log)
         if len(throttled) != 1:
             raise Failure("expected one auth.throttled line for the window, found %d" % len(throttled))
@@ -88,8 +102,9 @@ def main():
             raise Failure("/metrics does not count the failures: %s" % (m.group(0) if m else None))
         if TOKEN in log or prefix in log or TOKEN[:-1] in log:
             raise Failure("the token (or most of it) appears in the daemon's log")
-        print("throttle: 10 x 401, then 429 (Retry-After %s) even with the right token; "
-              "127.0.0.2 served; one auth.throttled line; the token is in no log line" % retry)
+        print("throttle: 10 x 401, then 429 (Retry-After %s) for wrong tokens, 200 for the right one; "
+              "127.0.0.2 served; forged X-Forwarded-For ignored on the admin listener; "
+              "one auth.throttled line; the token is in no log line" % retry)
         return 0
     except Failure as e:
         print("FAIL: %s" % e)

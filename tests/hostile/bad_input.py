@@ -20,6 +20,8 @@ Choices the contract leaves open, written down here:
   /api/v1/access-requests/abc%00def/reissue is routed as .../abc (a 405 for
   POST there). The same holds for a %00 in a query value (reference=a%00b
   searches for "a"). Nothing is written either way; noted, not changed.
+- A contested callback changes its request (now "contested") but adds no row,
+  so its row allows access_requests to change with a count delta of 0.
 - An upper-case GUID is the same installation: it is normalised to lower case
   (the contract's "normalised to the lowercase form"), so it is not invalid.
 
@@ -169,6 +171,11 @@ class Table:
             self.add("installations.revoke/%s" % label, "admin", "POST",
                      b"/api/v1/installations/" + seg + b"/revoke", expect=(405,) if nul else bad_guid,
                      check=is_problem)
+            self.add("installations.transfer/%s" % label, "admin", "POST",
+                     b"/api/v1/installations/" + seg + b"/transfer",
+                     headers=[("Content-Type", "application/json")],
+                     body=json.dumps({"requestId": fx["contested_id"]}).encode(),
+                     expect=(405,) if nul else bad_guid, check=is_problem)
         # Well-formed but unknown: 404 everywhere.
         self.add("requests.get/unknown-uuid", "admin", "GET",
                  "/api/v1/access-requests/%s" % uuid.uuid4(), expect=(404,), check=is_problem)
@@ -213,6 +220,19 @@ class Table:
                  expect=(409,), events={"callback.conflict": 1})
         self.add("callback/granted/conflict-denial", "public", "GET",
                  done + b"?success=false", expect=(409,), events={"callback.conflict": 1})
+        # Another customer's installation: contested, and the installation unchanged.
+        contest = b"/access-result/" + fx["contest_token"].encode()
+        self.add("callback/contest/another-customers-installation", "public", "GET",
+                 contest + b"?success=true&installationId=" + fx["granted_installation"].encode(),
+                 expect=(409,), events={"callback.contested": 1}, tables={"access_requests": 0},
+                 check=no_raw_markers)
+        self.add("callback/contest/repeat", "public", "GET",
+                 contest + b"?success=true&installationId=" + fx["granted_installation"].encode(),
+                 expect=(409,), events={"callback.repeated": 1}, check=no_raw_markers)
+        # A request made for one installation refuses another, and stays open.
+        self.add("callback/pro/another-installation", "public", "GET",
+                 b"/access-result/" + fx["pro_token"].encode() + b"?success=true&installationId=" + GUID.encode(),
+                 expect=(400,), events={"callback.invalid": 1}, check=no_raw_markers)
 
     def list_rows(self):
         for path, params in LISTS.items():
@@ -321,6 +341,157 @@ class Table:
         self.add("revoke/text-plain", "admin", "POST", path, headers=[("Content-Type", "text/plain")],
                  body=b'{"reason":"a"}', expect=(415,), check=is_problem)
 
+    def reissue_rows(self):
+        """Bodies of a reissue: only {"ttl"} in the create range; nothing else, and no
+        arithmetic on a ttl before it is checked."""
+        path = "/api/v1/access-requests/%s/reissue" % self.fx["open_id"]
+        jh = [("Content-Type", "application/json")]
+        for label, raw in (("2^63-1", b"9223372036854775807"), ("-2^63", b"-9223372036854775808"),
+                           ("2^64", b"18446744073709551616"), ("1e999", b"1e999"), ("59", b"59"),
+                           ("above-max", b"2592001"), ("zero", b"0"), ("fraction", b"60.5"),
+                           ("string", b'"3600"'), ("true", b"true"), ("array", b"[60]")):
+            self.add("reissue/ttl=%s" % label, "admin", "POST", path, headers=jh, body=b'{"ttl":' + raw + b"}",
+                     expect=(400,), check=is_problem if label in ("2^64", "1e999") else names_field("ttl"))
+        self.add("reissue/unknown-field", "admin", "POST", path, headers=jh, body=b'{"lifetime":60}',
+                 expect=(400,), check=names_field("lifetime"))
+        self.add("reissue/duplicate-keys", "admin", "POST", path, headers=jh, body=b'{"ttl":60,"ttl":61}',
+                 expect=(400,), check=is_problem)
+        self.add("reissue/top-level-array", "admin", "POST", path, headers=jh, body=b"[]", expect=(400,),
+                 check=is_problem)
+        self.add("reissue/text-plain", "admin", "POST", path, headers=[("Content-Type", "text/plain")],
+                 body=b'{"ttl":60}', expect=(415,), check=is_problem)
+        granted = "/api/v1/access-requests/%s/reissue" % self.fx["granted_id"]
+        self.add("reissue/granted", "admin", "POST", granted, headers=jh, body=b"{}", expect=(409,),
+                 check=is_problem)
+
+    def transfer_rows(self):
+        """Bodies of a transfer: {"requestId"} naming a request contested for the
+        installation; anything else changes nothing."""
+        fx = self.fx
+        path = "/api/v1/installations/%s/transfer" % fx["granted_installation"]
+        jh = [("Content-Type", "application/json")]
+        for label, body in (("missing", b"{}"), ("number", b'{"requestId":1}'), ("array", b'{"requestId":[]}'),
+                            ("null", b'{"requestId":null}'),
+                            ("unknown-field", b'{"requestId":"%s","force":true}' % fx["open_id"].encode()),
+                            ("invalid-utf8", b'{"requestId":"\xff"}'), ("nul", b'{"requestId":"a\\u0000"}'),
+                            ("duplicate-keys", b'{"requestId":"a","requestId":"b"}'),
+                            ("nested", b"[" * 10000 + b"]" * 10000), ("top-level-array", b"[]")):
+            self.add("transfer/%s" % label, "admin", "POST", path, headers=jh, body=body, expect=(400,),
+                     check=is_problem)
+        for label, rid in (("unknown-uuid", str(uuid.uuid4())), ("script", SCRIPT), ("sql", SQL),
+                           ("8k", "r" * 8192)):
+            self.add("transfer/requestId=%s" % label, "admin", "POST", path, headers=jh,
+                     body=json.dumps({"requestId": rid}).encode(), expect=(404,), check=is_problem)
+        # Requests that are not contested for this installation.
+        for label, rid in (("open", fx["open_id"]), ("granted-owner", fx["granted_id"])):
+            self.add("transfer/not-contested-%s" % label, "admin", "POST", path, headers=jh,
+                     body=json.dumps({"requestId": rid}).encode(), expect=(409,), check=is_problem)
+        self.add("transfer/unknown-installation", "admin", "POST",
+                 "/api/v1/installations/%s/transfer" % uuid.uuid4(), headers=jh,
+                 body=json.dumps({"requestId": fx["contested_id"]}).encode(), expect=(404,), check=is_problem)
+        self.add("transfer/text-plain", "admin", "POST", path, headers=[("Content-Type", "text/plain")],
+                 body=json.dumps({"requestId": fx["contested_id"]}).encode(), expect=(415,), check=is_problem)
+
+    def webhook_rows(self):
+        """Every field of the endpoints API, hostile and malformed, on create,
+        patch and replay; bad ids; methods. Only the valid create adds a row."""
+        hooks = "/api/v1/webhook-endpoints"
+        one = hooks + "/" + self.fx["webhook_id"]
+        jh = [("Content-Type", "application/json")]
+
+        def body_row(name, method, path, body, expect, **kw):
+            if isinstance(body, (dict, list)):
+                body = json.dumps(body).encode()
+            elif isinstance(body, str):
+                body = body.encode()
+            self.add(name, "admin", method, path, headers=kw.pop("headers", jh), body=body,
+                     expect=expect, **kw)
+
+        https = "https://backend.example.test/hook"
+        bad_urls = {
+            "http-remote": "http://backend.example.test/hook", "ftp": "ftp://backend.example.test/",
+            "userinfo": "https://user:pw@backend.example.test/", "fragment": https + "#x",
+            "overlong": "https://backend.example.test/" + "a" * 2100, "relative": "/hook",
+            "protocol-relative": "//backend.example.test/", "javascript": "javascript:alert(1)",
+            "script": "https://backend.example.test/" + SCRIPT, "space": "https://back end.example.test/",
+            "backslash": "https://backend.example.test\\@evil.example.test/", "empty": "",
+            "nul": "https://backend.example.test/\u0000", "port-0": "https://backend.example.test:0/",
+            "bad-ipv6": "https://[::g]/", "percent-host": "https://%62ackend.example.test/",
+        }
+        for label, url in bad_urls.items():
+            # jansson refuses a NUL inside a string as invalid JSON, before any field is read.
+            body = ('{"url":"%s"}' % url) if label == "nul" else {"url": url}
+            check = is_problem if label == "nul" else names_field("url")
+            body_row("webhooks.create/url=%s" % label, "POST", hooks, body, (400,), check=check)
+            body_row("webhooks.patch/url=%s" % label, "PATCH", one, body, (400,), check=check)
+        for label, types in (("unknown", ["callback.nope"]), ("empty", []), ("string", "callback.granted"),
+                             ("number", [1]), ("twice", ["request.created", "request.created"]),
+                             ("test-type", ["webhook.test"]), ("script", [SCRIPT]), ("object", {})):
+            body_row("webhooks.create/types=%s" % label, "POST", hooks, {"url": https, "types": types}, (400,),
+                     check=names_field("types"))
+            body_row("webhooks.patch/types=%s" % label, "PATCH", one, {"types": types}, (400,),
+                     check=names_field("types"))
+        for label, value in (("overlong-201", "d" * 201), ("number", 7), ("control", "a\u0007b"),
+                             ("array", [])):
+            body_row("webhooks.create/description=%s" % label, "POST", hooks, {"url": https, "description": value},
+                     (400,), check=names_field("description"))
+        for label, value in (("string", "true"), ("number", 1), ("null", None)):
+            body_row("webhooks.patch/enabled=%s" % label, "PATCH", one, {"enabled": value}, (400,),
+                     check=names_field("enabled"))
+        for field in ("secret", "id", "deliveredThrough", "evil"):
+            body_row("webhooks.create/unknown-%s" % field, "POST", hooks, {"url": https, field: 1}, (400,),
+                     check=names_field(field))
+            body_row("webhooks.patch/unknown-%s" % field, "PATCH", one, {field: 1}, (400,), check=names_field(field))
+        body_row("webhooks.create/enabled-is-not-a-create-field", "POST", hooks, {"url": https, "enabled": True},
+                 (400,), check=names_field("enabled"))
+        body_row("webhooks.create/missing-url", "POST", hooks, {}, (400,), check=names_field("url"))
+        for label, value in (("negative", "-1"), ("string", '"5"'), ("fraction", "1.5"), ("null", "null"),
+                             ("2^64", "18446744073709551616"), ("past-newest", "999999")):
+            # 2^64 does not fit jansson's integers: invalid JSON, before any field is read.
+            body_row("webhooks.replay/after=%s" % label, "POST", one + "/replay", '{"after":%s}' % value, (400,),
+                     check=is_problem if label == "2^64" else names_field("after"))
+        body_row("webhooks.replay/missing", "POST", one + "/replay", b"{}", (400,), check=names_field("after"))
+        body_row("webhooks.replay/unknown-field", "POST", one + "/replay", {"after": 0, "from": 1}, (400,),
+                 check=names_field("from"))
+        for method, path in (("POST", hooks), ("PATCH", one), ("POST", one + "/replay")):
+            name = path.rsplit("/", 1)[-1][:12]
+            body_row("webhooks/%s %s duplicate-keys" % (method, name), method, path,
+                     '{"url":"%s","url":"%s"}' % (https, https), (400,), check=is_problem)
+            body_row("webhooks/%s %s top-level-array" % (method, name), method, path, "[]", (400,), check=is_problem)
+            body_row("webhooks/%s %s invalid-utf8" % (method, name), method, path, b'{"url":"\xff"}', (400,),
+                     check=is_problem)
+            body_row("webhooks/%s %s nested" % (method, name), method, path, "[" * 10000 + "]" * 10000, (400,),
+                     check=is_problem)
+            body_row("webhooks/%s %s text-plain" % (method, name), method, path, "{}", (415,),
+                     headers=[("Content-Type", "text/plain")], check=is_problem)
+            body_row("webhooks/%s %s over-64k" % (method, name), method, path, {"description": "d" * 70000},
+                     (413,), check=is_problem)
+        # Unknown and malformed ids: 404 on every route that takes one.
+        for label, seg in SEGMENTS.items():
+            nul = label == "nul"
+            split = b"%2F" in seg
+            for method, suffix in (("GET", b""), ("PATCH", b""), ("DELETE", b""), ("POST", b"/rotate-secret"),
+                                   ("POST", b"/replay"), ("POST", b"/test")):
+                target = hooks.encode() + b"/" + seg + suffix
+                expect = (404,)
+                if (nul or split) and suffix:
+                    expect = (404, 405)
+                body = b'{"after":0}' if suffix == b"/replay" else (b"{}" if method == "PATCH" else b"")
+                self.add("webhooks.%s%s/%s" % (method, suffix.decode(), label), "admin", method, target,
+                         headers=jh if body else [], body=body, expect=expect, check=is_problem)
+        # The disabled fixture endpoint cannot be sent a test.
+        self.add("webhooks.test/disabled", "admin", "POST", one + "/test", expect=(409,), check=is_problem)
+        # One valid create: the only row here that stores anything.
+        body_row("webhooks.create/valid", "POST", hooks, {"url": https, "description": SCRIPT}, (201,),
+                 tables={"webhook_endpoints": 1}, check=echoes_webhook(SCRIPT))
+        for path, allow in ((hooks, "POST, GET, HEAD"), (one, "GET, HEAD, PATCH, DELETE"),
+                            (one + "/rotate-secret", "POST"), (one + "/replay", "POST"), (one + "/test", "POST")):
+            for method in ("PUT", "DELETE", "PATCH", "OPTIONS", "GET", "POST"):
+                if method in allow.replace(",", " ").split():
+                    continue
+                self.add("method/admin %s %s" % (method, path[-40:]), "admin", method, path,
+                         expect=(405,), check=allow_header(allow))
+
     def erasure_rows(self):
         """POST /api/v1/erasures: every refused body changes nothing and names
         the field; a hostile but valid reference erases nothing and records
@@ -382,6 +553,7 @@ class Table:
             ("admin", "/api/v1/installations", "GET, HEAD"),
             ("admin", "/api/v1/installations/%s" % GUID, "GET, HEAD"),
             ("admin", "/api/v1/installations/%s/revoke" % GUID, "POST"),
+            ("admin", "/api/v1/installations/%s/transfer" % GUID, "POST"),
             ("admin", "/api/v1/events", "GET, HEAD"),
             ("admin", "/api/v1/erasures", "POST"),
         ]
@@ -468,7 +640,15 @@ class Table:
             ("POST", "/api/v1/access-requests/%s/cancel" % fx["open_id"]),
             ("GET", "/api/v1/installations"), ("GET", "/api/v1/installations/%s" % fx["granted_installation"]),
             ("POST", "/api/v1/installations/%s/revoke" % fx["granted_installation"]),
+            ("POST", "/api/v1/installations/%s/transfer" % fx["granted_installation"]),
             ("GET", "/api/v1/events"), ("POST", "/api/v1/erasures"),
+            ("GET", "/api/v1/webhook-endpoints"), ("POST", "/api/v1/webhook-endpoints"),
+            ("GET", "/api/v1/webhook-endpoints/%s" % fx["webhook_id"]),
+            ("PATCH", "/api/v1/webhook-endpoints/%s" % fx["webhook_id"]),
+            ("DELETE", "/api/v1/webhook-endpoints/%s" % fx["webhook_id"]),
+            ("POST", "/api/v1/webhook-endpoints/%s/rotate-secret" % fx["webhook_id"]),
+            ("POST", "/api/v1/webhook-endpoints/%s/replay" % fx["webhook_id"]),
+            ("POST", "/api/v1/webhook-endpoints/%s/test" % fx["webhook_id"]),
         ]
         wrong = "x" * len(TOKEN)
         headers = {
@@ -582,8 +762,19 @@ def echoes(field, value):
     return check
 
 
+def echoes_webhook(description):
+    """A created endpoint that shows description as given and a secret."""
+    def check(status, headers, body, row):
+        doc = json.loads(body)
+        if doc.get("description") != description or not doc.get("secret", "").startswith("whsec_"):
+            return "the endpoint came back as %r" % doc
+        return None
+    return check
+
+
 def setup(d):
-    """An opened request, a granted one with its installation: the fixtures rows refer to."""
+    """An opened request, a granted one with its installation, and a disabled
+    webhook endpoint: the fixtures rows refer to."""
     open_id, open_token = d.create_request(reference="open-fixture")
     r = raw_request(d.public_port, build_request("GET", "/connect/" + open_token))
     if r[0] != 303:
@@ -594,8 +785,26 @@ def setup(d):
         "GET", "/access-result/%s?success=true&installationId=%s" % (granted_token, installation)))
     if r[0] != 200:
         raise Failure("granting the fixture request answered %s" % r[0])
+    # Another customer's request, for the contest rows; and one contested
+    # already, which the transfer rows name but never complete.
+    contest_id, contest_token = d.create_request(reference="contest-fixture")
+    contested_id, contested_token = d.create_request(reference="contested-fixture")
+    r = raw_request(d.public_port, build_request(
+        "GET", "/access-result/%s?success=true&installationId=%s" % (contested_token, installation)))
+    if r[0] != 409:
+        raise Failure("contesting the fixture installation answered %s" % r[0])
+    pro_id, pro_token = d.create_request(reference="pro-fixture", installationType="pro",
+                                         installationId=str(uuid.uuid4()))
+    status, _, doc = d.admin("POST", "/api/v1/webhook-endpoints", {"url": "https://backend.example.test/hook"})
+    if status != 201:
+        raise Failure("creating the fixture webhook endpoint answered %s" % status)
+    status, _, _ = d.admin("PATCH", "/api/v1/webhook-endpoints/" + doc["id"], {"enabled": False})
+    if status != 200:
+        raise Failure("disabling the fixture webhook endpoint answered %s" % status)
     return {"open_id": open_id, "open_token": open_token, "granted_id": granted_id,
-            "granted_token": granted_token, "granted_installation": installation}
+            "granted_token": granted_token, "granted_installation": installation,
+            "contest_token": contest_token, "contested_id": contested_id, "pro_token": pro_token,
+            "webhook_id": doc["id"]}
 
 
 def ten_megabytes(d):
@@ -671,7 +880,7 @@ def run_row(d, row):
         if delta != want:
             errors.append("%s changed by %d rows, expected %d" % (table, delta, want))
     for table, digest in after["sums"].items():
-        if digest != before["sums"][table] and not row.tables.get(table):
+        if digest != before["sums"][table] and table not in row.tables:
             errors.append("%s rows changed" % table)
     return errors
 
@@ -713,7 +922,8 @@ def main():
         fx = setup(d)
         table = Table(fx)
         for part in (table.segment_rows, table.callback_rows, table.list_rows, table.create_rows,
-                     table.revoke_rows, table.erasure_rows, table.method_rows, table.path_rows, table.overlong_rows,
+                     table.revoke_rows, table.reissue_rows, table.transfer_rows, table.webhook_rows, table.erasure_rows,
+                     table.method_rows, table.path_rows, table.overlong_rows,
                      table.auth_rows):
             part()
         groups = {}

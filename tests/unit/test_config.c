@@ -6,6 +6,7 @@
  * temporary files stay inside the test that made them.
  */
 #include <check.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,8 @@ static const char *temp_file(const char *name, const char *content, char *dir_ou
 	ck_assert_ptr_nonnull(f);
 	fputs(content, f);
 	fclose(f);
+	/* Secret files must be private: make every file so, as an operator would. */
+	ck_assert_int_eq(chmod(path, 0600), 0);
 	if (dir_out)
 		snprintf(dir_out, 256, "%s", dir);
 	return path;
@@ -451,11 +454,11 @@ END_TEST
 START_TEST(test_the_api_token_file_is_read_and_trimmed)
 {
 	char dir[256], text[2048], cmd[300];
-	const char *path = temp_file("api-token", "  s3cret token \n\n", dir);
+	const char *path = temp_file("api-token", "  s3cret token 0123456789abcdefghij \n\n", dir);
 	unsetenv("CREDENTIALS_DIRECTORY");
 	snprintf(text, sizeof text, REQUIRED "api_token_file = %s\n", path);
 	ck_assert_msg(parse(text, 1) == 0, "%s", err);
-	ck_assert_str_eq(cfg.api_token, "  s3cret token");
+	ck_assert_str_eq(cfg.api_token, "  s3cret token 0123456789abcdefghij");
 	ck_assert_ptr_null(cfg.zaptec_password);
 	release();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
@@ -466,10 +469,10 @@ END_TEST
 START_TEST(test_the_systemd_credential_is_used_without_api_token_file)
 {
 	char dir[256], cmd[300];
-	temp_file("api-token", "from-credentials\n", dir);
+	temp_file("api-token", "from-credentials-0123456789abcdef\n", dir);
 	ck_assert_int_eq(setenv("CREDENTIALS_DIRECTORY", dir, 1), 0);
 	ck_assert_msg(parse(REQUIRED, 1) == 0, "%s", err);
-	ck_assert_str_eq(cfg.api_token, "from-credentials");
+	ck_assert_str_eq(cfg.api_token, "from-credentials-0123456789abcdef");
 	release();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	ck_assert_int_eq(system(cmd), 0);
@@ -480,12 +483,12 @@ START_TEST(test_api_token_file_wins_over_the_credential)
 {
 	char dir[256], text[2048], cmd[600];
 	char cred_dir[256];
-	temp_file("api-token", "from-credentials\n", cred_dir);
-	const char *path = temp_file("token", "from-file\n", dir);
+	temp_file("api-token", "from-credentials-0123456789abcdef\n", cred_dir);
+	const char *path = temp_file("token", "from-file-0123456789abcdef0123456789\n", dir);
 	ck_assert_int_eq(setenv("CREDENTIALS_DIRECTORY", cred_dir, 1), 0);
 	snprintf(text, sizeof text, REQUIRED "api_token_file = %s\n", path);
 	ck_assert_msg(parse(text, 1) == 0, "%s", err);
-	ck_assert_str_eq(cfg.api_token, "from-file");
+	ck_assert_str_eq(cfg.api_token, "from-file-0123456789abcdef0123456789");
 	release();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", dir, cred_dir);
 	ck_assert_int_eq(system(cmd), 0);
@@ -543,7 +546,7 @@ END_TEST
 START_TEST(test_the_zaptec_password_is_needed_only_with_a_username)
 {
 	char dir[256], text[2048], cmd[300];
-	const char *token = temp_file("api-token", "tok\n", dir);
+	const char *token = temp_file("api-token", "tok-0123456789abcdef0123456789abcdef\n", dir);
 	char token_path[512];
 	snprintf(token_path, sizeof token_path, "%s", token);
 	unsetenv("CREDENTIALS_DIRECTORY");
@@ -566,6 +569,7 @@ START_TEST(test_the_zaptec_password_is_needed_only_with_a_username)
 	ck_assert_ptr_nonnull(f);
 	fputs("pa ss\r\n", f);
 	fclose(f);
+	ck_assert_int_eq(chmod(pw_path, 0600), 0);
 	ck_assert_int_eq(setenv("CREDENTIALS_DIRECTORY", dir, 1), 0);
 	ck_assert_msg(parse(text, 1) == 0, "%s", err);
 	ck_assert_str_eq(cfg.zaptec_password, "pa ss");
@@ -579,6 +583,142 @@ START_TEST(test_the_zaptec_password_is_needed_only_with_a_username)
 	release();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+/* Parses REQUIRED with api_token_file = path and extra lines; returns 0 or -1. */
+static int parse_with_token(const char *path, const char *extra)
+{
+	char text[2048];
+	snprintf(text, sizeof text, REQUIRED "api_token_file = %s\n%s", path, extra);
+	return parse(text, 1);
+}
+
+static void remove_dir(const char *dir)
+{
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(test_an_admin_token_under_32_characters_is_refused)
+{
+	char dir[256], path[512];
+	unsetenv("CREDENTIALS_DIRECTORY");
+	snprintf(path, sizeof path, "%s", temp_file("api-token", "0123456789abcdef0123456789abcde\n", dir));
+	ck_assert_int_eq(parse_with_token(path, ""), -1);
+	ck_assert_str_eq(err, "t.conf: admin API token: has 31 characters; at least 32 are needed");
+	/* Characters, not bytes: 31 letters "ø" are 62 bytes and still too few. */
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < 31; i++)
+		fputs("\xc3\xb8", f);
+	fclose(f);
+	ck_assert_int_eq(parse_with_token(path, ""), -1);
+	ck_assert_str_eq(err, "t.conf: admin API token: has 31 characters; at least 32 are needed");
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("0123456789abcdef0123456789abcdef\n", f);
+	fclose(f);
+	ck_assert_msg(parse_with_token(path, "") == 0, "%s", err);
+	release();
+	remove_dir(dir);
+}
+END_TEST
+
+START_TEST(test_a_secret_file_others_can_read_is_refused)
+{
+	static const mode_t modes[] = { 0640, 0604, 0644, 0440 };
+	char dir[256], path[512], expected[1200];
+	unsetenv("CREDENTIALS_DIRECTORY");
+	snprintf(path, sizeof path, "%s", temp_file("api-token", "0123456789abcdef0123456789abcdef\n", dir));
+	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+		ck_assert_int_eq(chmod(path, modes[i]), 0);
+		ck_assert_int_eq(parse_with_token(path, ""), -1);
+		snprintf(expected, sizeof expected,
+			 "t.conf: admin API token: %s: group or others can read it (mode %04o): chmod 600 it", path,
+			 (unsigned)modes[i]);
+		ck_assert_str_eq(err, expected);
+	}
+	ck_assert_int_eq(chmod(path, 0400), 0);
+	ck_assert_msg(parse_with_token(path, "") == 0, "%s", err);
+
+	/* The Zaptec password file too. */
+	char pw[600], extra[800];
+	snprintf(pw, sizeof pw, "%s/zaptec-password", dir);
+	FILE *f = fopen(pw, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("secret\n", f);
+	fclose(f);
+	ck_assert_int_eq(chmod(pw, 0644), 0);
+	snprintf(extra, sizeof extra, "zaptec_username = svc\nzaptec_password_file = %s\n", pw);
+	ck_assert_int_eq(parse_with_token(path, extra), -1);
+	snprintf(expected, sizeof expected,
+		 "t.conf: Zaptec password: %s: group or others can read it (mode 0644): chmod 600 it", pw);
+	ck_assert_str_eq(err, expected);
+	release();
+	remove_dir(dir);
+}
+END_TEST
+
+START_TEST(test_a_secret_file_another_user_owns_is_refused)
+{
+	char dir[256], path[512], expected[1200];
+	unsetenv("CREDENTIALS_DIRECTORY");
+	snprintf(path, sizeof path, "%s", temp_file("api-token", "0123456789abcdef0123456789abcdef\n", dir));
+	/* As root, give the file away; as anyone else, a file root owns will do. */
+	uid_t other = geteuid() == 0 ? 65534 : 0;
+	if (geteuid() == 0)
+		ck_assert_int_eq(chown(path, other, (gid_t)-1), 0);
+	else
+		snprintf(path, sizeof path, "/etc/hostname");
+	ck_assert_int_eq(parse_with_token(path, ""), -1);
+	snprintf(expected, sizeof expected,
+		 "t.conf: admin API token: %s: is owned by uid %u, not by this user (uid %u): chown it", path,
+		 (unsigned)other, (unsigned)geteuid());
+	ck_assert_str_eq(err, expected);
+	release();
+	remove_dir(dir);
+}
+END_TEST
+
+/* systemd sets the owner and mode of credentials for the service: files there
+ * are taken as they are, whether named by the credential or by a path. */
+START_TEST(test_the_credentials_directory_is_trusted_as_it_is)
+{
+	char dir[256], path[512];
+	snprintf(path, sizeof path, "%s", temp_file("api-token", "0123456789abcdef0123456789abcdef\n", dir));
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	ck_assert_int_eq(setenv("CREDENTIALS_DIRECTORY", dir, 1), 0);
+	ck_assert_msg(parse(REQUIRED, 1) == 0, "%s", err);
+	ck_assert_msg(parse_with_token(path, "") == 0, "%s", err);
+	/* A directory whose name merely starts the same is not inside it. */
+	char sibling[300];
+	snprintf(sibling, sizeof sibling, "%s-x", dir);
+	ck_assert_int_eq(setenv("CREDENTIALS_DIRECTORY", sibling, 1), 0);
+	ck_assert_int_eq(parse_with_token(path, ""), -1);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	release();
+	remove_dir(dir);
+}
+END_TEST
+
+START_TEST(test_zaptec_api_url_must_be_https_unless_loopback)
+{
+	static const char *const ok[] = {
+		"https://api.zaptec.com", "http://127.0.0.1:9000", "http://[::1]:9000", "http://localhost:9000",
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		char text[512];
+		snprintf(text, sizeof text, REQUIRED "zaptec_api_url = %s\n", ok[i]);
+		ck_assert_msg(parse(text, 0) == 0, "%s: %s", ok[i], err);
+	}
+	ck_assert_int_eq(parse(REQUIRED "zaptec_api_url = http://api.zaptec.com\n", 0), -1);
+	ck_assert_str_eq(err, "t.conf: zaptec_api_url must use https (http is allowed only for loopback hosts)");
+	ck_assert_int_eq(parse(REQUIRED "zaptec_api_url = http://10.0.0.1:8080\n", 0), -1);
+	ck_assert_int_eq(parse(REQUIRED "zaptec_api_url = https://user@api.zaptec.com\n", 0), -1);
+	ck_assert_str_eq(err, "t.conf: zaptec_api_url must not contain user information");
+	release();
 }
 END_TEST
 
@@ -668,6 +808,11 @@ Suite *config_suite(void)
 	tcase_add_test(tc, test_an_unreadable_or_empty_token_file_is_an_error_naming_it);
 	tcase_add_test(tc, test_secrets_are_not_read_when_not_needed);
 	tcase_add_test(tc, test_the_zaptec_password_is_needed_only_with_a_username);
+	tcase_add_test(tc, test_an_admin_token_under_32_characters_is_refused);
+	tcase_add_test(tc, test_a_secret_file_others_can_read_is_refused);
+	tcase_add_test(tc, test_a_secret_file_another_user_owns_is_refused);
+	tcase_add_test(tc, test_the_credentials_directory_is_trusted_as_it_is);
+	tcase_add_test(tc, test_zaptec_api_url_must_be_https_unless_loopback);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("durations");

@@ -266,6 +266,79 @@ START_TEST(test_two_requests_share_one_connection)
 }
 END_TEST
 
+/* ---- behind a reverse proxy: trusted_proxies = 127.0.0.1 ---- */
+
+static void start_behind_proxy(void)
+{
+	test_server_start("trusted_proxies = 127.0.0.1\n");
+}
+
+/* GETs /api/v1/events on the admin listener with token (NULL: none) and
+ * X-Forwarded-For forwarded; returns the status. */
+static long admin_as(const char *token, const char *forwarded)
+{
+	char auth[128], xff[128];
+	const char *headers[3] = { NULL, NULL, NULL };
+	size_t n = 0;
+	struct test_response r;
+
+	if (token) {
+		snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+		headers[n++] = auth;
+	}
+	if (forwarded) {
+		snprintf(xff, sizeof xff, "X-Forwarded-For: %s", forwarded);
+		headers[n++] = xff;
+	}
+	test_http(&r, "GET", test_admin_url("/api/v1/events"), headers, NULL, 0);
+	long status = r.status;
+	test_response_free(&r);
+	return status;
+}
+
+/* A local process cannot pick its address on the admin listener: ten wrong
+ * tokens, each "from" another address, throttle the real one. */
+START_TEST(test_forwarded_for_is_ignored_on_the_admin_listener)
+{
+	char forwarded[32];
+	start_behind_proxy();
+	for (int i = 0; i < 10; i++) {
+		snprintf(forwarded, sizeof forwarded, "198.51.100.%d", i + 1);
+		ck_assert_int_eq(admin_as("wrong-token", forwarded), 401);
+	}
+	ck_assert_int_eq(admin_as("wrong-token", "198.51.100.99"), 429);
+	ck_assert_int_eq(test_db_int("SELECT count(*) FROM events"), 0);
+}
+END_TEST
+
+/* Wrong tokens from any local process must not lock the partner's backend
+ * out: the right token is accepted while the address is throttled. */
+START_TEST(test_the_right_token_is_accepted_while_throttled)
+{
+	start_behind_proxy();
+	for (int i = 0; i < 10; i++)
+		ck_assert_int_eq(admin_as("wrong-token", NULL), 401);
+	ck_assert_int_eq(admin_as("wrong-token", NULL), 429);
+	ck_assert_int_eq(admin_as(NULL, NULL), 429);
+	ck_assert_int_eq(admin_as(TEST_TOKEN, NULL), 200);
+	ck_assert_int_eq(admin_as("wrong-token", NULL), 429);
+}
+END_TEST
+
+/* On the public listener a trusted proxy's X-Forwarded-For is the client. */
+START_TEST(test_forwarded_for_is_honoured_on_the_public_listener)
+{
+	const char *const headers[] = { "X-Forwarded-For: 203.0.113.9", NULL };
+	struct test_response r;
+	start_behind_proxy();
+	test_http(&r, "GET", test_public_url("/access-result/AAAAAAAAAAAAAAAAAAAAAA?success=false"), headers, NULL,
+		  0);
+	ck_assert_int_eq(r.status, 404);
+	test_response_free(&r);
+	ck_assert_str_eq(test_db_text("SELECT json_extract(detail, '$.client') FROM events"), "203.0.113.9");
+}
+END_TEST
+
 Suite *http_suite(void)
 {
 	Suite *s = suite_create("http");
@@ -289,6 +362,14 @@ Suite *http_suite(void)
 	tcase_add_test(tc, test_a_stray_public_path_gets_the_unknown_page);
 	tcase_add_test(tc, test_every_hit_under_access_result_is_logged);
 	tcase_add_test(tc, test_two_requests_share_one_connection);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("proxy");
+	tcase_add_checked_fixture(tc, NULL, test_server_teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_forwarded_for_is_ignored_on_the_admin_listener);
+	tcase_add_test(tc, test_the_right_token_is_accepted_while_throttled);
+	tcase_add_test(tc, test_forwarded_for_is_honoured_on_the_public_listener);
 	suite_add_tcase(s, tc);
 	return s;
 }

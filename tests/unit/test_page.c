@@ -118,7 +118,6 @@ START_TEST(test_english_headings_say_the_outcome)
 		{ PAGE_GRANTED, "Access granted" },
 		{ PAGE_DENIED, "Access not granted" },
 		{ PAGE_ALREADY_GRANTED, "Access already granted" },
-		{ PAGE_ALREADY_DENIED, "Link already used" },
 		{ PAGE_EXPIRED, "Link expired" },
 		{ PAGE_CANCELLED, "Link no longer valid" },
 		{ PAGE_LATE, "Answer arrived too late" },
@@ -126,6 +125,8 @@ START_TEST(test_english_headings_say_the_outcome)
 		{ PAGE_INVALID, "Something went wrong" },
 		{ PAGE_UNKNOWN, "Link not valid" },
 		{ PAGE_UNAVAILABLE, "Temporary problem" },
+		{ PAGE_VERIFYING, "Approval received" },
+		{ PAGE_CONTESTED, "Installation already connected" },
 	};
 
 	ck_assert_uint_eq(sizeof cases / sizeof cases[0], PAGE_KIND_COUNT);
@@ -438,7 +439,6 @@ START_TEST(test_outcome_sets_the_card_colour)
 		{ PAGE_GRANTED, "<main class=\"ok\">" },
 		{ PAGE_ALREADY_GRANTED, "<main class=\"ok\">" },
 		{ PAGE_DENIED, "<main class=\"no\">" },
-		{ PAGE_ALREADY_DENIED, "<main class=\"no\">" },
 		{ PAGE_EXPIRED, "<main class=\"warn\">" },
 		{ PAGE_CANCELLED, "<main class=\"warn\">" },
 		{ PAGE_LATE, "<main class=\"warn\">" },
@@ -446,6 +446,8 @@ START_TEST(test_outcome_sets_the_card_colour)
 		{ PAGE_INVALID, "<main class=\"err\">" },
 		{ PAGE_UNKNOWN, "<main class=\"err\">" },
 		{ PAGE_UNAVAILABLE, "<main class=\"err\">" },
+		{ PAGE_VERIFYING, "<main class=\"ok\">" },
+		{ PAGE_CONTESTED, "<main class=\"warn\">" },
 	};
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -687,6 +687,84 @@ START_TEST(test_reissue_gives_fresh_links_and_kills_the_old_one)
 }
 END_TEST
 
+/* POSTs a reissue of id with body (may be NULL); returns the answer's JSON. */
+static json_t *reissue(const char *id, const char *body, long want)
+{
+	char path[128];
+	struct test_response r;
+	snprintf(path, sizeof path, "/api/v1/access-requests/%s/reissue", id);
+	test_admin_post(&r, path, body);
+	ck_assert_msg(r.status == want, "reissue %s: %ld %s", body ? body : "", r.status, r.body);
+	json_t *j = test_json(&r);
+	test_response_free(&r);
+	return j;
+}
+
+/* Each reissue gives the lifetime the request was created with, however much
+ * time passed since: never 60 -> 63 -> 69 s. */
+START_TEST(test_reissue_keeps_the_lifetime_the_request_was_created_with)
+{
+	char id[37], sql[256];
+	test_create_request("{\"ttl\":60}", id);
+	snprintf(sql, sizeof sql,
+		 "UPDATE access_requests SET created_at = created_at - 3, expires_at = expires_at - 3 WHERE id = '%s'", id);
+	for (int round = 0; round < 3; round++) {
+		test_db_exec(sql);
+		int64_t before = (int64_t)time(NULL);
+		json_t *re = reissue(id, NULL, 200);
+		int64_t lifetime = time_field(re, "expiresAt") - before;
+		ck_assert_msg(lifetime >= 60 && lifetime <= 61, "round %d: the reissued link lives %lld s", round,
+			      (long long)lifetime);
+		json_decref(re);
+	}
+}
+END_TEST
+
+START_TEST(test_reissue_takes_a_ttl_in_the_range_of_create)
+{
+	char id[37];
+	test_create_request("{\"ttl\":60}", id);
+	int64_t before = (int64_t)time(NULL);
+	json_t *re = reissue(id, "{\"ttl\":3600}", 200);
+	int64_t lifetime = time_field(re, "expiresAt") - before;
+	ck_assert_msg(lifetime >= 3600 && lifetime <= 3601, "lives %lld s", (long long)lifetime);
+	json_decref(re);
+	/* The asked-for ttl was for this reissue: the next one is 60 s again. */
+	before = (int64_t)time(NULL);
+	re = reissue(id, "{}", 200);
+	lifetime = time_field(re, "expiresAt") - before;
+	ck_assert_msg(lifetime >= 60 && lifetime <= 61, "lives %lld s", (long long)lifetime);
+	json_decref(re);
+
+	static const char *const bad[] = {
+		"{\"ttl\":59}", "{\"ttl\":2592001}", "{\"ttl\":9223372036854775807}",
+		"{\"ttl\":-9223372036854775808}", "{\"ttl\":\"60\"}", "{\"ttl\":60.5}", "{\"lifetime\":60}",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		json_t *problem = reissue(id, bad[i], 400);
+		json_t *field = json_object_get(json_array_get(json_object_get(problem, "errors"), 0), "field");
+		ck_assert_str_eq(json_string_value(field), i + 1 < sizeof bad / sizeof bad[0] ? "ttl" : "lifetime");
+		json_decref(problem);
+	}
+	ck_assert_int_eq(count_events("request.reissued", id), 2);
+}
+END_TEST
+
+START_TEST(test_create_refuses_a_ttl_at_the_ends_of_int64)
+{
+	static const char *const bad[] = {
+		"{\"ttl\":9223372036854775807}", "{\"ttl\":-9223372036854775808}", "{\"ttl\":9223372036854775000}",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct test_response r;
+		test_admin_post(&r, "/api/v1/access-requests", bad[i]);
+		ck_assert_msg(r.status == 400, "%s: %ld %s", bad[i], r.status, r.body);
+		test_response_free(&r);
+	}
+	ck_assert_int_eq(test_db_int("SELECT count(*) FROM access_requests"), 0);
+}
+END_TEST
+
 START_TEST(test_reissue_of_a_granted_request_is_409)
 {
 	char id[37], path[256];
@@ -981,9 +1059,11 @@ START_TEST(test_after_repeat_clicks_an_outside_edit_shows_within_a_second)
 }
 END_TEST
 
-START_TEST(test_a_denied_request_is_a_200_page_without_redirect)
+/* The customer may change a "no" into a "yes" while the link lives: the link
+ * leads to the portal again; once expired it is the "no longer valid" page. */
+START_TEST(test_a_denied_request_leads_to_the_portal_until_it_expires)
 {
-	char id[37], path[256], saved[64];
+	char id[37], path[256], saved[64], sql[200];
 	snprintf(saved, sizeof saved, "%s", test_create_request("{}", id));
 	snprintf(path, sizeof path, "/access-result/%s?success=false", saved);
 	struct test_response r;
@@ -991,11 +1071,18 @@ START_TEST(test_a_denied_request_is_a_200_page_without_redirect)
 	ck_assert_int_eq(r.status, 200);
 	test_response_free(&r);
 	connect(&r, saved);
-	assert_page(&r, 200);
+	ck_assert_int_eq(r.status, 303);
+	ck_assert_ptr_nonnull(strstr(test_header(&r, "Location"), "https://portal.zaptec.com/access/request/BSJG?"));
 	test_response_free(&r);
 	json_t *got = get_request(id);
 	ck_assert_str_eq(str(got, "status"), "denied");
 	json_decref(got);
+
+	snprintf(sql, sizeof sql, "UPDATE access_requests SET expires_at = unixepoch() - 1 WHERE id = '%s'", id);
+	test_db_exec(sql);
+	connect(&r, saved);
+	assert_page(&r, 410);
+	test_response_free(&r);
 }
 END_TEST
 
@@ -1159,7 +1246,10 @@ Suite *requests_api_suite(void)
 	tcase_add_test(tc, test_a_token_with_a_slash_is_a_404);
 	tcase_add_test(tc, test_an_expired_request_is_a_410_page_and_expired_in_the_api);
 	tcase_add_test(tc, test_a_granted_request_is_a_200_page_without_redirect);
-	tcase_add_test(tc, test_a_denied_request_is_a_200_page_without_redirect);
+	tcase_add_test(tc, test_a_denied_request_leads_to_the_portal_until_it_expires);
+	tcase_add_test(tc, test_reissue_keeps_the_lifetime_the_request_was_created_with);
+	tcase_add_test(tc, test_reissue_takes_a_ttl_in_the_range_of_create);
+	tcase_add_test(tc, test_create_refuses_a_ttl_at_the_ends_of_int64);
 	tcase_add_test(tc, test_after_repeat_clicks_a_reissue_kills_the_old_link_at_once);
 	tcase_add_test(tc, test_after_repeat_clicks_a_grant_shows_at_the_next_click);
 	tcase_add_test(tc, test_after_repeat_clicks_an_outside_edit_shows_within_a_second);

@@ -198,6 +198,64 @@ START_TEST(test_a_purged_installations_history_is_not_inherited)
 }
 END_TEST
 
+/* The retention passes that completed so far, from /metrics. */
+static long long passes_done(void)
+{
+	struct test_response r;
+	long long n = -1;
+	test_http(&r, "GET", test_admin_url("/metrics"), NULL, NULL, 1);
+	ck_assert_int_eq(r.status, 200);
+	const char *line = strstr(r.body, "accessd_purge_passes_total{outcome=\"ok\"} ");
+	ck_assert_ptr_nonnull(line);
+	n = strtoll(line + strlen("accessd_purge_passes_total{outcome=\"ok\"} "), NULL, 10);
+	test_response_free(&r);
+	return n;
+}
+
+START_TEST(test_an_enabled_webhooks_undelivered_events_stay_until_it_is_disabled)
+{
+	char id[37], path[128];
+	test_server_start("event_retention = 1s\npurge_interval = 1s\n");
+	/* Nothing listens on the discard port: every delivery fails and waits. */
+	json_t *hook = admin_json("POST", "/api/v1/webhook-endpoints", "{\"url\":\"http://127.0.0.1:9/hook\"}", 201);
+	snprintf(path, sizeof path, "/api/v1/webhook-endpoints/%s", json_string_value(json_object_get(hook, "id")));
+	json_decref(hook);
+	test_create_request("{\"reference\":\"cust-w\"}", id);
+	long long last = test_db_int("SELECT max(id) FROM events");
+	long long made = test_db_int("SELECT max(at) FROM events");
+
+	/* Once the events are past their retention, a whole pass more. */
+	time_t deadline = time(NULL) + DEADLINE_SECONDS;
+	while (test_db_int("SELECT unixepoch()") <= made + 1) {
+		ck_assert_msg(time(NULL) < deadline, "the clock did not move");
+		usleep(100 * 1000);
+	}
+	long long before = passes_done();
+	while (passes_done() < before + 2) {
+		ck_assert_msg(time(NULL) < deadline, "no purge pass ran");
+		usleep(100 * 1000);
+	}
+	ck_assert_int_eq(test_db_int("SELECT count(*) FROM events"), last);
+	json_decref(admin_json("GET", "/api/v1/events?after=0", NULL, 200));
+
+	/* Disabled, the endpoint holds nothing back. */
+	struct test_response r;
+	static const char *const json[] = { "Content-Type: application/json", NULL };
+	test_http(&r, "PATCH", test_admin_url(path), json, "{\"enabled\":false}", 1);
+	ck_assert_msg(r.status == 200, "PATCH: %ld %s", r.status, r.body);
+	test_response_free(&r);
+	wait_for("SELECT count(*) FROM events", 0);
+
+	/* A replay behind the horizon is refused as the feed is. */
+	char replay[160];
+	snprintf(replay, sizeof replay, "%s/replay", path);
+	json_t *gone = admin_json("POST", replay, "{\"after\":0}", 410);
+	ck_assert_int_eq(member_int(gone, "oldestAvailable"), last + 1);
+	json_decref(gone);
+	json_decref(admin_json("GET", "/api/v1/events?after=0", NULL, 410));
+}
+END_TEST
+
 START_TEST(test_feed_position_is_the_newest_event_of_the_lists_snapshot)
 {
 	char id[37];
@@ -528,6 +586,7 @@ Suite *retention_suite(void)
 	tcase_add_test(tc, test_events_ended_requests_and_revoked_installations_go_on_time);
 	tcase_add_test(tc, test_a_purged_installations_history_is_not_inherited);
 	tcase_add_test(tc, test_feed_position_is_the_newest_event_of_the_lists_snapshot);
+	tcase_add_test(tc, test_an_enabled_webhooks_undelivered_events_stay_until_it_is_disabled);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("erasure");

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "standin_util.h"
@@ -43,6 +44,7 @@ static void start(const char *const *args, const char *extra)
 	ck_assert_ptr_nonnull(f);
 	fputs(STANDIN_PASSWORD "\n", f);
 	fclose(f);
+	ck_assert_int_eq(chmod(password_file, 0600), 0);
 	snprintf(api_url, sizeof api_url, "%s", standin_start(args));
 	snprintf(config, sizeof config,
 		 "zaptec_username = " STANDIN_USERNAME "\n"
@@ -490,6 +492,186 @@ START_TEST(test_an_installation_granted_without_a_callback_is_discovered)
 }
 END_TEST
 
+/* Sends Zaptec's granted callback for id on a new request of body; returns
+ * the status, with the page in page (8 KiB, may be NULL) and the request id in
+ * request (37 bytes, may be NULL). */
+static long callback_as(const char *body, const char *id, char *page, char *request)
+{
+	char path[256];
+	struct test_response r;
+
+	const char *token = test_create_request(body, request);
+	snprintf(path, sizeof path, "/access-result/%s?success=true&installationId=%s", token, id);
+	test_http(&r, "GET", test_public_url(path), NULL, NULL, 0);
+	long status = r.status;
+	if (page)
+		snprintf(page, 8192, "%s", r.body);
+	test_response_free(&r);
+	return status;
+}
+
+/* Prints and checks the installation's final state: still Alice's. */
+static void assert_still_alices(const char *label, const char *id, const char *alice)
+{
+	json_t *inst = installation(id);
+	json_t *verification = json_object_get(inst, "verification");
+	printf("%s: status=%s reference=%s requestId=%s name=%s\n", label, status_of(inst),
+	       json_string_value(json_object_get(inst, "reference")),
+	       json_string_value(json_object_get(inst, "requestId")),
+	       json_string_value(json_object_get(verification, "name")));
+	ck_assert_str_eq(status_of(inst), "granted");
+	ck_assert_str_eq(json_string_value(json_object_get(inst, "reference")), "alice");
+	ck_assert_str_eq(json_string_value(json_object_get(inst, "requestId")), alice);
+	ck_assert_str_eq(json_string_value(json_object_get(verification, "name")), "Alice Cabin");
+	json_decref(inst);
+}
+
+/* The issue's sequence with verification on: Alice grants her cabin and it
+ * is verified; Mallory's forged callback names it; the verifier runs. The
+ * partner's service account can see the cabin through Alice's grant, so only
+ * the binding rule keeps it hers. */
+START_TEST(test_a_forged_grant_of_a_verified_installation_stays_with_its_owner)
+{
+	char alice[37], mallory[37], page[8192];
+
+	start(NULL, "verify_window = 20s\nreconcile_interval = 0\n");
+	ck_assert_int_eq(callback_as("{\"reference\":\"alice\"}", STANDIN_GRANTED_ID, NULL, alice), 200);
+	json_decref(wait_for_status(STANDIN_GRANTED_ID, "granted", DEADLINE));
+
+	ck_assert_int_eq(callback_as("{\"reference\":\"mallory\"}", STANDIN_GRANTED_ID, page, mallory), 409);
+	ck_assert_msg(strstr(page, "already connected to another account") != NULL, "%s", page);
+	/* Mallory learns nothing of Alice's installation, not even its name. */
+	ck_assert_msg(strstr(page, "Alice Cabin") == NULL, "%s", page);
+	/* Nothing was queued for the verifier: it has nothing to confirm. */
+	ck_assert_int_eq(test_db_int("SELECT count(*) FROM verifications"), 0);
+	assert_still_alices("takeover with verification (verified first)", STANDIN_GRANTED_ID, alice);
+	ck_assert_int_eq(count_events(STANDIN_GRANTED_ID, "callback.contested"), 1);
+	ck_assert_int_eq(count_events(STANDIN_GRANTED_ID, "installation.verified"), 1);
+}
+END_TEST
+
+/* The same while Alice's grant is still being verified (the API lags 2 s):
+ * the forged grant is contested, and the verifier, which runs after it,
+ * confirms Alice's binding. */
+START_TEST(test_a_forged_grant_during_verification_stays_with_its_owner)
+{
+	static const char *const lag[] = { "--api-lag", "2", NULL };
+	char alice[37], mallory[37], page[8192];
+
+	start(lag, "verify_window = 20s\nreconcile_interval = 0\n");
+	/* A grant made just now at Zaptec, so the API shows it only after the lag. */
+	grant_at_standin(ID_A, "Alice Cabin");
+	ck_assert_int_eq(callback_as("{\"reference\":\"alice\"}", ID_A, page, alice), 200);
+	ck_assert_msg(strstr(page, "Approval received") != NULL, "%s", page);
+	ck_assert_int_eq(callback_as("{\"reference\":\"mallory\"}", ID_A, NULL, mallory), 409);
+	json_t *inst = installation(ID_A);
+	ck_assert_str_eq(status_of(inst), "verifying");
+	ck_assert_str_eq(json_string_value(json_object_get(inst, "reference")), "alice");
+	json_decref(inst);
+
+	json_decref(wait_for_status(ID_A, "granted", DEADLINE));
+	assert_still_alices("takeover with verification (during verification)", ID_A, alice);
+	ck_assert_int_ge(standin_requests_with_status(403), 1);
+}
+END_TEST
+
+/* Point 7: while verifying, the page says the approval is being confirmed;
+ * afterwards the same callback shows "granted" with the installation's name.
+ * A re-bound row shows nothing of its previous owner while it is verified. */
+START_TEST(test_the_page_says_being_confirmed_until_verified)
+{
+	static const char *const lag[] = { "--api-lag", "2", NULL };
+	char path[256], token[64], request[37];
+	struct test_response r;
+
+	start(lag, "verify_window = 20s\nreconcile_interval = 0\n");
+	grant_at_standin(ID_A, "Garage");
+	snprintf(token, sizeof token, "%s", test_create_request("{\"reference\":\"cust-1\"}", request));
+	snprintf(path, sizeof path, "/access-result/%s?success=true&installationId=" ID_A, token);
+	test_http(&r, "GET", test_public_url(path), NULL, NULL, 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_msg(strstr(r.body, "Approval received") != NULL, "%s", r.body);
+	ck_assert_msg(strstr(r.body, "Access granted") == NULL, "%s", r.body);
+	test_response_free(&r);
+	json_decref(wait_for_status(ID_A, "granted", DEADLINE));
+	test_http(&r, "GET", test_public_url(path), NULL, NULL, 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_msg(strstr(r.body, "Access granted") != NULL, "%s", r.body);
+	ck_assert_msg(strstr(r.body, "<dd>Garage</dd>") != NULL, "%s", r.body);
+	test_response_free(&r);
+
+	/* Revoked at Zaptec and here, then granted by another customer: verifying
+	 * again (the API no longer shows it), with none of the previous owner's
+	 * name and roles. */
+	json_decref(standin_control("revoke", "{\"lookupKey\":\"" LOOKUP "\",\"installationId\":\"" ID_A "\"}"));
+	snprintf(path, sizeof path, "/api/v1/installations/%s/revoke", ID_A);
+	test_admin_post(&r, path, "{}");
+	ck_assert_int_eq(r.status, 200);
+	test_response_free(&r);
+	ck_assert_int_eq(callback_as("{\"reference\":\"cust-2\"}", ID_A, NULL, NULL), 200);
+	json_t *inst = installation(ID_A);
+	ck_assert_str_eq(status_of(inst), "verifying");
+	ck_assert_str_eq(json_string_value(json_object_get(inst, "reference")), "cust-2");
+	json_t *verification = json_object_get(inst, "verification");
+	ck_assert(json_is_null(json_object_get(verification, "name")));
+	ck_assert(json_is_null(json_object_get(verification, "roles")));
+	ck_assert(json_is_null(json_object_get(verification, "verifiedAt")));
+	json_decref(inst);
+}
+END_TEST
+
+/* Point 5: a grant the API showed only after the window is promoted by the
+ * next reconciliation. */
+START_TEST(test_reconciliation_promotes_an_unconfirmed_installation_it_lists)
+{
+	start(NULL, "verify_window = 2s\nreconcile_interval = 3s\n");
+	ck_assert_int_eq(callback_as("{\"reference\":\"late\"}", ID_B, NULL, NULL), 200);
+	json_decref(wait_for_status(ID_B, "unconfirmed", DEADLINE));
+	grant_at_standin(ID_B, "Barn");
+	json_t *inst = wait_for_status(ID_B, "granted", DEADLINE);
+	ck_assert_str_eq(json_string_value(json_object_get(inst, "reference")), "late");
+	json_t *verification = json_object_get(inst, "verification");
+	ck_assert_str_eq(json_string_value(json_object_get(verification, "name")), "Barn");
+	ck_assert_ptr_nonnull(json_string_value(json_object_get(verification, "verifiedAt")));
+	ck_assert(json_is_null(json_object_get(verification, "lastError")));
+	json_decref(inst);
+	json_t *detail = event_detail(ID_B, "installation.verified");
+	ck_assert_str_eq(json_string_value(json_object_get(detail, "source")), "reconcile");
+	json_decref(detail);
+	ck_assert_int_eq(count_events(ID_B, "installation.discovered"), 0);
+}
+END_TEST
+
+/* Point 6: the daemon asks for at most 100 rows a page (the stand-in answers
+ * 400 to more, as Zaptec may) and follows Pages whatever size comes back:
+ * with one row a page, every installation is still discovered. */
+START_TEST(test_reconciliation_follows_small_pages_to_the_last)
+{
+	start(NULL, "verify_window = 20s\nreconcile_interval = 2s\n");
+	json_decref(standin_control("config", "{\"pageSizeCap\": 1}"));
+	grant_at_standin(ID_A, "Garage");
+	grant_at_standin(ID_B, "Barn");
+	json_decref(wait_for_status(ID_A, "granted", DEADLINE));
+	json_decref(wait_for_status(ID_B, "granted", DEADLINE));
+	json_decref(wait_for_status(STANDIN_GRANTED_ID, "granted", DEADLINE));
+	ck_assert_int_eq(standin_requests_with_status(400), 0);
+	json_t *state = standin_control("state", NULL);
+	json_t *requests = json_object_get(state, "apiRequests");
+	size_t i;
+	json_t *request;
+	int lists = 0;
+	json_array_foreach(requests, i, request) {
+		const char *path = json_string_value(json_object_get(request, "path"));
+		if (strncmp(path, "/api/installation?", 18) == 0) {
+			lists++;
+			ck_assert_msg(strstr(path, "PageSize=100&") != NULL, "asked for %s", path);
+		}
+	}
+	ck_assert_int_ge(lists, 3);
+	json_decref(state);
+}
+END_TEST
+
 Suite *verifier_suite(void);
 
 Suite *verifier_suite(void)
@@ -508,6 +690,11 @@ Suite *verifier_suite(void)
 	tcase_add_test(tc, test_a_restart_resumes_pending_verifications);
 	tcase_add_test(tc, test_a_revocation_at_zaptec_is_found_by_reconciliation);
 	tcase_add_test(tc, test_an_installation_granted_without_a_callback_is_discovered);
+	tcase_add_test(tc, test_a_forged_grant_of_a_verified_installation_stays_with_its_owner);
+	tcase_add_test(tc, test_a_forged_grant_during_verification_stays_with_its_owner);
+	tcase_add_test(tc, test_the_page_says_being_confirmed_until_verified);
+	tcase_add_test(tc, test_reconciliation_promotes_an_unconfirmed_installation_it_lists);
+	tcase_add_test(tc, test_reconciliation_follows_small_pages_to_the_last);
 	suite_add_tcase(s, tc);
 	return s;
 }

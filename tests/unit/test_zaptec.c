@@ -233,7 +233,7 @@ START_TEST(test_the_list_stops_when_the_callback_says_so)
 	int pages = -1;
 
 	json_decref(standin_control("grant", "{\"lookupKey\":\"" LOOKUP_KEY "\",\"installationId\":\"11111111-1111-4111-8111-111111111111\",\"grantedAt\":0}"));
-	ck_assert_int_eq(zaptec_list_installations(client, 0, 500, remember, &seen, &pages, err, sizeof err),
+	ck_assert_int_eq(zaptec_list_installations(client, 0, 100, remember, &seen, &pages, err, sizeof err),
 			 ZAPTEC_STOPPED);
 	ck_assert_int_eq(seen.count, 1);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -33,6 +34,7 @@ void test_server_start(const char *extra_config)
 	ck_assert_ptr_nonnull(f);
 	fputs(TEST_TOKEN "\n", f);
 	fclose(f);
+	ck_assert_int_eq(chmod(path, 0600), 0); /* the daemon refuses a secret others can read */
 
 	snprintf(path, sizeof path, "%s/accessd.conf", t.dir);
 	f = fopen(path, "w");

@@ -37,8 +37,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 RATE_PER_SECOND = 10.0
 RATE_BURST = 15.0
 LOGIN_INTERVAL = 1.0
-PAGE_SIZE_DEFAULT = 500
-PAGE_SIZE_MAX = 5000
+# Since 2025-03-01 Zaptec's list pages hold at most 100 rows, 50 by default.
+PAGE_SIZE_DEFAULT = 50
+PAGE_SIZE_MAX = 100
 SESSION_COOKIE = "standin_session"
 
 # .NET's Guid parser, which Zaptec's API binds route values with, accepts the
@@ -127,6 +128,7 @@ class State:
             self.api_lag = self.initial_api_lag
             self.token_lifetime = self.initial_token_lifetime
             self.down = False
+            self.page_size_cap = None
             self.installations = {}
             self.owner = {}
             for user in self.fixture["users"]:
@@ -184,7 +186,8 @@ class State:
             "loginAttempts": [dict(a) for a in self.login_attempts],
             "portalLogins": self.portal_logins,
             "liveTokens": sum(1 for t in self.tokens.values() if t[2] > time.monotonic()),
-            "config": {"apiLag": self.api_lag, "tokenLifetime": self.token_lifetime, "down": self.down},
+            "config": {"apiLag": self.api_lag, "tokenLifetime": self.token_lifetime, "down": self.down,
+                       "pageSizeCap": self.page_size_cap},
         }
 
 
@@ -461,8 +464,12 @@ class Handler(BaseHTTPRequestHandler):
     def api_list(self, principal, wall):
         """GET /api/installation?PageSize=&PageIndex=, with the state lock held.
 
-        PageIndex counts from 0. PageSize defaults to 500 and is capped at
-        5000; a value that is not a whole number, or out of range, is 400."""
+        PageIndex counts from 0. PageSize defaults to 50; above 100 it is 400,
+        as is a value that is not a whole number or is below range (whether
+        Zaptec refuses or caps a larger size is unknown: refusing makes a
+        client that asks for more fail its tests). With pageSizeCap set, a page
+        holds at most that many rows whatever was asked, and Pages counts
+        pages of that size."""
         state = self.server.state
         try:
             size = int(self.query.get("PageSize") or PAGE_SIZE_DEFAULT)
@@ -473,7 +480,11 @@ class Handler(BaseHTTPRequestHandler):
         if size < 1 or index < 0:
             self.send_json(400, {"Message": "The request is invalid."})
             return
-        size = min(size, PAGE_SIZE_MAX)
+        if size > PAGE_SIZE_MAX:
+            self.send_json(400, {"Message": "PageSize must be at most %d." % PAGE_SIZE_MAX})
+            return
+        if state.page_size_cap is not None:
+            size = min(size, state.page_size_cap)
         ids = state.visible_ids(principal, wall)
         pages = math.ceil(len(ids) / size)
         data = [state.api_object(i, principal) for i in ids[index * size:(index + 1) * size]]
@@ -526,6 +537,11 @@ class Handler(BaseHTTPRequestHandler):
                 state.token_lifetime = float(body["tokenLifetime"])
             if "down" in body:
                 state.down = bool(body["down"])
+            if "pageSizeCap" in body:
+                cap = body["pageSizeCap"]
+                if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool) or cap < 1):
+                    raise ValueError("pageSizeCap must be a whole number, 1 or more, or null")
+                state.page_size_cap = cap
             if body.get("revokeAllTokens"):
                 state.tokens.clear()
             self.send_json(200, state.state_json()["config"])

@@ -445,6 +445,28 @@ class ApiTests(StandinTestCase):
         self.assertEqual((body["Pages"], len(body["Data"])), (1, 6))
         self.assertEqual(call("GET", "/api/installation?PageSize=x", headers=bearer(tok))[0], 400)
 
+    def test_list_pages_hold_at_most_100_and_a_larger_page_size_is_400(self):
+        for n in range(120):
+            control("grant", {"lookupKey": "BSJG", "installationId": "bbbbbbbb-0000-4000-8000-%012d" % n})
+        tok = token()
+        _, _, body = call_json("GET", "/api/installation", headers=bearer(tok))
+        self.assertEqual((body["Pages"], len(body["Data"])), (3, 50))
+        status, _, body = call_json("GET", "/api/installation?PageSize=100&PageIndex=1", headers=bearer(tok))
+        self.assertEqual((status, body["Pages"], len(body["Data"])), (200, 2, 21))
+        for size in ("101", "500", "5000"):
+            status, _, body = call_json("GET", "/api/installation?PageSize=%s" % size, headers=bearer(tok))
+            self.assertEqual(status, 400, size)
+            self.assertIn("100", body["Message"])
+
+    def test_page_size_cap_serves_smaller_pages_than_asked(self):
+        control("config", {"pageSizeCap": 2})
+        for n in range(3):
+            control("grant", {"lookupKey": "BSJG", "installationId": "cccccccc-0000-4000-8000-%012d" % n})
+        tok = token()
+        _, _, body = call_json("GET", "/api/installation?PageSize=100", headers=bearer(tok))
+        self.assertEqual((body["Pages"], len(body["Data"])), (2, 2))
+        self.assertEqual(call("POST", "/_standin/config", json_body={"pageSizeCap": 0})[0], 400)
+
     def test_list_leaves_out_grants_younger_than_the_lag(self):
         control("config", {"apiLag": 60})
         control("grant", {"lookupKey": "BSJG", "installationId": ALICE_HOME})
@@ -523,11 +545,12 @@ class ControlTests(StandinTestCase):
                                                                   "installationId": CAROL_HOME})[0], 400)
 
     def test_config_changes_and_reset_restores(self):
-        answer = control("config", {"apiLag": 5, "tokenLifetime": 20, "down": True})
-        self.assertEqual(answer, {"apiLag": 5, "tokenLifetime": 20, "down": True})
+        answer = control("config", {"apiLag": 5, "tokenLifetime": 20, "down": True, "pageSizeCap": 3})
+        self.assertEqual(answer, {"apiLag": 5, "tokenLifetime": 20, "down": True, "pageSizeCap": 3})
         self.assertEqual(call("POST", "/_standin/config", json_body={"apiLag": -1})[0], 400)
         control("reset", {})
-        self.assertEqual(control("state")["config"], {"apiLag": 0, "tokenLifetime": 3600, "down": False})
+        self.assertEqual(control("state")["config"], {"apiLag": 0, "tokenLifetime": 3600, "down": False,
+                                                      "pageSizeCap": None})
 
 
 class CommandLineTests(unittest.TestCase):
@@ -540,7 +563,7 @@ class CommandLineTests(unittest.TestCase):
                     self.assertRegex(f.read(), r"^[0-9]+\n$")
                 self.assertEqual(os.listdir(tmp).count("port"), 1)
                 status, _, body = call_json("GET", "/_standin/state", base=base)
-                self.assertEqual(body["config"], {"apiLag": 7, "tokenLifetime": 99, "down": False})
+                self.assertEqual(body["config"], {"apiLag": 7, "tokenLifetime": 99, "down": False, "pageSizeCap": None})
             finally:
                 self.assertEqual(stop_standin(proc), 0)
             with open(log) as f:
