@@ -14,7 +14,6 @@
 #include "store.h"
 #include "timestamp.h"
 #include "validate.h"
-#include "writer.h"
 
 #define REFERENCE_MAX 200
 
@@ -37,8 +36,8 @@ static void erasure_job_free(void *arg)
 
 /*
  * Erases on the writer, appends erasure.completed with the counts only, and
- * asks for the WAL to be emptied once this commits: the old rows must not
- * survive in the log.
+ * asks for the engine's log to be emptied once this commits: the old rows must
+ * not survive in it.
  */
 static int erase_run(struct store *st, void *arg)
 {
@@ -53,7 +52,7 @@ static int erase_run(struct store *st, void *arg)
 	if (detail == NULL ||
 	    events_append(st, timestamp_now(), "erasure.completed", NULL, NULL, NULL, detail) != 0)
 		return -1;
-	writer_truncate_wal_after_commit();
+	retention_store_wipe_log_after_commit(st);
 	return 0;
 }
 

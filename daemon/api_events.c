@@ -17,7 +17,7 @@
 
 #define LIST_DEFAULT 100
 #define LIST_MAX 1000
-/* Event ids are SQLite rowids; 18 digits keep any of them without overflow. */
+/* Event ids are 64-bit; 18 digits keep any of them without overflow. */
 #define AFTER_MAX_DIGITS 18
 
 /* "after": a whole number (digits only), 0 when absent. */
@@ -37,48 +37,23 @@ static int64_t read_after(struct http_request *req, json_t *errors)
 	return strtoll(value, NULL, 10);
 }
 
-/*
- * Answers the feed from after, in the snapshot the caller opened: the purge
- * horizon and the events read are of the same moment, so no purge can slip
- * between the check and the read.
- */
-static enum http_outcome list_in_snapshot(struct http_request *req, struct store *st, int64_t after, long limit)
-{
-	int64_t purged = retention_store_purged_through(st);
-	if (purged < 0)
-		return http_reply_problem(req, 503, "the database is not available");
-	if (after < purged)
-		return http_reply_problem_with(req, 410,
-					       "events after this position were deleted by the retention policy; "
-					       "list the installations and read on from their feedPosition",
-					       "oldestAvailable", json_integer(purged + 1));
-	sqlite3_stmt *stmt = store_stmt(st, STMT_EVENT_LIST_AFTER);
-	if (stmt == NULL)
-		return http_reply_problem(req, 503, "the database is not available");
-	sqlite3_bind_int64(stmt, 1, after);
-	sqlite3_bind_int64(stmt, 2, limit);
+/* The page being read: its items and the id of the last. */
+struct event_page {
+	json_t *items;
+	int64_t last;
+	int oom;
+};
 
-	json_t *items = json_array();
-	int64_t last = after;
-	int rc = SQLITE_NOMEM;
-	while (items && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		last = sqlite3_column_int64(stmt, 0);
-		if (json_array_append_new(items, events_row_json(stmt)) != 0) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-	}
-	if (rc != SQLITE_DONE && rc != SQLITE_NOMEM)
-		log_error("event=db.error op=event_list error=\"%s\"", sqlite3_errmsg(store_db(st)));
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		json_decref(items);
-		return rc == SQLITE_NOMEM ? http_reply_problem(req, 500, "out of memory")
-					  : http_reply_problem(req, 503, "the database is not available");
-	}
-	json_t *body = json_pack("{s:o, s:I}", "items", items, "nextAfter", (json_int_t)last);
-	return body ? http_reply_json_steal(req, 200, body) : http_reply_problem(req, 500, "out of memory");
+static int add_event(void *arg, const struct event_record *e)
+{
+	struct event_page *page = arg;
+	page->last = e->id;
+	page->oom = json_array_append_new(page->items, events_json(e)) != 0;
+	return page->oom;
 }
+
+static enum http_outcome list_in_snapshot(struct http_request *req, struct store *st, int64_t after,
+					  long limit);
 
 enum http_outcome api_events_list(struct http_request *req)
 {
@@ -100,4 +75,36 @@ enum http_outcome api_events_list(struct http_request *req)
 	enum http_outcome outcome = list_in_snapshot(req, st, after, limit);
 	retention_store_snapshot_end(st);
 	return outcome;
+}
+
+/*
+ * Answers the feed from after, in the snapshot the caller opened: the purge
+ * horizon and the events read are of the same moment, so no purge can slip
+ * between the check and the read.
+ */
+static enum http_outcome list_in_snapshot(struct http_request *req, struct store *st, int64_t after, long limit)
+{
+	int64_t purged = retention_store_purged_through(st);
+	if (purged < 0)
+		return http_reply_problem(req, 503, "the database is not available");
+	if (after < purged)
+		return http_reply_problem_with(req, 410,
+					       "events after this position were deleted by the retention policy; "
+					       "list the installations and read on from their feedPosition",
+					       "oldestAvailable", json_integer(purged + 1));
+	struct event_page page = { .items = json_array(), .last = after };
+	if (page.items == NULL)
+		return http_reply_problem(req, 500, "out of memory");
+	if (store_event_list_after(st, after, limit, add_event, &page) != 0) {
+		json_decref(page.items);
+		return http_reply_problem(req, 503, "the database is not available");
+	}
+	if (page.oom) {
+		json_decref(page.items);
+		return http_reply_problem(req, 500, "out of memory");
+	}
+	json_t *items = page.items;
+	int64_t last = page.last;
+	json_t *body = json_pack("{s:o, s:I}", "items", items, "nextAfter", (json_int_t)last);
+	return body ? http_reply_json_steal(req, 200, body) : http_reply_problem(req, 500, "out of memory");
 }

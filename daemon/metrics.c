@@ -100,23 +100,27 @@ void metrics_append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
 	}
 }
 
-/* Appends "name{status=...} n" for every row of a "status, count" statement,
- * and 0 for the statuses that have no row. */
-static void append_counts(char **buf, size_t *len, size_t *cap, struct store *st, enum store_stmt id,
-			  const char *name, const char *const *statuses)
+/* The counts of one "by status" read, in the order of its list of statuses. */
+struct status_counts {
+	const char *const *statuses;
+	long long counts[8];
+};
+
+static int note_count(void *arg, const char *status, long long n)
 {
-	long long counts[8] = { 0 };
-	sqlite3_stmt *stmt = store_stmt(st, id);
-	while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
-		const char *status = (const char *)sqlite3_column_text(stmt, 0);
-		for (int i = 0; statuses[i]; i++)
-			if (status && strcmp(status, statuses[i]) == 0)
-				counts[i] = sqlite3_column_int64(stmt, 1);
-	}
-	if (stmt)
-		sqlite3_reset(stmt);
-	for (int i = 0; statuses[i]; i++)
-		metrics_append(buf, len, cap, "%s{status=\"%s\"} %lld\n", name, statuses[i], counts[i]);
+	struct status_counts *c = arg;
+	for (int i = 0; c->statuses[i]; i++)
+		if (strcmp(status, c->statuses[i]) == 0)
+			c->counts[i] = n;
+	return 0;
+}
+
+/* Appends "name{status=...} n" for every status of the list, 0 for those the
+ * store had no row of. */
+static void append_counts(char **buf, size_t *len, size_t *cap, const struct status_counts *c, const char *name)
+{
+	for (int i = 0; c->statuses[i]; i++)
+		metrics_append(buf, len, cap, "%s{status=\"%s\"} %lld\n", name, c->statuses[i], c->counts[i]);
 }
 
 char *metrics_render(struct store *st, size_t *len)
@@ -200,12 +204,15 @@ char *metrics_render(struct store *st, size_t *len)
 		       "# HELP accessd_access_requests Access requests by status.\n"
 		       "# TYPE accessd_access_requests gauge\n",
 		       atomic_load(&auth_failures), ws.jobs, ws.commits, ws.wal_frames, ws.busy_seconds);
-	append_counts(&buf, len, &cap, st, STMT_REQUEST_COUNT_BY_STATUS, "accessd_access_requests", request_statuses);
+	struct status_counts request_counts = { .statuses = request_statuses };
+	store_request_count_by_status(st, note_count, &request_counts);
+	append_counts(&buf, len, &cap, &request_counts, "accessd_access_requests");
 	metrics_append(&buf, len, &cap,
 		       "# HELP accessd_installations Installations by status.\n"
 		       "# TYPE accessd_installations gauge\n");
-	append_counts(&buf, len, &cap, st, STMT_INSTALLATION_COUNT_BY_STATUS, "accessd_installations",
-		      installation_statuses);
+	struct status_counts installation_counts = { .statuses = installation_statuses };
+	store_installation_count_by_status(st, note_count, &installation_counts);
+	append_counts(&buf, len, &cap, &installation_counts, "accessd_installations");
 	metrics_process_append(&buf, len, &cap);
 	int n = atomic_load(&source_count);
 	for (int i = 0; i < n && i < MAX_SOURCES; i++)

@@ -83,4 +83,11 @@ void retention_store_erase_scan_free(struct erasure_scan *scan);
 int retention_store_erase(struct store *st, const char *reference, const char *installation_id,
 			  const struct erasure_scan *scan, struct erasure_counts *out);
 
+/* Called inside an erasure's transaction on the writer's connection: once it
+ * has committed, the engine rids its log of the old rows (SQLite copies the
+ * whole write-ahead log into the database and truncates it, after the batch's
+ * answers are out; when a reader of an older snapshot holds it, after the next
+ * batch). */
+void retention_store_wipe_log_after_commit(struct store *st);
+
 #endif

@@ -294,7 +294,7 @@ int webhook_deliver_start(const struct config *cfg, char *err, size_t errlen)
 		return -1;
 	}
 	d.running = 1;
-	writer_on_events(on_events_committed);
+	store_on_events_added(on_events_committed);
 	if (atomic_exchange(&metrics_added, 1) == 0)
 		metrics_add_source(metrics_lines);
 	return 0;
@@ -304,7 +304,7 @@ void webhook_deliver_stop(void)
 {
 	if (!d.running)
 		return;
-	writer_on_events(NULL);
+	store_on_events_added(NULL);
 	pthread_mutex_lock(&d.lock);
 	atomic_store(&webhook_deliver_stopping, 1);
 	pthread_cond_broadcast(&d.cond);

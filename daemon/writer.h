@@ -34,20 +34,8 @@ void writer_submit(struct writer_job *job);
  * that may block (background work, the command line's own writer). */
 int writer_run(int (*run)(struct store *st, void *arg), void *arg);
 
-/* Called from a job's run(): once the transaction has committed, and before
- * any job of it hears its outcome, the writer copies the whole WAL into the
- * database and truncates it to nothing, so that what the transaction erased
- * no longer sits in the log. When a reader's snapshot holds the log, it tries
- * again after each later transaction. */
-void writer_truncate_wal_after_commit(void);
-
 /* Finishes every queued job, then stops the thread and closes its connection. */
 void writer_stop(void);
-
-/* Sets the function called on the writer thread after every commit that
- * added events (NULL for none), so that whoever delivers them is woken at
- * once. It must not block. */
-void writer_on_events(void (*listener)(void));
 
 /* What the writer has done since start (for /metrics). */
 struct writer_stats {

@@ -1,12 +1,13 @@
 /*
- * store_sql.c — the text of every SQL statement, indexed by enum store_stmt.
- * Nothing else in the daemon holds SQL, and no statement is ever built from
- * input: values are bound.
+ * store_sqlite_sql.c — the text of every SQL statement of the SQLite engine,
+ * indexed by enum sqlite_stmt. Nothing else in the daemon holds SQLite's SQL,
+ * and no statement is ever built from input: values are bound.
  */
-#include "store.h"
+#include "store_sqlite.h"
 
 /* Every read of a request or an installation returns these columns, in this
- * order (requests.c and installations.c read them by position). */
+ * order (store_sqlite_requests.c and store_sqlite_installations.c read them
+ * by position). */
 #define REQUEST_COLUMNS                                                                    \
 	"seq, id, reference, installation_type, installation_id, partner_name, lang, "   \
 	"show_existing, return_to, status, created_at, expires_at, opened_at, "           \
@@ -15,7 +16,7 @@
 	"seq, installation_id, status, installation_type, reference, request_id, "        \
 	"granted_at, updated_at, revoked_at, verified_at, name, roles, last_error"
 #define EVENT_COLUMNS "id, at, type, request_id, installation_id, reference, detail"
-/* webhook_store.c reads an endpoint's columns by position, in this order. */
+/* store_sqlite_webhooks.c reads an endpoint's columns by position, in this order. */
 #define WEBHOOK_COLUMNS                                                                     \
 	"id, url, types, description, enabled, created_at, secret, previous_secret, "      \
 	"previous_secret_until, delivered_through, revision, attempts, next_attempt_ms, "  \
@@ -53,7 +54,7 @@
 	"(CASE WHEN status IN ('pending', 'opened') AND expires_at <= " now                  \
 	" THEN 'expired' ELSE status END)"
 
-const char *const store_sql[STMT_COUNT] = {
+const char *const store_sqlite_sql[STMT_COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
@@ -101,9 +102,9 @@ const char *const store_sql[STMT_COUNT] = {
 		"UPDATE access_requests SET status = 'expired' "
 		"WHERE seq = ?1 AND status IN ('pending', 'opened')",
 	/* Only a request that has not ended in a grant may be cancelled. */
-	/* ?2 now: when it ended, for the retention of ended requests. */
+	/* The time of cancelling is kept for the retention of ended requests. */
 	[STMT_REQUEST_CANCEL] =
-		"UPDATE access_requests SET status = 'cancelled', cancelled_at = ?2 "
+		"UPDATE access_requests SET status = 'cancelled', cancelled_at = unixepoch() "
 		"WHERE seq = ?1 AND status NOT IN ('granted', 'contested', 'cancelled')",
 	[STMT_REQUEST_COUNT_BY_STATUS] =
 		"SELECT " EFFECTIVE_STATUS("unixepoch()") " AS s, count(*) FROM access_requests GROUP BY s",
@@ -196,6 +197,15 @@ const char *const store_sql[STMT_COUNT] = {
 		"SELECT " EVENT_COLUMNS " FROM events "
 		"WHERE installation_seq = (SELECT seq FROM installations WHERE installation_id = ?1) "
 		"ORDER BY id LIMIT ?2",
+
+	/* Taken when free, expired, or already ours (a renewal): ?1 kind,
+	 * ?2 holder, ?3 now, ?4 new expiry. */
+	[STMT_LEASE_TAKE] =
+		"INSERT INTO leases (kind, holder, expires_at) VALUES (?1, ?2, ?4) "
+		"ON CONFLICT (kind) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at "
+		"WHERE leases.holder = excluded.holder OR leases.expires_at <= ?3",
+	[STMT_LEASE_RELEASE] = "DELETE FROM leases WHERE kind = ?1 AND holder = ?2",
+
 	/* The feed's window: the oldest id it still answers for (0 while nothing
 	 * was purged; the purge horizon plus one after: a rejected callback may go
 	 * before older events, so the oldest row kept says less), and the newest

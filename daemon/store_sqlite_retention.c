@@ -1,6 +1,10 @@
 /*
- * retention_store_sqlite.c — retention and erasure on SQLite: the operations
- * of retention_store.h over the statements of store_sql.c.
+ * store_sqlite_retention.c — retention and erasure (retention_store.h) on the
+ * SQLite engine; the statements are in store_sqlite_sql.c. The PostgreSQL
+ * engine has no retention store yet: there the daemon does not start the
+ * purge, nothing is ever purged, so the feed reads from 0 and its position is
+ * 0 (true, if slow: a client reading from there misses nothing), and purges
+ * and erasures fail (logged once).
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -9,26 +13,38 @@
 #include "erasure.h"
 #include "log.h"
 #include "retention_store.h"
-#include "store.h"
+#include "store_sqlite.h"
+
+/* The prepared statement on st when it is a SQLite connection, else NULL. */
+static sqlite3_stmt *rstmt(struct store *st, enum sqlite_stmt id)
+{
+	static int warned;
+	if (st->engine != &store_sqlite_engine) {
+		if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+			log_error("event=retention.unsupported reason=\"retention needs the SQLite engine for now\"");
+		return NULL;
+	}
+	return sqlite_stmt(sqlite_of(st), id);
+}
 
 /* Runs one statement of a purge batch with its cutoff and limit. Returns the
  * rows it changed, or -1. */
-static long purge_step(struct store *st, enum store_stmt id, int64_t cutoff, int limit)
+static long purge_step(struct store *st, enum sqlite_stmt id, int64_t cutoff, int limit)
 {
-	sqlite3_stmt *stmt = store_stmt(st, id);
+	sqlite3_stmt *stmt = rstmt(st, id);
 	if (stmt == NULL)
 		return -1;
 	sqlite3_bind_int64(stmt, 1, cutoff);
 	sqlite3_bind_int(stmt, 2, limit);
-	if (store_step_write(st, stmt, "purge") != 0)
+	if (sqlite_step_write(sqlite_of(st), stmt, "purge", NULL) != 0)
 		return -1;
-	return (long)sqlite3_changes(store_db(st));
+	return (long)sqlite3_changes(sqlite_of(st)->db);
 }
 
 long retention_store_purge_batch(struct store *st, enum retention_kind kind, int64_t cutoff, int limit)
 {
 	/* The statements of each kind, in order; the last one deletes and counts. */
-	static const enum store_stmt steps[RETENTION_KIND_COUNT][3] = {
+	static const enum sqlite_stmt steps[RETENTION_KIND_COUNT][3] = {
 		[RETENTION_EVENTS] = { STMT_PURGE_EVENTS_MARK, STMT_PURGE_EVENTS, STMT_COUNT },
 		[RETENTION_REJECTED_CALLBACKS] = { STMT_PURGE_REJECTED_MARK, STMT_PURGE_REJECTED, STMT_COUNT },
 		[RETENTION_ACCESS_REQUESTS] = { STMT_PURGE_REQUESTS_UNLINK, STMT_PURGE_REQUESTS, STMT_COUNT },
@@ -44,19 +60,22 @@ long retention_store_purge_batch(struct store *st, enum retention_kind kind, int
 
 int retention_store_snapshot_begin(struct store *st)
 {
-	return store_exec(st, STMT_READ_BEGIN) == SQLITE_DONE ? 0 : -1;
+	if (st->engine != &store_sqlite_engine)
+		return 0;
+	sqlite3_stmt *stmt = rstmt(st, STMT_READ_BEGIN);
+	return stmt ? sqlite_step_write(sqlite_of(st), stmt, "snapshot", NULL) : -1;
 }
 
 void retention_store_snapshot_end(struct store *st)
 {
-	if (!sqlite3_get_autocommit(store_db(st)))
-		store_exec(st, STMT_READ_END);
+	if (st->engine == &store_sqlite_engine && !sqlite3_get_autocommit(sqlite_of(st)->db))
+		sqlite_step_write(sqlite_of(st), rstmt(st, STMT_READ_END), "snapshot_end", NULL);
 }
 
 /* The one integer a statement returns, or -1. */
-static int64_t read_int(struct store *st, enum store_stmt id)
+static int64_t read_int(struct store *st, enum sqlite_stmt id)
 {
-	sqlite3_stmt *stmt = store_stmt(st, id);
+	sqlite3_stmt *stmt = rstmt(st, id);
 	int64_t value = -1;
 	if (stmt == NULL)
 		return -1;
@@ -64,33 +83,33 @@ static int64_t read_int(struct store *st, enum store_stmt id)
 	if (rc == SQLITE_ROW)
 		value = sqlite3_column_int64(stmt, 0);
 	else
-		log_error("event=db.error op=feed_position error=\"%s\"", sqlite3_errmsg(store_db(st)));
+		log_error("event=db.error op=feed_position error=\"%s\"", sqlite3_errmsg(sqlite_of(st)->db));
 	sqlite3_reset(stmt);
 	return value;
 }
 
 int64_t retention_store_purged_through(struct store *st)
 {
-	return read_int(st, STMT_EVENT_PURGED_THROUGH);
+	return st->engine == &store_sqlite_engine ? read_int(st, STMT_EVENT_PURGED_THROUGH) : 0;
 }
 
 int64_t retention_store_feed_position(struct store *st)
 {
-	return read_int(st, STMT_EVENT_NEWEST);
+	return st->engine == &store_sqlite_engine ? read_int(st, STMT_EVENT_NEWEST) : 0;
 }
 
 /* Binds the erasure's reference and installation id (one of them NULL). */
 static void bind_target(sqlite3_stmt *stmt, const char *reference, const char *installation_id)
 {
-	store_bind_text(stmt, 1, reference);
-	store_bind_text(stmt, 2, installation_id);
+	sqlite_bind_text(stmt, 1, reference);
+	sqlite_bind_text(stmt, 2, installation_id);
 }
 
 /* The ids a statement of the target finds, as a new JSON array text. NULL on
  * a database failure or when memory runs out. */
-static char *find_ids(struct store *st, enum store_stmt id, const char *reference, const char *installation_id)
+static char *find_ids(struct store *st, enum sqlite_stmt id, const char *reference, const char *installation_id)
 {
-	sqlite3_stmt *stmt = store_stmt(st, id);
+	sqlite3_stmt *stmt = rstmt(st, id);
 	json_t *ids = json_array();
 	int rc = SQLITE_NOMEM;
 
@@ -111,7 +130,7 @@ static char *find_ids(struct store *st, enum store_stmt id, const char *referenc
 		out = json_dumps(ids, JSON_COMPACT);
 	else
 		log_error("event=db.error op=erase_find error=\"%s\"",
-			  rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(store_db(st)));
+			  rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(sqlite_of(st)->db));
 	sqlite3_reset(stmt);
 	json_decref(ids);
 	return out;
@@ -169,7 +188,7 @@ static int find_events(struct store *st, const char *reference, const char *inst
 		       const char *request_ids, const char *installation_ids, int64_t from,
 		       struct event_list *l, const char *const *strip_ids)
 {
-	sqlite3_stmt *stmt = store_stmt(st, STMT_ERASE_FIND_EVENTS);
+	sqlite3_stmt *stmt = rstmt(st, STMT_ERASE_FIND_EVENTS);
 	char *quoted = NULL;
 	int rc = SQLITE_NOMEM;
 
@@ -183,9 +202,9 @@ static int find_events(struct store *st, const char *reference, const char *inst
 			return -1;
 	}
 	bind_target(stmt, reference, installation_id);
-	store_bind_text(stmt, 3, request_ids);
-	store_bind_text(stmt, 4, installation_ids);
-	store_bind_text(stmt, 5, quoted);
+	sqlite_bind_text(stmt, 3, request_ids);
+	sqlite_bind_text(stmt, 4, installation_ids);
+	sqlite_bind_text(stmt, 5, quoted);
 	sqlite3_bind_int64(stmt, 6, from);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (event_list_add(l, stmt, reference, strip_ids) != 0) {
@@ -195,7 +214,7 @@ static int find_events(struct store *st, const char *reference, const char *inst
 	}
 	if (rc != SQLITE_DONE)
 		log_error("event=db.error op=erase_events error=\"%s\"",
-			  rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(store_db(st)));
+			  rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(sqlite_of(st)->db));
 	sqlite3_reset(stmt);
 	free(quoted);
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -241,7 +260,7 @@ static int reread_events(struct store *st, const struct erasure_scan *scan, cons
 			 const char *const *strip_ids, struct event_list *l)
 {
 	for (size_t i = 0; i < scan->event_count; i++) {
-		sqlite3_stmt *stmt = store_stmt(st, STMT_ERASE_EVENT_BY_ID);
+		sqlite3_stmt *stmt = rstmt(st, STMT_ERASE_EVENT_BY_ID);
 		if (stmt == NULL)
 			return -1;
 		sqlite3_bind_int64(stmt, 1, scan->event_ids[i]);
@@ -251,7 +270,7 @@ static int reread_events(struct store *st, const struct erasure_scan *scan, cons
 		sqlite3_reset(stmt);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 			log_error("event=db.error op=erase_event error=\"%s\"",
-				  rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(store_db(st)));
+				  rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(sqlite_of(st)->db));
 			return -1;
 		}
 	}
@@ -263,29 +282,29 @@ static int strip_events(struct store *st, const struct event_list *l, long *coun
 {
 	*count = 0;
 	for (size_t i = 0; i < l->count; i++) {
-		sqlite3_stmt *stmt = store_stmt(st, STMT_ERASE_STRIP_EVENT);
+		sqlite3_stmt *stmt = rstmt(st, STMT_ERASE_STRIP_EVENT);
 		if (stmt == NULL)
 			return -1;
 		sqlite3_bind_int64(stmt, 1, l->ids[i]);
-		store_bind_text(stmt, 2, l->details[i]);
-		if (store_step_write(st, stmt, "erase_strip_event") != 0)
+		sqlite_bind_text(stmt, 2, l->details[i]);
+		if (sqlite_step_write(sqlite_of(st), stmt, "erase_strip_event", NULL) != 0)
 			return -1;
-		*count += sqlite3_changes(store_db(st));
+		*count += sqlite3_changes(sqlite_of(st)->db);
 	}
 	return 0;
 }
 
 /* Runs a statement that takes a JSON array of ids as ?1; returns the rows it
  * changed, or -1. */
-static long for_ids(struct store *st, enum store_stmt id, const char *ids)
+static long for_ids(struct store *st, enum sqlite_stmt id, const char *ids)
 {
-	sqlite3_stmt *stmt = store_stmt(st, id);
+	sqlite3_stmt *stmt = rstmt(st, id);
 	if (stmt == NULL)
 		return -1;
-	store_bind_text(stmt, 1, ids);
-	if (store_step_write(st, stmt, "erase") != 0)
+	sqlite_bind_text(stmt, 1, ids);
+	if (sqlite_step_write(sqlite_of(st), stmt, "erase", NULL) != 0)
 		return -1;
-	return (long)sqlite3_changes(store_db(st));
+	return (long)sqlite3_changes(sqlite_of(st)->db);
 }
 
 /* The installation ids an erased event must not name: installation_id and
@@ -345,4 +364,10 @@ done:
 	free(request_ids);
 	free(installation_ids);
 	return rc;
+}
+
+void retention_store_wipe_log_after_commit(struct store *st)
+{
+	if (st->engine == &store_sqlite_engine && sqlite_of(st)->wal)
+		sqlite_wal_truncate_after_commit(sqlite_of(st));
 }
