@@ -68,6 +68,10 @@ struct config {
 	size_t webhook_retry_count;
 	char *support_url;          /* NULL: none; shown on pages that are not a success */
 	char *support_email;        /* NULL: none */
+	int64_t event_retention;    /* 0: keep for ever */
+	int64_t rejected_callback_retention; /* 0: keep for ever */
+	int64_t request_retention;  /* 0: keep for ever */
+	int64_t purge_interval;
 };
 
 /*

@@ -190,9 +190,26 @@ test('every admin answer matches doc/openapi.yaml', async () => {
     // Events purged behind the daemon's back, as a retention pass would:
     // a replay from before the oldest kept event is gone.
     const survivor = (await expect(200, 'GET', hooks)).body.items[0];
-    await env.sql('DELETE FROM events WHERE id < (SELECT max(id) FROM events)');
+    await env.sql('DELETE FROM events WHERE id < (SELECT max(id) FROM events); ' +
+                  'UPDATE event_purge SET purged_through = (SELECT max(id) - 1 FROM events)');
     const gone = await expect(410, 'POST', `${hooks}/${survivor.id}/replay`, { json: { after: 0 } });
     assert.ok(gone.body.oldestAvailable > 1);
+    const feedGone = await expect(410, 'GET', '/api/v1/events?after=0');
+    assert.equal(feedGone.body.oldestAvailable, gone.body.oldestAvailable);
+    const listed = (await expect(200, 'GET', '/api/v1/installations')).body;
+    assert.ok(listed.feedPosition >= feedGone.body.oldestAvailable);
+
+    // Erasure: one customer's data, then the same again (zero counts), and
+    // its mistakes.
+    const erased = (await expect(200, 'POST', '/api/v1/erasures', { json: { reference: 'customer-42' } })).body;
+    assert.ok(erased.accessRequests >= 1);
+    const again = (await expect(200, 'POST', '/api/v1/erasures', { json: { reference: 'customer-42' } })).body;
+    assert.deepEqual(again, { accessRequests: 0, installations: 0, events: 0 });
+    await expect(200, 'POST', '/api/v1/erasures', { json: { installationId: UNKNOWN_GUID } });
+    await expect(400, 'POST', '/api/v1/erasures', { json: { reference: 'a', installationId: GUID } });
+    await expect(400, 'POST', '/api/v1/erasures', { json: { installationId: 'not-a-guid' } });
+    await expect(413, 'POST', '/api/v1/erasures', { json: { reference: 'x'.repeat(70 * 1024) } });
+    await expect(415, 'POST', '/api/v1/erasures', { body: 'reference=a', type: 'text/plain' });
 
     // Without a token, every operation that needs one is 401, each asked
     // from a loopback address of its own. Ten wrong tokens from one more
