@@ -360,9 +360,10 @@ START_TEST(test_erasure_by_reference_leaves_no_trace_and_keeps_the_others)
 	json_decref(counts);
 
 	/* The writer empties the WAL once the erasure's answer is out, while the
-	 * daemon runs. */
+	 * daemon runs. (SQLite only, as the bytes below: PostgreSQL's files are
+	 * the server's, and what VACUUM leaves is in the README.) */
 	time_t deadline = time(NULL) + DEADLINE_SECONDS;
-	while (file_holds("accessd.db-wal", "cust-erase-7731")) {
+	while (!test_on_postgresql() && file_holds("accessd.db-wal", "cust-erase-7731")) {
 		ck_assert_msg(time(NULL) < deadline, "the WAL still holds the erased reference");
 		usleep(50 * 1000);
 	}
@@ -398,6 +399,8 @@ START_TEST(test_erasure_by_reference_leaves_no_trace_and_keeps_the_others)
 	json_decref(counts);
 
 	test_server_stop();
+	if (test_on_postgresql())
+		return;
 	ck_assert(!files_hold("cust-erase-7731"));
 	ck_assert(!files_hold(G1));
 	ck_assert(!files_hold("app.example/done"));
@@ -436,6 +439,8 @@ START_TEST(test_erasure_by_installation_strips_only_that_installation)
 	json_decref(counts);
 
 	test_server_stop();
+	if (test_on_postgresql())
+		return;
 	ck_assert(!files_hold(G1));
 	ck_assert(files_hold(G3));
 }
@@ -586,23 +591,17 @@ END_TEST
 Suite *retention_suite(void)
 {
 	Suite *s = suite_create("retention");
-	TCase *tc = tcase_create("erasure-input");
-	tcase_add_checked_fixture(tc, NULL, test_server_teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_erasure_rejects_bad_input_naming_the_field);
-	suite_add_tcase(s, tc);
-	/* The retention store is the SQLite engine's only, for now. */
-	if (test_on_postgresql())
-		return s;
-
-	tc = tcase_create("purge");
+	TCase *tc = tcase_create("purge");
 	tcase_add_checked_fixture(tc, NULL, test_server_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_rejected_callbacks_go_first_and_the_feed_answers_410_behind_them);
 	tcase_add_test(tc, test_events_ended_requests_and_revoked_installations_go_on_time);
 	tcase_add_test(tc, test_a_purged_installations_history_is_not_inherited);
 	tcase_add_test(tc, test_feed_position_is_the_newest_event_of_the_lists_snapshot);
-	tcase_add_test(tc, test_an_enabled_webhooks_undelivered_events_stay_until_it_is_disabled);
+	/* Webhook endpoints are the SQLite engine's only until their PostgreSQL
+	 * store lands; the purge's rule for them is in its migration already. */
+	if (!test_on_postgresql())
+		tcase_add_test(tc, test_an_enabled_webhooks_undelivered_events_stay_until_it_is_disabled);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("erasure");
@@ -610,8 +609,13 @@ Suite *retention_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_erasure_by_reference_leaves_no_trace_and_keeps_the_others);
 	tcase_add_test(tc, test_erasure_by_installation_strips_only_that_installation);
+	tcase_add_test(tc, test_erasure_rejects_bad_input_naming_the_field);
 	suite_add_tcase(s, tc);
 
+	/* The scan a reader makes before the writer erases is SQLite's way to
+	 * keep its one writer free; PostgreSQL erases in one transaction. */
+	if (test_on_postgresql())
+		return s;
 	tc = tcase_create("erasure_store");
 	tcase_add_checked_fixture(tc, erasure_store_setup, erasure_store_teardown);
 	tcase_add_test(tc, test_an_erasure_reads_every_event_again_when_its_targets_changed);
