@@ -192,8 +192,11 @@ const struct pg_stmt_text store_pg_sql[PG_STMT_COUNT] = {
 	[PG_READ_END] = { 0, "COMMIT" },
 	[PG_EVENT_PURGED_THROUGH] = { 0, "SELECT purged_through FROM event_purge WHERE id = 1" },
 	/* The counter's value is the newest id given, purged or not: every id up
-	 * to it has committed, or the counter's row would still be locked. */
-	[PG_EVENT_NEWEST] = { 0, "SELECT last FROM event_counter WHERE id = 1" },
+	 * to it has committed, or the counter's row would still be locked. Never
+	 * below the horizon, as on SQLite. */
+	[PG_EVENT_NEWEST] = { 0,
+		"SELECT greatest(last, (SELECT purged_through FROM event_purge WHERE id = 1)) "
+		"FROM event_counter WHERE id = 1" },
 
 	/* Each kind's batch is one statement, which returns how many it deleted. */
 	[PG_PURGE_EVENTS] = { 2, PURGE_EVENTS_WITH(PURGE_EVENTS_BATCH) },
