@@ -195,9 +195,9 @@ void pg_retention_snapshot_end(struct store *st);
 int64_t pg_retention_purged_through(struct store *st);
 int64_t pg_retention_feed_position(struct store *st);
 int pg_retention_erase_scan(struct store *st, const char *reference, const char *installation_id,
-                            struct erasure_scan *out);
+			    struct erasure_scan *out);
 int pg_retention_erase(struct store *st, const char *reference, const char *installation_id,
-                       const struct erasure_scan *scan, struct erasure_counts *out);
+		       const struct erasure_scan *scan, struct erasure_counts *out);
 void pg_retention_wipe_log_after_commit(struct store *st);
 
 #endif
