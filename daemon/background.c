@@ -23,12 +23,11 @@ static int64_t next_expiry;
 int background_start(const struct config *cfg, char *err, size_t errlen)
 {
 	next_expiry = 0;
-	/* The webhook and retention stores have no PostgreSQL implementation yet. */
+	if (retention_start(cfg, err, errlen) != 0)
+		return -1;
+	/* The webhook store has no PostgreSQL implementation yet. */
 	if (config_database_is_postgresql(cfg->database)) {
 		log_warn("event=webhooks.unavailable reason=\"webhook delivery needs the SQLite engine for now\"");
-		log_warn("event=retention.unavailable reason=\"the purge needs the SQLite engine for now\"");
-	} else if (retention_start(cfg, err, errlen) != 0) {
-		return -1;
 	} else if (webhook_deliver_start(cfg, err, errlen) != 0) {
 		retention_stop();
 		return -1;

@@ -12,7 +12,7 @@
 #include "token.h"
 #include "writer.h"
 
-static const char *const kind_names[LEASE_KIND_COUNT] = { "expiry", "zaptec" };
+static const char *const kind_names[LEASE_KIND_COUNT] = { "expiry", "zaptec", "purge" };
 
 static struct {
 	pthread_mutex_t lock;

@@ -1,6 +1,6 @@
 /*
  * lease.h — background work of one kind (the expiry pass; the Zaptec work of
- * verification and reconciliation) runs on one instance at a time: the one
+ * verification and reconciliation; the purge) runs on one instance at a time: the one
  * holding its lease in the database. The holder renews it while it works;
  * when it stops or dies, another instance takes it over once it has expired,
  * within LEASE_TTL + LEASE_RENEW seconds. With SQLite's one instance the
@@ -14,7 +14,7 @@
 #define LEASE_RENEW 5
 
 /* The kinds of work under a lease. */
-enum lease_kind { LEASE_EXPIRY, LEASE_ZAPTEC, LEASE_KIND_COUNT };
+enum lease_kind { LEASE_EXPIRY, LEASE_ZAPTEC, LEASE_PURGE, LEASE_KIND_COUNT };
 
 /* Whether this instance holds the lease of kind now; takes or renews it
  * through the writer when LEASE_RENEW has passed since the last time. A

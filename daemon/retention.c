@@ -3,7 +3,10 @@
  *
  * A pass deletes in batches of RETENTION_BATCH rows, each batch one writer
  * job: a callback queued meanwhile waits for one batch at most, never for the
- * whole pass. The thread sleeps between passes and wakes at once to stop.
+ * whole pass. Each batch runs only while this instance holds the purge's
+ * lease, renewed as the pass goes: with several instances on one database,
+ * one purges at a time. The thread sleeps between passes and wakes at once
+ * to stop.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -11,6 +14,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "lease.h"
 #include "log.h"
 #include "metrics.h"
 #include "retention.h"
@@ -79,7 +83,7 @@ int retention_purge(const struct config *cfg, retention_runner runner, void *ctx
 {
 	int64_t now = timestamp_now();
 	struct timespec started, ended;
-	int failed = 0;
+	int failed = 0, yielded = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &started);
 	for (int k = 0; k < RETENTION_KIND_COUNT; k++) {
@@ -89,15 +93,17 @@ int retention_purge(const struct config *cfg, retention_runner runner, void *ctx
 		if (keep == 0)
 			continue;
 		do {
-			if (failed || stopping())
+			if (failed || yielded || stopping())
 				break;
 			b.deleted = 0;
-			failed = runner(batch_run, &b, ctx) != 0;
-			if (!failed) {
+			int rc = runner(batch_run, &b, ctx);
+			failed = rc < 0;
+			yielded = rc == RETENTION_YIELD;
+			if (rc == 0) {
 				out->deleted[k] += b.deleted;
 				atomic_fetch_add(&deleted_total[k], (unsigned long long)b.deleted);
 			}
-		} while (!failed && b.deleted == RETENTION_BATCH);
+		} while (!failed && !yielded && b.deleted == RETENTION_BATCH);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ended);
 	long ms = (ended.tv_sec - started.tv_sec) * 1000 + (ended.tv_nsec - started.tv_nsec) / 1000000;
@@ -131,10 +137,13 @@ static void metrics_lines(char **buf, size_t *len, size_t *cap)
 		       atomic_load(&passes_total), atomic_load(&failed_passes_total));
 }
 
+/* A batch through the writer, while the lease is this instance's. */
 static int through_writer(int (*run)(struct store *st, void *arg), void *arg, void *ctx)
 {
 	(void)ctx;
-	return writer_run(run, arg);
+	if (!lease_held(LEASE_PURGE))
+		return RETENTION_YIELD;
+	return writer_run(run, arg) == 0 ? 0 : -1;
 }
 
 /* The thread: a pass, then a wait of purge_interval (cut short by stop). */
@@ -144,7 +153,8 @@ static void *purge_main(void *unused)
 	pthread_setname_np(pthread_self(), "purge");
 	for (;;) {
 		struct retention_counts counts;
-		retention_purge(r.cfg, through_writer, NULL, &counts);
+		if (lease_held(LEASE_PURGE))
+			retention_purge(r.cfg, through_writer, NULL, &counts);
 		struct timespec until;
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_sec += r.cfg->purge_interval;

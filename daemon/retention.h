@@ -24,21 +24,26 @@ struct retention_counts {
 	long deleted[RETENTION_KIND_COUNT];
 };
 
-/* Runs one write transaction: run(st, arg) committed (0) or not (-1). The
- * daemon's goes through the writer; the command line's is its own. */
+/* Runs one write transaction: run(st, arg) committed (0) or not (-1); or
+ * RETENTION_YIELD without running it, when the pass must stop there (this
+ * instance no longer holds the purge's lease). The daemon's goes through the
+ * writer; the command line's is its own. */
+#define RETENTION_YIELD 1
 typedef int (*retention_runner)(int (*run)(struct store *st, void *arg), void *arg, void *ctx);
 
 /*
  * Runs one purge pass: for each kind whose retention is not 0, deletes what
  * ended longer ago than that, RETENTION_BATCH rows a transaction, until a
- * batch comes back short. Logs one line with the counts and adds them to the
- * metrics. Returns 0, or -1 when a batch failed (what was deleted before
- * stays deleted and is counted in out).
+ * batch comes back short or the runner yields. Logs one line with the counts
+ * and adds them to the metrics. Returns 0, or -1 when a batch failed (what
+ * was deleted before stays deleted and is counted in out).
  */
 int retention_purge(const struct config *cfg, retention_runner runner, void *ctx, struct retention_counts *out);
 
 /* Starts the thread that runs a pass at start and then every purge_interval,
- * through the writer. Returns 0, or -1 with err. */
+ * through the writer, while this instance holds the purge's lease (lease.h):
+ * instances sharing a database purge one at a time. Returns 0, or -1 with
+ * err. */
 int retention_start(const struct config *cfg, char *err, size_t errlen);
 
 /* Stops it, between two batches. */

@@ -7,6 +7,7 @@
 #ifndef ACCESSD_RETENTION_STORE_H
 #define ACCESSD_RETENTION_STORE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct store;

@@ -6,6 +6,7 @@
 #ifndef ACCESSD_STORE_ENGINE_H
 #define ACCESSD_STORE_ENGINE_H
 
+#include "retention_store.h"
 #include "store.h"
 
 /* One migration, embedded from schema/ by the build (scripts/embed-schema.sh). */
@@ -109,6 +110,18 @@ struct store_engine {
 			  int *held);
 	int (*lease_release)(struct store *st, const char *kind, const char *holder);
 	int (*check_database)(const char *database, char *err, size_t errlen);
+
+	/* retention_store.h */
+	long (*retention_purge_batch)(struct store *st, enum retention_kind kind, int64_t cutoff, int limit);
+	int (*retention_snapshot_begin)(struct store *st);
+	void (*retention_snapshot_end)(struct store *st);
+	int64_t (*retention_purged_through)(struct store *st);
+	int64_t (*retention_feed_position)(struct store *st);
+	int (*retention_erase_scan)(struct store *st, const char *reference, const char *installation_id,
+				    struct erasure_scan *out);
+	int (*retention_erase)(struct store *st, const char *reference, const char *installation_id,
+			       const struct erasure_scan *scan, struct erasure_counts *out);
+	void (*retention_wipe_log_after_commit)(struct store *st);
 };
 
 /* What a connection is for, passed to open. */

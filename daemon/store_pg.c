@@ -589,4 +589,12 @@ const struct store_engine store_pg_engine = {
 	.lease_take = pg_lease_take,
 	.lease_release = pg_lease_release,
 	.check_database = pg_check_database,
+	.retention_purge_batch = pg_retention_purge_batch,
+	.retention_snapshot_begin = pg_retention_snapshot_begin,
+	.retention_snapshot_end = pg_retention_snapshot_end,
+	.retention_purged_through = pg_retention_purged_through,
+	.retention_feed_position = pg_retention_feed_position,
+	.retention_erase_scan = pg_retention_erase_scan,
+	.retention_erase = pg_retention_erase,
+	.retention_wipe_log_after_commit = pg_retention_wipe_log_after_commit,
 };

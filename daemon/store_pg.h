@@ -47,6 +47,22 @@ enum pg_stmt {
 	PG_EVENT_BY_INSTALLATION,
 	PG_LEASE_TAKE,
 	PG_LEASE_RELEASE,
+	PG_READ_BEGIN,
+	PG_READ_END,
+	PG_EVENT_PURGED_THROUGH,
+	PG_EVENT_NEWEST,
+	PG_PURGE_EVENTS,
+	PG_PURGE_REJECTED,
+	PG_PURGE_REQUESTS,
+	PG_PURGE_INSTALLATIONS,
+	PG_ERASE_FIND_REQUESTS,
+	PG_ERASE_FIND_INSTALLATIONS,
+	PG_ERASE_FIND_EVENTS,
+	PG_ERASE_STRIP_EVENT,
+	PG_ERASE_UNLINK_INSTALLATIONS,
+	PG_ERASE_VERIFICATIONS,
+	PG_ERASE_INSTALLATIONS,
+	PG_ERASE_REQUESTS,
 	PG_STMT_COUNT
 };
 
@@ -171,5 +187,17 @@ int pg_event_list_by_installation(struct store *st, const char *installation_id,
 int pg_lease_take(struct store *st, const char *kind, const char *holder, int64_t now, int64_t expires_at,
 		  int *held);
 int pg_lease_release(struct store *st, const char *kind, const char *holder);
+
+/* store_pg_retention.c: retention_store.h on this engine. */
+long pg_retention_purge_batch(struct store *st, enum retention_kind kind, int64_t cutoff, int limit);
+int pg_retention_snapshot_begin(struct store *st);
+void pg_retention_snapshot_end(struct store *st);
+int64_t pg_retention_purged_through(struct store *st);
+int64_t pg_retention_feed_position(struct store *st);
+int pg_retention_erase_scan(struct store *st, const char *reference, const char *installation_id,
+			    struct erasure_scan *out);
+int pg_retention_erase(struct store *st, const char *reference, const char *installation_id,
+		       const struct erasure_scan *scan, struct erasure_counts *out);
+void pg_retention_wipe_log_after_commit(struct store *st);
 
 #endif

@@ -15,6 +15,36 @@
 #define INSTALLATION_COLUMNS                                                                \
 	"seq, installation_id, status, installation_type, reference, request_id, "        \
 	"granted_at, updated_at, revoked_at, verified_at, name, roles, last_error"
+/* The oldest rows each kind of purge deletes, one batch of them: $1 the
+ * cutoff time, $2 the batch size, in the order of their index. An event an
+ * enabled webhook endpoint has yet to deliver stays (accessd_purge_limit,
+ * schema/postgresql/004_retention.sql). */
+#define UNDELIVERED_KEPT "id <= (SELECT accessd_purge_limit())"
+#define PURGE_EVENTS_BATCH                                                                  \
+	"SELECT id FROM events WHERE at < $1::bigint AND " UNDELIVERED_KEPT                  \
+	" ORDER BY at, id LIMIT $2::bigint"
+#define PURGE_REJECTED_BATCH                                                                \
+	"SELECT id FROM events WHERE type IN ('callback.invalid', 'callback.unknown', "      \
+	"'callback.late') AND at < $1::bigint AND " UNDELIVERED_KEPT                          \
+	" ORDER BY at, id LIMIT $2::bigint"
+#define REQUEST_ENDED_AT                                                                    \
+	"(CASE status WHEN 'cancelled' THEN coalesce(cancelled_at, expires_at) "              \
+	"WHEN 'expired' THEN expires_at ELSE completed_at END)"
+#define PURGE_REQUESTS_BATCH                                                                \
+	"SELECT seq FROM access_requests WHERE status IN ('granted', 'denied', 'expired', "  \
+	"'cancelled') AND " REQUEST_ENDED_AT " < $1::bigint ORDER BY " REQUEST_ENDED_AT      \
+	", seq LIMIT $2::bigint"
+#define PURGE_INSTALLATIONS_BATCH                                                           \
+	"SELECT seq FROM installations WHERE status = 'revoked' AND revoked_at < $1::bigint " \
+	"ORDER BY revoked_at, seq LIMIT $2::bigint"
+/* Deleting a batch of events moves the purge horizon in the same statement. */
+#define PURGE_EVENTS_WITH(batch)                                                            \
+	"WITH gone AS (DELETE FROM events WHERE id IN (" batch ") RETURNING id), "           \
+	"mark AS (UPDATE event_purge SET purged_through = greatest(purged_through, "          \
+	"(SELECT coalesce(max(id), 0) FROM gone)) WHERE id = 1) SELECT count(*) FROM gone"
+/* A JSON array of ids, $N, as a set. */
+#define JSON_IDS(n) "(SELECT json_array_elements_text(" n "::json))"
+
 #define EVENT_COLUMNS "id, at, type, request_id, installation_id, reference, detail"
 
 /* The status a reader sees: an open request past its expiry is expired even
@@ -60,7 +90,8 @@ const struct pg_stmt_text store_pg_sql[PG_STMT_COUNT] = {
 		"UPDATE access_requests SET status = 'expired' "
 		"WHERE seq = $1::bigint AND status IN ('pending', 'opened')" },
 	[PG_REQUEST_CANCEL] = { 1,
-		"UPDATE access_requests SET status = 'cancelled' "
+		"UPDATE access_requests SET status = 'cancelled', "
+		"cancelled_at = extract(epoch FROM now())::bigint "
 		"WHERE seq = $1::bigint AND status NOT IN ('granted', 'contested', 'cancelled')" },
 	[PG_REQUEST_COUNT_BY_STATUS] = { 0,
 		"SELECT " EFFECTIVE_STATUS("extract(epoch FROM now())::bigint") " AS s, count(*) "
@@ -154,4 +185,68 @@ const struct pg_stmt_text store_pg_sql[PG_STMT_COUNT] = {
 		"ON CONFLICT (kind) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at "
 		"WHERE leases.holder = excluded.holder OR leases.expires_at <= $3::bigint" },
 	[PG_LEASE_RELEASE] = { 2, "DELETE FROM leases WHERE kind = $1::text AND holder = $2::text" },
+
+	/* A snapshot for reads that must agree with each other: a list and its
+	 * feed position, the purge horizon and the events after it. */
+	[PG_READ_BEGIN] = { 0, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" },
+	[PG_READ_END] = { 0, "COMMIT" },
+	[PG_EVENT_PURGED_THROUGH] = { 0, "SELECT purged_through FROM event_purge WHERE id = 1" },
+	/* The counter's value is the newest id given, purged or not: every id up
+	 * to it has committed, or the counter's row would still be locked. Never
+	 * below the horizon, as on SQLite. */
+	[PG_EVENT_NEWEST] = { 0,
+		"SELECT greatest(last, (SELECT purged_through FROM event_purge WHERE id = 1)) "
+		"FROM event_counter WHERE id = 1" },
+
+	/* Each kind's batch is one statement, which returns how many it deleted. */
+	[PG_PURGE_EVENTS] = { 2, PURGE_EVENTS_WITH(PURGE_EVENTS_BATCH) },
+	[PG_PURGE_REJECTED] = { 2, PURGE_EVENTS_WITH(PURGE_REJECTED_BATCH) },
+	/* An installation keeps its state when its request goes; it loses only
+	 * the request's id. */
+	[PG_PURGE_REQUESTS] = { 2,
+		"WITH gone AS (DELETE FROM access_requests WHERE seq IN (" PURGE_REQUESTS_BATCH ") "
+		"RETURNING id, installation_id, result_installation_id), "
+		"unlink AS (UPDATE installations SET request_id = NULL WHERE request_id IN (SELECT id FROM gone) "
+		"AND installation_id IN (SELECT installation_id FROM gone "
+		"UNION SELECT result_installation_id FROM gone)) SELECT count(*) FROM gone" },
+	/* A deleted installation's events leave its history, and its pending
+	 * verification goes with it. */
+	[PG_PURGE_INSTALLATIONS] = { 2,
+		"WITH gone AS (DELETE FROM installations WHERE seq IN (" PURGE_INSTALLATIONS_BATCH ") "
+		"RETURNING seq, installation_id), "
+		"history AS (UPDATE events SET installation_seq = NULL WHERE installation_seq IN "
+		"(SELECT seq FROM gone)), "
+		"queue AS (DELETE FROM verifications WHERE installation_id IN (SELECT installation_id FROM gone)) "
+		"SELECT count(*) FROM gone" },
+
+	/* Erasure: $1 the reference, $2 the installation id (one of them NULL).
+	 * In id order, so that two reads of the same rows compare equal. */
+	[PG_ERASE_FIND_REQUESTS] = { 2,
+		"SELECT id FROM access_requests WHERE reference = $1::text "
+		"OR installation_id = $2::text OR result_installation_id = $2::text ORDER BY id COLLATE \"C\"" },
+	[PG_ERASE_FIND_INSTALLATIONS] = { 2,
+		"SELECT installation_id FROM installations WHERE reference = $1::text OR installation_id = $2::text "
+		"ORDER BY installation_id COLLATE \"C\"" },
+	/* The events of what is erased: by their columns, by the
+	 * erased requests and installations ($3, $4: JSON arrays of ids), and by
+	 * their detail: $5 the reference as a JSON string, and $2 or an erased
+	 * installation in a raw query of any case. Nothing indexes these: it
+	 * reads every event. Locked: a purge or another erasure waits. */
+	[PG_ERASE_FIND_EVENTS] = { 5,
+		"SELECT id, detail FROM events WHERE (reference = $1::text "
+		"OR installation_id = $2::text OR request_id IN " JSON_IDS("$3")
+		" OR installation_id IN " JSON_IDS("$4")
+		" OR strpos(detail, $5::text) > 0 OR strpos(lower(detail), $2::text) > 0 "
+		"OR EXISTS (SELECT 1 FROM json_array_elements_text($4::json) v "
+		"WHERE strpos(lower(events.detail), v) > 0)) ORDER BY id FOR UPDATE" },
+	/* $1 id, $2 the stripped detail; an event already stripped is unchanged. */
+	[PG_ERASE_STRIP_EVENT] = { 2,
+		"UPDATE events SET reference = NULL, installation_id = NULL, installation_seq = NULL, "
+		"detail = $2::text WHERE id = $1::bigint AND (reference IS NOT NULL "
+		"OR installation_id IS NOT NULL OR installation_seq IS NOT NULL OR detail IS DISTINCT FROM $2::text)" },
+	[PG_ERASE_UNLINK_INSTALLATIONS] = { 1,
+		"UPDATE installations SET request_id = NULL WHERE request_id IN " JSON_IDS("$1") },
+	[PG_ERASE_VERIFICATIONS] = { 1, "DELETE FROM verifications WHERE installation_id IN " JSON_IDS("$1") },
+	[PG_ERASE_INSTALLATIONS] = { 1, "DELETE FROM installations WHERE installation_id IN " JSON_IDS("$1") },
+	[PG_ERASE_REQUESTS] = { 1, "DELETE FROM access_requests WHERE id IN " JSON_IDS("$1") },
 };

@@ -394,4 +394,12 @@ const struct store_engine store_sqlite_engine = {
 	.lease_take = sqlite_lease_take,
 	.lease_release = sqlite_lease_release,
 	.check_database = sqlite_check_database,
+	.retention_purge_batch = sqlite_retention_purge_batch,
+	.retention_snapshot_begin = sqlite_retention_snapshot_begin,
+	.retention_snapshot_end = sqlite_retention_snapshot_end,
+	.retention_purged_through = sqlite_retention_purged_through,
+	.retention_feed_position = sqlite_retention_feed_position,
+	.retention_erase_scan = sqlite_retention_erase_scan,
+	.retention_erase = sqlite_retention_erase,
+	.retention_wipe_log_after_commit = sqlite_retention_wipe_log_after_commit,
 };

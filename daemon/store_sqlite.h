@@ -230,4 +230,16 @@ int sqlite_backup_supported(const char *database, char *err, size_t errlen);
 int sqlite_backup_copy(struct store *src, const char *path, char *err, size_t errlen);
 int sqlite_backup_check(const char *path, int *version, char *err, size_t errlen);
 
+/* store_sqlite_retention.c: retention_store.h on this engine. */
+long sqlite_retention_purge_batch(struct store *st, enum retention_kind kind, int64_t cutoff, int limit);
+int sqlite_retention_snapshot_begin(struct store *st);
+void sqlite_retention_snapshot_end(struct store *st);
+int64_t sqlite_retention_purged_through(struct store *st);
+int64_t sqlite_retention_feed_position(struct store *st);
+int sqlite_retention_erase_scan(struct store *st, const char *reference, const char *installation_id,
+				struct erasure_scan *out);
+int sqlite_retention_erase(struct store *st, const char *reference, const char *installation_id,
+			   const struct erasure_scan *scan, struct erasure_counts *out);
+void sqlite_retention_wipe_log_after_commit(struct store *st);
+
 #endif

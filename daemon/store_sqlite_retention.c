@@ -1,10 +1,6 @@
 /*
  * store_sqlite_retention.c — retention and erasure (retention_store.h) on the
- * SQLite engine; the statements are in store_sqlite_sql.c. The PostgreSQL
- * engine has no retention store yet: there the daemon does not start the
- * purge, nothing is ever purged, so the feed reads from 0 and its position is
- * 0 (true, if slow: a client reading from there misses nothing), and purges
- * and erasures fail (logged once).
+ * SQLite engine; the statements are in store_sqlite_sql.c.
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -15,15 +11,9 @@
 #include "retention_store.h"
 #include "store_sqlite.h"
 
-/* The prepared statement on st when it is a SQLite connection, else NULL. */
+/* The prepared statement on st (NULL when it cannot be prepared). */
 static sqlite3_stmt *rstmt(struct store *st, enum sqlite_stmt id)
 {
-	static int warned;
-	if (st->engine != &store_sqlite_engine) {
-		if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
-			log_error("event=retention.unsupported reason=\"retention needs the SQLite engine for now\"");
-		return NULL;
-	}
 	return sqlite_stmt(sqlite_of(st), id);
 }
 
@@ -41,7 +31,7 @@ static long purge_step(struct store *st, enum sqlite_stmt id, int64_t cutoff, in
 	return (long)sqlite3_changes(sqlite_of(st)->db);
 }
 
-long retention_store_purge_batch(struct store *st, enum retention_kind kind, int64_t cutoff, int limit)
+long sqlite_retention_purge_batch(struct store *st, enum retention_kind kind, int64_t cutoff, int limit)
 {
 	/* The statements of each kind, in order; the last one deletes and counts. */
 	static const enum sqlite_stmt steps[RETENTION_KIND_COUNT][3] = {
@@ -58,17 +48,15 @@ long retention_store_purge_batch(struct store *st, enum retention_kind kind, int
 	return changed;
 }
 
-int retention_store_snapshot_begin(struct store *st)
+int sqlite_retention_snapshot_begin(struct store *st)
 {
-	if (st->engine != &store_sqlite_engine)
-		return 0;
 	sqlite3_stmt *stmt = rstmt(st, STMT_READ_BEGIN);
 	return stmt ? sqlite_step_write(sqlite_of(st), stmt, "snapshot", NULL) : -1;
 }
 
-void retention_store_snapshot_end(struct store *st)
+void sqlite_retention_snapshot_end(struct store *st)
 {
-	if (st->engine == &store_sqlite_engine && !sqlite3_get_autocommit(sqlite_of(st)->db))
+	if (!sqlite3_get_autocommit(sqlite_of(st)->db))
 		sqlite_step_write(sqlite_of(st), rstmt(st, STMT_READ_END), "snapshot_end", NULL);
 }
 
@@ -88,14 +76,14 @@ static int64_t read_int(struct store *st, enum sqlite_stmt id)
 	return value;
 }
 
-int64_t retention_store_purged_through(struct store *st)
+int64_t sqlite_retention_purged_through(struct store *st)
 {
-	return st->engine == &store_sqlite_engine ? read_int(st, STMT_EVENT_PURGED_THROUGH) : 0;
+	return read_int(st, STMT_EVENT_PURGED_THROUGH);
 }
 
-int64_t retention_store_feed_position(struct store *st)
+int64_t sqlite_retention_feed_position(struct store *st)
 {
-	return st->engine == &store_sqlite_engine ? read_int(st, STMT_EVENT_NEWEST) : 0;
+	return read_int(st, STMT_EVENT_NEWEST);
 }
 
 /* Binds the erasure's reference and installation id (one of them NULL). */
@@ -220,16 +208,16 @@ static int find_events(struct store *st, const char *reference, const char *inst
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int retention_store_erase_scan(struct store *st, const char *reference, const char *installation_id,
+int sqlite_retention_erase_scan(struct store *st, const char *reference, const char *installation_id,
 			       struct erasure_scan *out)
 {
 	struct event_list l = { 0 };
 	int rc = -1;
 
 	memset(out, 0, sizeof *out);
-	if (retention_store_snapshot_begin(st) != 0)
+	if (sqlite_retention_snapshot_begin(st) != 0)
 		return -1;
-	out->through = retention_store_feed_position(st);
+	out->through = sqlite_retention_feed_position(st);
 	if (out->through < 0 ||
 	    (out->request_ids = find_ids(st, STMT_ERASE_FIND_REQUESTS, reference, installation_id)) == NULL ||
 	    (out->installation_ids = find_ids(st, STMT_ERASE_FIND_INSTALLATIONS, reference, installation_id)) == NULL)
@@ -242,16 +230,8 @@ int retention_store_erase_scan(struct store *st, const char *reference, const ch
 	rc = 0;
 done:
 	event_list_free(&l);
-	retention_store_snapshot_end(st);
+	sqlite_retention_snapshot_end(st);
 	return rc;
-}
-
-void retention_store_erase_scan_free(struct erasure_scan *scan)
-{
-	free(scan->request_ids);
-	free(scan->installation_ids);
-	free(scan->event_ids);
-	memset(scan, 0, sizeof *scan);
 }
 
 /* Adds the scan's events, as they are now, to l with their stripped details.
@@ -324,7 +304,7 @@ static const char **strip_list(const char *installation_id, const char *installa
 	return ids;
 }
 
-int retention_store_erase(struct store *st, const char *reference, const char *installation_id,
+int sqlite_retention_erase(struct store *st, const char *reference, const char *installation_id,
 			  const struct erasure_scan *scan, struct erasure_counts *out)
 {
 	char *request_ids = NULL, *installation_ids = NULL;
@@ -366,8 +346,8 @@ done:
 	return rc;
 }
 
-void retention_store_wipe_log_after_commit(struct store *st)
+void sqlite_retention_wipe_log_after_commit(struct store *st)
 {
-	if (st->engine == &store_sqlite_engine && sqlite_of(st)->wal)
+	if (sqlite_of(st)->wal)
 		sqlite_wal_truncate_after_commit(sqlite_of(st));
 }

@@ -245,9 +245,9 @@ def standin_json(port, path, body=None):
         return json.loads(r.read())
 
 
-def holder_of(database):
-    rows = psql(database, "SELECT holder FROM leases WHERE kind = 'zaptec' AND expires_at > "
-                          "extract(epoch FROM now())::bigint")
+def holder_of(database, kind="zaptec"):
+    rows = psql(database, "SELECT holder FROM leases WHERE kind = '%s' AND expires_at > "
+                          "extract(epoch FROM now())::bigint" % kind)
     return rows[0][0] if rows else None
 
 
@@ -317,6 +317,44 @@ def zaptec_work_shared(tmp, database):
         standin.wait(timeout=10)
 
 
+def purge_passes(d):
+    with open(d.log_path, "rb") as f:
+        return f.read().count(b"event=purge.pass ")
+
+
+def purge_one_at_a_time(database):
+    """Two instances with a purge every second: only the holder of the purge's
+    lease runs passes, it purges what the other wrote, and when it stops the
+    other takes over."""
+    daemons = instances(2, database, extra=["purge_interval = 1s", "rejected_callback_retention = 1s"])
+    try:
+        for d in daemons:
+            status, _, _ = get(d.public_port, "/access-result/AAAAAAAAAAAAAAAAAAAAAA?success=false")
+            expect(status == 404, "an unknown callback answered %s" % status)
+        deadline = time.monotonic() + 15
+        while int(psql(database, "SELECT count(*) FROM events WHERE type = 'callback.unknown'")[0][0]) > 0:
+            expect(time.monotonic() < deadline, "the rejected callbacks were not purged within 15 s")
+            time.sleep(0.2)
+        time.sleep(3)
+        passes = [purge_passes(d) for d in daemons]
+        holder = holder_of(database, "purge")
+        expect(holder is not None, "no instance holds the purge's lease")
+        owner = next(i for i, d in enumerate(daemons) if ":%d:" % d.proc.pid in holder)
+        print("purge: passes by instance %s, lease held by instance %d" % (passes, owner))
+        expect(passes[owner] >= 2, "the lease holder ran %d passes" % passes[owner])
+        expect(passes[1 - owner] == 0, "the instance without the lease ran %d passes" % passes[1 - owner])
+        daemons[owner].stop()
+        stopped = time.monotonic()
+        other = daemons[1 - owner]
+        while purge_passes(other) == 0:
+            expect(time.monotonic() - stopped < 15, "the other instance did not take the purge over within 15 s")
+            time.sleep(0.2)
+        print("purge: taken over %.1f s after its holder stopped" % (time.monotonic() - stopped))
+    finally:
+        for d in daemons:
+            d.stop()
+
+
 def main():
     tmp = os.environ["HOSTILE_TMP"]
     try:
@@ -331,6 +369,7 @@ def main():
                 d.stop()
         late_commit_skips_nothing(pg_database(os.path.join(tmp, "late")))
         kills_lose_nothing(pg_database(os.path.join(tmp, "kills")))
+        purge_one_at_a_time(pg_database(os.path.join(tmp, "purge")))
         zaptec_work_shared(tmp, pg_database(os.path.join(tmp, "zaptec")))
     except Failure as e:
         print("FAIL: %s" % e)
