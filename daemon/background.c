@@ -22,10 +22,7 @@ static int64_t next_expiry;
 int background_start(const struct config *cfg, char *err, size_t errlen)
 {
 	next_expiry = 0;
-	/* The webhook store has no PostgreSQL implementation yet. */
-	if (config_database_is_postgresql(cfg->database))
-		log_warn("event=webhooks.unavailable reason=\"webhook delivery needs the SQLite engine for now\"");
-	else if (webhook_deliver_start(cfg, err, errlen) != 0)
+	if (webhook_deliver_start(cfg, err, errlen) != 0)
 		return -1;
 	if (cfg->zaptec_username != NULL && verifier_start(cfg, err, errlen) != 0) {
 		webhook_deliver_stop();
