@@ -114,8 +114,10 @@ int lease_own_keep(struct lease_own *own)
 	int held = writer_run(take_run, &job) == 0 && job.held;
 	int lapsed = own->checked_at == 0 || now >= own->checked_at + LEASE_TTL;
 	int result = held ? (own->held && !lapsed ? 1 : 2) : 0;
-	if (held != (own->held != 0) || result == 2)
-		log_info("event=lease.%s kind=%s holder=%s", held ? "taken" : "lost", own->kind, lease_holder());
+	if (result == 2)
+		log_info("event=lease.taken kind=%s holder=%s", own->kind, lease_holder());
+	else if (!held && own->held)
+		log_info("event=lease.lost kind=%s holder=%s", own->kind, lease_holder());
 	own->held = held;
 	own->checked_at = now;
 	return result;

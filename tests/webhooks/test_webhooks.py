@@ -21,7 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "hostile"))
 sys.path.insert(0, HERE)
 
-from harness import Daemon, build_request, raw_request  # noqa: E402
+from harness import Daemon, build_request, psql, raw_request  # noqa: E402
 from receiver import Receiver, sign  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -272,10 +272,13 @@ def test_replay_and_its_limits(d, r):
     status, _, doc = d.admin("POST", HOOKS + "/%s/replay" % ep["id"], {"after": 99})
     expect(status == 400 and doc["errors"][0]["field"] == "after", "past the end %s" % status)
     # Events purged (as retention will): a replay before the oldest kept is 410.
-    db = sqlite3.connect(d.database, timeout=10)
-    db.execute("DELETE FROM events WHERE id <= 2")
-    db.commit()
-    db.close()
+    if d.database.startswith("postgresql://"):
+        psql(d.database, "DELETE FROM events WHERE id <= 2")
+    else:
+        db = sqlite3.connect(d.database, timeout=10)
+        db.execute("DELETE FROM events WHERE id <= 2")
+        db.commit()
+        db.close()
     status, headers, doc = d.admin("POST", HOOKS + "/%s/replay" % ep["id"], {"after": 1})
     expect(status == 410 and doc["oldestAvailable"] == 3, "gone %s %s" % (status, doc))
     expect(headers["content-type"] == "application/problem+json", "problem type")
