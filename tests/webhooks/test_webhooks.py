@@ -324,13 +324,16 @@ def test_types_filter(d, r):
 
 def test_sigkill_during_delivery_skips_nothing(d, r):
     """SIGKILL while events are being delivered to a slowish receiver, three
-    times: every event arrives, in order; only those delivered since the
+    times (once on PostgreSQL): every event arrives, in order; only those delivered since the
     cursor's last commit (at most 16, the daemon's bound) may come twice."""
     r.delay = 0.02
     create_endpoint(d, r)
     for i in range(150):
         d.create_request(reference="k%d" % i)
-    for kill in range(3):
+    # On PostgreSQL the restarted daemon is another lease holder: it waits up
+    # to 25 s for its predecessor's lease to expire, so one kill there.
+    kills = 1 if d.database.startswith("postgresql://") else 3
+    for kill in range(kills):
         n = r.count()
         r.wait_for(lambda ds: len(ds) >= n + 20, timeout=30)
         d.kill()
@@ -340,8 +343,8 @@ def test_sigkill_during_delivery_skips_nothing(d, r):
     got = [x.event_id() for x in ds]
     deduped = [g for k, g in enumerate(got) if k == 0 or g != got[k - 1]]
     expect(deduped == [e["id"] for e in events], "skipped or reordered: %s" % deduped[:30])
-    expect(len(got) - len(deduped) <= 3 * 16, "%d repeats for 3 kills" % (len(got) - len(deduped)))
-    print("  %d deliveries of %d events across 3 kills" % (len(got), len(deduped)))
+    expect(len(got) - len(deduped) <= kills * 16, "%d repeats for %d kills" % (len(got) - len(deduped), kills))
+    print("  %d deliveries of %d events across %d kills" % (len(got), len(deduped), kills))
 
 
 def test_bad_receivers_cost_one_attempt_each(d, r):
