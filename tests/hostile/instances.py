@@ -362,6 +362,9 @@ def webhooks_shared(database):
         spread_callbacks(daemons, 60, "wh")
         last = feed_ids(daemons[0])[-1]
         r.wait_for(lambda ds: any(x.event_id() == last for x in ds), timeout=20, what="the first 120 events")
+        expect(r.max_in_flight == 1, "%d deliveries at once: two instances delivered" % r.max_in_flight)
+        ids = [x.event_id() for x in r.wait_for(lambda ds: True)]
+        expect(ids == sorted(set(ids)), "the first events came out of order or twice: %s" % ids[:20])
         holder = webhook_holder(database, ep["id"])
         expect(holder is not None, "no instance holds the endpoint's lease")
         victim = next(d for d in daemons if d.proc and ":%d:" % d.proc.pid in holder)
