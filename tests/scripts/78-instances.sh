@@ -4,7 +4,9 @@
 # a reissue seen by another within 1 s, a held-back commit that a reader of
 # /events does not skip past, 20 SIGKILLs under callback load with nothing
 # acknowledged lost and gap-free event ids, Zaptec's limits and the lease
-# moving when its holder dies. Needs ./zaptec-accessd built, python3, psql.
+# moving when its holder dies; webhooks delivered in order by one instance at
+# a time, taken over within 30 s of the deliverer's SIGKILL. About 95 s.
+# Needs ./zaptec-accessd built, python3, psql.
 set -eu
 cd "$(dirname "$0")/../.."
 [ -x ./zaptec-accessd ] || { echo "FAIL: ./zaptec-accessd is not built"; exit 1; }
