@@ -12,6 +12,7 @@
 #include "log.h"
 #include "store.h"
 #include "timestamp.h"
+#include "token.h"
 #include "webhook.h"
 #include "webhook_deliver.h"
 #include "webhook_sign.h"
@@ -39,7 +40,9 @@ static void job_free(void *arg)
 }
 
 /* A job for the request, owned by it from here on, with the endpoint id of
- * the path when the route has one; NULL when memory runs out. */
+ * the path when the route has one; NULL when memory runs out. A path segment
+ * that is not an id in our form (too long, or bytes PostgreSQL refuses as
+ * text) names no endpoint: the id stays empty and the lookup finds nothing. */
 static struct webhook_job *new_job(struct http_request *req)
 {
 	struct webhook_job *job = calloc(1, sizeof *job);
@@ -47,7 +50,7 @@ static struct webhook_job *new_job(struct http_request *req)
 		return NULL;
 	req->state = job;
 	req->free_state = job_free;
-	if (req->params[0] != NULL)
+	if (req->params[0] != NULL && token_is_id(req->params[0]))
 		snprintf(job->id, sizeof job->id, "%s", req->params[0]);
 	return job;
 }

@@ -25,10 +25,7 @@ int background_start(const struct config *cfg, char *err, size_t errlen)
 	next_expiry = 0;
 	if (retention_start(cfg, err, errlen) != 0)
 		return -1;
-	/* The webhook store has no PostgreSQL implementation yet. */
-	if (config_database_is_postgresql(cfg->database)) {
-		log_warn("event=webhooks.unavailable reason=\"webhook delivery needs the SQLite engine for now\"");
-	} else if (webhook_deliver_start(cfg, err, errlen) != 0) {
+	if (webhook_deliver_start(cfg, err, errlen) != 0) {
 		retention_stop();
 		return -1;
 	}

@@ -23,7 +23,7 @@ static struct {
 
 /* One take or release, on the writer. */
 struct lease_job {
-	enum lease_kind kind;
+	const char *kind;
 	int64_t now;
 	int held;
 };
@@ -31,14 +31,13 @@ struct lease_job {
 static int take_run(struct store *st, void *arg)
 {
 	struct lease_job *job = arg;
-	return store_lease_take(st, kind_names[job->kind], lease_holder(), job->now, job->now + LEASE_TTL,
-				&job->held);
+	return store_lease_take(st, job->kind, lease_holder(), job->now, job->now + LEASE_TTL, &job->held);
 }
 
 static int release_run(struct store *st, void *arg)
 {
 	struct lease_job *job = arg;
-	return store_lease_release(st, kind_names[job->kind], lease_holder());
+	return store_lease_release(st, job->kind, lease_holder());
 }
 
 /* Called with l.lock held. */
@@ -75,7 +74,7 @@ int lease_held(enum lease_kind kind)
 	int was = l.held[kind];
 	pthread_mutex_unlock(&l.lock);
 
-	struct lease_job job = { .kind = kind, .now = now };
+	struct lease_job job = { .kind = kind_names[kind], .now = now };
 	int held = writer_run(take_run, &job) == 0 && job.held;
 	if (held != was) {
 		if (held)
@@ -98,8 +97,37 @@ void lease_release_all(void)
 		l.held[k] = 0;
 		l.checked_at[k] = 0;
 		pthread_mutex_unlock(&l.lock);
-		struct lease_job job = { .kind = (enum lease_kind)k };
+		struct lease_job job = { .kind = kind_names[k] };
 		if (held && writer_run(release_run, &job) == 0)
 			log_info("event=lease.released kind=%s holder=%s", kind_names[k], l.holder);
 	}
+}
+
+/* The caller's thread alone uses own, so only the holder's name needs the lock. */
+int lease_own_keep(struct lease_own *own)
+{
+	int64_t now = timestamp_now();
+
+	if (own->checked_at != 0 && now < own->checked_at + LEASE_RENEW)
+		return own->held;
+	struct lease_job job = { .kind = own->kind, .now = now };
+	int held = writer_run(take_run, &job) == 0 && job.held;
+	int lapsed = own->checked_at == 0 || now >= own->checked_at + LEASE_TTL;
+	int result = held ? (own->held && !lapsed ? 1 : 2) : 0;
+	if (result == 2)
+		log_info("event=lease.taken kind=%s holder=%s", own->kind, lease_holder());
+	else if (!held && own->held)
+		log_info("event=lease.lost kind=%s holder=%s", own->kind, lease_holder());
+	own->held = held;
+	own->checked_at = now;
+	return result;
+}
+
+void lease_own_release(struct lease_own *own)
+{
+	struct lease_job job = { .kind = own->kind };
+	if (own->held && writer_run(release_run, &job) == 0)
+		log_info("event=lease.released kind=%s holder=%s", own->kind, lease_holder());
+	own->held = 0;
+	own->checked_at = 0;
 }

@@ -8,6 +8,7 @@
 
 #include "retention_store.h"
 #include "store.h"
+#include "webhook_store.h"
 
 /* One migration, embedded from schema/ by the build (scripts/embed-schema.sh). */
 struct store_migration {
@@ -122,6 +123,24 @@ struct store_engine {
 	int (*retention_erase)(struct store *st, const char *reference, const char *installation_id,
 			       const struct erasure_scan *scan, struct erasure_counts *out);
 	void (*retention_wipe_log_after_commit)(struct store *st);
+	/* The webhook store: the operations of webhook_store.h, same meaning. */
+	int (*webhook_get)(struct store *st, const char *id, struct webhook_endpoint *out);
+	int (*webhook_list)(struct store *st, struct webhook_endpoint **out, size_t *count);
+	int64_t (*webhook_count)(struct store *st);
+	int (*webhook_insert)(struct store *st, const struct webhook_endpoint *e);
+	int (*webhook_save)(struct store *st, const struct webhook_endpoint *e);
+	int (*webhook_delete)(struct store *st, const char *id);
+	int (*webhook_event_bounds)(struct store *st, int64_t *oldest, int64_t *newest);
+	int (*webhook_next_event)(struct store *st, const struct webhook_endpoint *e, int64_t after,
+				  int64_t through, json_t **event, int64_t *event_id);
+	int64_t (*webhook_pending)(struct store *st, const struct webhook_endpoint *e);
+	int (*webhook_advance)(struct store *st, const char *id, int64_t from, int64_t revision, int64_t event_id,
+			       int64_t now, int status);
+	int (*webhook_failed)(struct store *st, const char *id, int64_t from, int64_t revision,
+			      int64_t next_attempt_ms, int64_t now, int status, const char *error);
+	int (*webhook_disable)(struct store *st, const char *id, int64_t now, const char *reason, int status,
+			       const char *error);
+	int (*webhook_tests_sent)(struct store *st, const char *id, int64_t sent);
 };
 
 /* What a connection is for, passed to open. */

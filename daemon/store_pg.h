@@ -63,6 +63,20 @@ enum pg_stmt {
 	PG_ERASE_VERIFICATIONS,
 	PG_ERASE_INSTALLATIONS,
 	PG_ERASE_REQUESTS,
+	PG_EVENT_BOUNDS,
+	PG_WEBHOOK_INSERT,
+	PG_WEBHOOK_BY_ID,
+	PG_WEBHOOK_BY_ID_LOCKED,
+	PG_WEBHOOK_LIST,
+	PG_WEBHOOK_COUNT,
+	PG_WEBHOOK_SAVE,
+	PG_WEBHOOK_DELETE,
+	PG_WEBHOOK_ADVANCE,
+	PG_WEBHOOK_FAILED,
+	PG_WEBHOOK_DISABLE,
+	PG_WEBHOOK_TESTS_SENT,
+	PG_WEBHOOK_NEXT_EVENT,
+	PG_WEBHOOK_PENDING,
 	PG_STMT_COUNT
 };
 
@@ -199,5 +213,23 @@ int pg_retention_erase_scan(struct store *st, const char *reference, const char 
 int pg_retention_erase(struct store *st, const char *reference, const char *installation_id,
 		       const struct erasure_scan *scan, struct erasure_counts *out);
 void pg_retention_wipe_log_after_commit(struct store *st);
+/* The webhook store (store_pg_webhooks.c). */
+int pg_webhook_get(struct store *st, const char *id, struct webhook_endpoint *out);
+int pg_webhook_list(struct store *st, struct webhook_endpoint **out, size_t *count);
+int64_t pg_webhook_count(struct store *st);
+int pg_webhook_insert(struct store *st, const struct webhook_endpoint *e);
+int pg_webhook_save(struct store *st, const struct webhook_endpoint *e);
+int pg_webhook_delete(struct store *st, const char *id);
+int pg_webhook_event_bounds(struct store *st, int64_t *oldest, int64_t *newest);
+int pg_webhook_next_event(struct store *st, const struct webhook_endpoint *e, int64_t after, int64_t through,
+		json_t **event, int64_t *event_id);
+int64_t pg_webhook_pending(struct store *st, const struct webhook_endpoint *e);
+int pg_webhook_advance(struct store *st, const char *id, int64_t from, int64_t revision, int64_t event_id,
+		int64_t now, int status);
+int pg_webhook_failed(struct store *st, const char *id, int64_t from, int64_t revision, int64_t next_attempt_ms,
+		int64_t now, int status, const char *error);
+int pg_webhook_disable(struct store *st, const char *id, int64_t now, const char *reason, int status,
+		const char *error);
+int pg_webhook_tests_sent(struct store *st, const char *id, int64_t sent);
 
 #endif

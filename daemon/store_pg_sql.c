@@ -46,6 +46,14 @@
 #define JSON_IDS(n) "(SELECT json_array_elements_text(" n "::json))"
 
 #define EVENT_COLUMNS "id, at, type, request_id, installation_id, reference, detail"
+#define WEBHOOK_COLUMNS                                                                     \
+	"id, url, types, description, enabled, created_at, secret, previous_secret, "      \
+	"previous_secret_until, delivered_through, revision, attempts, next_attempt_ms, "  \
+	"last_attempt_at, last_status, last_error, failing_since, disabled_at, "           \
+	"disabled_reason, tests_requested, tests_sent"
+/* Whether an event's type is one an endpoint wants: $N is its types (a JSON
+ * array) or NULL for all. */
+#define WEBHOOK_WANTS(types) "(" types "::text IS NULL OR " types "::jsonb ? type)"
 
 /* The status a reader sees: an open request past its expiry is expired even
  * before the expiry pass has stored it. */
@@ -249,4 +257,59 @@ const struct pg_stmt_text store_pg_sql[PG_STMT_COUNT] = {
 	[PG_ERASE_VERIFICATIONS] = { 1, "DELETE FROM verifications WHERE installation_id IN " JSON_IDS("$1") },
 	[PG_ERASE_INSTALLATIONS] = { 1, "DELETE FROM installations WHERE installation_id IN " JSON_IDS("$1") },
 	[PG_ERASE_REQUESTS] = { 1, "DELETE FROM access_requests WHERE id IN " JSON_IDS("$1") },
+
+	/* Every id up to the newest one seen has committed (the counter gives
+	 * ids in commit order): a reader that moves its cursor to it skips
+	 * nothing. */
+	[PG_EVENT_BOUNDS] = { 0,
+		"SELECT CASE WHEN purged_through > 0 THEN purged_through + 1 ELSE 0 END, "
+		"greatest(coalesce((SELECT max(id) FROM events), 0), purged_through) "
+		"FROM event_purge WHERE id = 1" },
+	/* A new endpoint starts at the log's end: it receives what happens from
+	 * now on (a replay reaches back). */
+	[PG_WEBHOOK_INSERT] = { 6,
+		"INSERT INTO webhook_endpoints (id, url, types, description, created_at, secret, "
+		"delivered_through) VALUES ($1::text, $2::text, $3::text, $4::text, $5::bigint, $6::text, "
+		"(SELECT coalesce(max(id), 0) FROM events))" },
+	[PG_WEBHOOK_BY_ID] = { 1, "SELECT " WEBHOOK_COLUMNS " FROM webhook_endpoints WHERE id = $1::text" },
+	/* In the writer's transaction: the API's read-modify-write of an endpoint
+	 * holds the row until it commits, so an advance by the instance that
+	 * delivers (or another API call) is neither overwritten nor lost. */
+	[PG_WEBHOOK_BY_ID_LOCKED] = { 1,
+		"SELECT " WEBHOOK_COLUMNS " FROM webhook_endpoints WHERE id = $1::text FOR UPDATE" },
+	[PG_WEBHOOK_LIST] = { 0, "SELECT " WEBHOOK_COLUMNS " FROM webhook_endpoints ORDER BY seq" },
+	[PG_WEBHOOK_COUNT] = { 0, "SELECT count(*) FROM webhook_endpoints" },
+	[PG_WEBHOOK_SAVE] = { 16,
+		"UPDATE webhook_endpoints SET url = $2::text, types = $3::text, description = $4::text, "
+		"enabled = $5::integer, secret = $6::text, previous_secret = $7::text, "
+		"previous_secret_until = $8::bigint, delivered_through = $9::bigint, revision = $10::bigint, "
+		"attempts = $11::integer, next_attempt_ms = $12::bigint, failing_since = $13::bigint, "
+		"disabled_at = $14::bigint, disabled_reason = $15::text, tests_requested = $16::bigint "
+		"WHERE id = $1::text" },
+	[PG_WEBHOOK_DELETE] = { 1, "DELETE FROM webhook_endpoints WHERE id = $1::text" },
+	/* The outcomes of an attempt apply only while the cursor is where the
+	 * attempt started from ($2) and the endpoint's revision is the one it
+	 * read ($6): a replay or a change meanwhile wins. */
+	[PG_WEBHOOK_ADVANCE] = { 6,
+		"UPDATE webhook_endpoints SET delivered_through = $3::bigint, attempts = 0, next_attempt_ms = 0, "
+		"failing_since = NULL, last_attempt_at = $4::bigint, last_status = $5::integer, last_error = NULL "
+		"WHERE id = $1::text AND delivered_through = $2::bigint AND revision = $6::bigint" },
+	[PG_WEBHOOK_FAILED] = { 7,
+		"UPDATE webhook_endpoints SET attempts = attempts + 1, next_attempt_ms = $3::bigint, "
+		"failing_since = coalesce(failing_since, $4::bigint), last_attempt_at = $4::bigint, "
+		"last_status = $5::integer, last_error = $6::text "
+		"WHERE id = $1::text AND delivered_through = $2::bigint AND revision = $7::bigint AND enabled = 1" },
+	[PG_WEBHOOK_DISABLE] = { 5,
+		"UPDATE webhook_endpoints SET enabled = 0, disabled_at = $2::bigint, disabled_reason = $3::text, "
+		"last_attempt_at = $2::bigint, last_status = $4::integer, last_error = $5::text, "
+		"failing_since = coalesce(failing_since, $2::bigint) WHERE id = $1::text AND enabled = 1" },
+	[PG_WEBHOOK_TESTS_SENT] = { 2,
+		"UPDATE webhook_endpoints SET tests_sent = greatest(tests_sent, $2::bigint) WHERE id = $1::text" },
+	/* The first wanted event in ($1, $3], $3 being the newest id the worker
+	 * saw: all committed, none still to come below it. */
+	[PG_WEBHOOK_NEXT_EVENT] = { 3,
+		"SELECT " EVENT_COLUMNS " FROM events WHERE id > $1::bigint AND id <= $3::bigint AND "
+		WEBHOOK_WANTS("$2") " ORDER BY id LIMIT 1" },
+	[PG_WEBHOOK_PENDING] = { 2,
+		"SELECT count(*) FROM events WHERE id > $1::bigint AND " WEBHOOK_WANTS("$2") },
 };

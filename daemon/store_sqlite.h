@@ -226,6 +226,25 @@ int sqlite_lease_take(struct store *st, const char *kind, const char *holder, in
 		      int *held);
 int sqlite_lease_release(struct store *st, const char *kind, const char *holder);
 
+/* The webhook store (store_sqlite_webhooks.c). */
+int sqlite_webhook_get(struct store *st, const char *id, struct webhook_endpoint *out);
+int sqlite_webhook_list(struct store *st, struct webhook_endpoint **out, size_t *count);
+int64_t sqlite_webhook_count(struct store *st);
+int sqlite_webhook_insert(struct store *st, const struct webhook_endpoint *e);
+int sqlite_webhook_save(struct store *st, const struct webhook_endpoint *e);
+int sqlite_webhook_delete(struct store *st, const char *id);
+int sqlite_webhook_event_bounds(struct store *st, int64_t *oldest, int64_t *newest);
+int sqlite_webhook_next_event(struct store *st, const struct webhook_endpoint *e, int64_t after, int64_t through,
+		json_t **event, int64_t *event_id);
+int64_t sqlite_webhook_pending(struct store *st, const struct webhook_endpoint *e);
+int sqlite_webhook_advance(struct store *st, const char *id, int64_t from, int64_t revision, int64_t event_id,
+		int64_t now, int status);
+int sqlite_webhook_failed(struct store *st, const char *id, int64_t from, int64_t revision, int64_t next_attempt_ms,
+		int64_t now, int status, const char *error);
+int sqlite_webhook_disable(struct store *st, const char *id, int64_t now, const char *reason, int status,
+		const char *error);
+int sqlite_webhook_tests_sent(struct store *st, const char *id, int64_t sent);
+
 int sqlite_backup_supported(const char *database, char *err, size_t errlen);
 int sqlite_backup_copy(struct store *src, const char *path, char *err, size_t errlen);
 int sqlite_backup_check(const char *path, int *version, char *err, size_t errlen);

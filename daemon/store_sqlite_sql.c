@@ -200,10 +200,13 @@ const char *const store_sqlite_sql[STMT_COUNT] = {
 
 	/* Taken when free, expired, or already ours (a renewal): ?1 kind,
 	 * ?2 holder, ?3 now, ?4 new expiry. */
+	/* A SQLite database is one instance's (several need PostgreSQL), so its
+	 * leases are always this process's: one restarted after a crash takes
+	 * them at once rather than waiting for its dead predecessor's to expire.
+	 * ?3 (now) is unused here. */
 	[STMT_LEASE_TAKE] =
 		"INSERT INTO leases (kind, holder, expires_at) VALUES (?1, ?2, ?4) "
-		"ON CONFLICT (kind) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at "
-		"WHERE leases.holder = excluded.holder OR leases.expires_at <= ?3",
+		"ON CONFLICT (kind) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at",
 	[STMT_LEASE_RELEASE] = "DELETE FROM leases WHERE kind = ?1 AND holder = ?2",
 
 	/* The feed's window: the oldest id it still answers for (0 while nothing

@@ -1,9 +1,7 @@
 /*
  * store_sqlite_webhooks.c — the webhook store (webhook_store.h) on the SQLite
  * engine: endpoint rows, their cursors and delivery state, and the events an
- * endpoint is due; the statements are in store_sqlite_sql.c. The PostgreSQL
- * engine has no webhook store yet: on it each operation fails (logged once),
- * and the daemon does not start the deliveries.
+ * endpoint is due; the statements are in store_sqlite_sql.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,15 +11,9 @@
 #include "store_sqlite.h"
 #include "webhook_store.h"
 
-/* The prepared statement on st when it is a SQLite connection, else NULL. */
+/* The prepared statement on st; NULL when it could not be prepared. */
 static sqlite3_stmt *wstmt(struct store *st, enum sqlite_stmt id)
 {
-	static int warned;
-	if (st->engine != &store_sqlite_engine) {
-		if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
-			log_error("event=webhooks.unsupported reason=\"webhooks need the SQLite engine for now\"");
-		return NULL;
-	}
 	return sqlite_stmt(sqlite_of(st), id);
 }
 
@@ -35,18 +27,6 @@ static char *column_strdup(sqlite3_stmt *stmt, int col, int *oom)
 	if (copy == NULL)
 		*oom = 1;
 	return copy;
-}
-
-void webhook_endpoint_clear(struct webhook_endpoint *e)
-{
-	free(e->url);
-	free(e->types);
-	free(e->description);
-	free(e->secret);
-	free(e->previous_secret);
-	free(e->last_error);
-	free(e->disabled_reason);
-	memset(e, 0, sizeof *e);
 }
 
 static int64_t int_or_zero(sqlite3_stmt *stmt, int col)
@@ -95,7 +75,7 @@ static void log_db_error(struct store *st, const char *op)
 	log_error("event=db.error op=%s error=\"%s\"", op, sqlite3_errmsg(store_sqlite_db(st)));
 }
 
-int webhook_store_get(struct store *st, const char *id, struct webhook_endpoint *out)
+int sqlite_webhook_get(struct store *st, const char *id, struct webhook_endpoint *out)
 {
 	sqlite3_stmt *stmt = wstmt(st, STMT_WEBHOOK_BY_ID);
 	if (stmt == NULL)
@@ -112,7 +92,7 @@ int webhook_store_get(struct store *st, const char *id, struct webhook_endpoint 
 	return found;
 }
 
-int webhook_store_list(struct store *st, struct webhook_endpoint **out, size_t *count)
+int sqlite_webhook_list(struct store *st, struct webhook_endpoint **out, size_t *count)
 {
 	sqlite3_stmt *stmt = wstmt(st, STMT_WEBHOOK_LIST);
 	struct webhook_endpoint *items = NULL;
@@ -163,13 +143,13 @@ static int64_t one_int(struct store *st, sqlite3_stmt *stmt, const char *op)
 	return value;
 }
 
-int64_t webhook_store_count(struct store *st)
+int64_t sqlite_webhook_count(struct store *st)
 {
 	sqlite3_stmt *stmt = wstmt(st, STMT_WEBHOOK_COUNT);
 	return stmt ? one_int(st, stmt, "webhook_count") : -1;
 }
 
-int webhook_store_insert(struct store *st, const struct webhook_endpoint *e)
+int sqlite_webhook_insert(struct store *st, const struct webhook_endpoint *e)
 {
 	sqlite3_stmt *stmt = wstmt(st, STMT_WEBHOOK_INSERT);
 	if (stmt == NULL)
@@ -192,7 +172,7 @@ static void bind_optional(sqlite3_stmt *stmt, int index, int64_t value)
 		sqlite3_bind_null(stmt, index);
 }
 
-int webhook_store_save(struct store *st, const struct webhook_endpoint *e)
+int sqlite_webhook_save(struct store *st, const struct webhook_endpoint *e)
 {
 	sqlite3_stmt *stmt = wstmt(st, STMT_WEBHOOK_SAVE);
 	if (stmt == NULL)
@@ -216,7 +196,7 @@ int webhook_store_save(struct store *st, const struct webhook_endpoint *e)
 	return sqlite_step_write(sqlite_of(st), stmt, "webhook_save", NULL);
 }
 
-int webhook_store_delete(struct store *st, const char *id)
+int sqlite_webhook_delete(struct store *st, const char *id)
 {
 	sqlite3_stmt *stmt = wstmt(st, STMT_WEBHOOK_DELETE);
 	if (stmt == NULL)
@@ -227,7 +207,7 @@ int webhook_store_delete(struct store *st, const char *id)
 	return sqlite3_changes(store_sqlite_db(st)) > 0;
 }
 
-int webhook_store_event_bounds(struct store *st, int64_t *oldest, int64_t *newest)
+int sqlite_webhook_event_bounds(struct store *st, int64_t *oldest, int64_t *newest)
 {
 	sqlite3_stmt *stmt = wstmt(st, STMT_EVENT_BOUNDS);
 	if (stmt == NULL)
@@ -243,7 +223,7 @@ int webhook_store_event_bounds(struct store *st, int64_t *oldest, int64_t *newes
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
-int webhook_store_next_event(struct store *st, const struct webhook_endpoint *e, int64_t after,
+int sqlite_webhook_next_event(struct store *st, const struct webhook_endpoint *e, int64_t after,
 			     int64_t through, json_t **event, int64_t *event_id)
 {
 	sqlite3_stmt *stmt = wstmt(st, STMT_WEBHOOK_NEXT_EVENT);
@@ -275,7 +255,7 @@ int webhook_store_next_event(struct store *st, const struct webhook_endpoint *e,
 	return found;
 }
 
-int64_t webhook_store_pending(struct store *st, const struct webhook_endpoint *e)
+int64_t sqlite_webhook_pending(struct store *st, const struct webhook_endpoint *e)
 {
 	sqlite3_stmt *stmt = wstmt(st, STMT_WEBHOOK_PENDING);
 	if (stmt == NULL)
@@ -285,7 +265,7 @@ int64_t webhook_store_pending(struct store *st, const struct webhook_endpoint *e
 	return one_int(st, stmt, "webhook_pending");
 }
 
-int webhook_store_advance(struct store *st, const char *id, int64_t from, int64_t revision, int64_t event_id,
+int sqlite_webhook_advance(struct store *st, const char *id, int64_t from, int64_t revision, int64_t event_id,
 			  int64_t now, int status)
 {
 	sqlite3_stmt *stmt = wstmt(st, STMT_WEBHOOK_ADVANCE);
@@ -300,7 +280,7 @@ int webhook_store_advance(struct store *st, const char *id, int64_t from, int64_
 	return sqlite_step_write(sqlite_of(st), stmt, "webhook_advance", NULL);
 }
 
-int webhook_store_failed(struct store *st, const char *id, int64_t from, int64_t revision,
+int sqlite_webhook_failed(struct store *st, const char *id, int64_t from, int64_t revision,
 			 int64_t next_attempt_ms, int64_t now, int status, const char *error)
 {
 	sqlite3_stmt *stmt = wstmt(st, STMT_WEBHOOK_FAILED);
@@ -316,7 +296,7 @@ int webhook_store_failed(struct store *st, const char *id, int64_t from, int64_t
 	return sqlite_step_write(sqlite_of(st), stmt, "webhook_failed", NULL);
 }
 
-int webhook_store_disable(struct store *st, const char *id, int64_t now, const char *reason, int status,
+int sqlite_webhook_disable(struct store *st, const char *id, int64_t now, const char *reason, int status,
 			  const char *error)
 {
 	sqlite3_stmt *stmt = wstmt(st, STMT_WEBHOOK_DISABLE);
@@ -332,7 +312,7 @@ int webhook_store_disable(struct store *st, const char *id, int64_t now, const c
 	return sqlite3_changes(store_sqlite_db(st)) > 0;
 }
 
-int webhook_store_tests_sent(struct store *st, const char *id, int64_t sent)
+int sqlite_webhook_tests_sent(struct store *st, const char *id, int64_t sent)
 {
 	sqlite3_stmt *stmt = wstmt(st, STMT_WEBHOOK_TESTS_SENT);
 	if (stmt == NULL)

@@ -29,8 +29,9 @@
 #include "webhook_worker.h"
 #include "writer.h"
 
-/* How often the supervisor looks for endpoints made by another process. */
-#define SUPERVISOR_POLL_MS 2000
+/* How often the supervisor looks for endpoints made or enabled by another
+ * process (the command line, another instance). */
+#define SUPERVISOR_POLL_MS 1000
 
 static struct {
 	pthread_mutex_t lock;    /* guards everything below */
@@ -223,6 +224,7 @@ static void start_workers(void)
 			struct webhook_worker *w = calloc(1, sizeof *w);
 			if (w != NULL) {
 				snprintf(w->id, sizeof w->id, "%s", items[i].id);
+				snprintf(w->lease.kind, sizeof w->lease.kind, "webhook:%s", items[i].id);
 				pthread_mutex_init(&w->lock, NULL);
 				pthread_cond_init(&w->settled, NULL);
 				if (pthread_create(&w->thread, NULL, webhook_worker_main, w) == 0) {

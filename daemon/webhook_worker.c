@@ -13,6 +13,16 @@
  * same webhook-id, the events delivered since the last commit. Before a
  * failure is recorded, and whenever the endpoint was changed by hand, the
  * worker waits until every advance has committed, so the database agrees.
+ *
+ * Several instances. Each runs a worker for every enabled endpoint, but only
+ * the one holding the endpoint's lease ("webhook:<id>", lease.h) delivers; the
+ * others wait to take it over once it expires, within 30 s of the holder's
+ * death. A worker re-reads its endpoint at every step and never waits longer
+ * than IDLE_POLL_MS between steps, so a change made through another
+ * instance's API (which cannot signal this process) is followed within about
+ * a second, as are events another instance appended. Whenever the lease was
+ * newly taken, the worker starts again from the database's cursor: another
+ * instance may have moved it meanwhile.
  */
 #include <inttypes.h>
 #include <sodium.h>
@@ -34,8 +44,9 @@
 
 /* Deliveries whose cursor advance may be uncommitted at once. */
 #define WEBHOOK_UNCONFIRMED_MAX 16
-/* How often a worker with nothing to do looks again by itself: events that
- * another process wrote (the command line's link) wake nobody. */
+/* How often a worker with nothing to do, or waiting to retry, looks again by
+ * itself: events and endpoint changes that another process wrote (the
+ * command line, another instance) wake nobody. */
 #define IDLE_POLL_MS 1000
 /* A database that does not answer is tried again after this long. */
 #define TROUBLE_WAIT_MS 1000
@@ -282,6 +293,17 @@ static int step(struct webhook_worker *w, struct webhook_http *http, struct posi
 			webhook_endpoint_clear(&e);
 		return -1;
 	}
+	int lease = lease_own_keep(&w->lease);
+	if (lease != 1 && pos->known) {
+		/* Lost, or taken again: the cursor is the database's again. */
+		settle(w);
+		pos->known = 0;
+	}
+	if (lease == 0) {
+		webhook_deliver_wait(seen, IDLE_POLL_MS);
+		webhook_endpoint_clear(&e);
+		return 0;
+	}
 	if (!pos->known || pos->revision != e.revision) {
 		/* Changed by hand (a replay, new types, enabled again): start from
 		 * the database's cursor once ours has settled there. */
@@ -301,7 +323,7 @@ static int step(struct webhook_worker *w, struct webhook_http *http, struct posi
 	}
 	int64_t wait = e.next_attempt_ms - now_ms();
 	if (wait > 0) {
-		webhook_deliver_wait(seen, wait);
+		webhook_deliver_wait(seen, wait < IDLE_POLL_MS ? wait : IDLE_POLL_MS);
 		webhook_endpoint_clear(&e);
 		return 0;
 	}
@@ -364,6 +386,7 @@ void *webhook_worker_main(void *arg)
 			break;
 	/* The writer's callbacks refer to this worker: let them all run. */
 	settle(w);
+	lease_own_release(&w->lease);
 	webhook_http_free(http);
 	store_reader_release();
 	atomic_store(&w->finished, 1);

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "lease.h"
 #include "token.h"
 #include "webhook_http.h"
 
@@ -18,6 +19,7 @@ struct config;
 struct webhook_worker {
 	char id[TOKEN_ID_LEN + 1];       /* the endpoint's */
 	pthread_t thread;
+	struct lease_own lease;          /* "webhook:<id>": this instance delivers while it holds it */
 	atomic_int finished;             /* set by the thread as it ends */
 	struct webhook_worker *next;     /* the supervisor's list */
 	/* Cursor advances handed to the writer and not yet committed. */

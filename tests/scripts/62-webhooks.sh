@@ -5,7 +5,10 @@
 # Webhooks authors' npm package (installed from tests/webhooks/npm's lock
 # file). Order under load, retries and their waits, Retry-After, disabling,
 # rotation, replay, test messages, type filters, SIGKILL during delivery, and
-# receivers that hang, answer slowly, send 10 MB or close halfway.
+# receivers that hang, answer slowly, send 10 MB or close halfway. Then the
+# core cases again on a private PostgreSQL server (tests/with-postgresql.sh):
+# a signed delivery verified by both verifiers, order under load, retries,
+# and SIGKILL with no event skipped.
 set -eu
 cd "$(dirname "$0")/../.."
 for tool in node npm python3; do
@@ -36,3 +39,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 timeout 300 python3 tests/webhooks/test_webhooks.py
+echo "--- the core cases on PostgreSQL"
+timeout 200 tests/with-postgresql.sh python3 tests/webhooks/test_webhooks.py \
+	test_delivery_headers_body_and_signature test_standardwebhooks_verifies_real_deliveries \
+	test_order_under_load test_retries_keep_the_id_and_the_schedule test_sigkill_during_delivery_skips_nothing

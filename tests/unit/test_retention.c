@@ -661,10 +661,7 @@ Suite *retention_suite(void)
 	tcase_add_test(tc, test_a_purged_installations_history_is_not_inherited);
 	tcase_add_test(tc, test_feed_position_is_the_newest_event_of_the_lists_snapshot);
 	tcase_add_test(tc, test_the_purge_command_deletes_what_is_past_its_retention);
-	/* Webhook endpoints are the SQLite engine's only until their PostgreSQL
-	 * store lands; the purge's rule for them is in its migration already. */
-	if (!test_on_postgresql())
-		tcase_add_test(tc, test_an_enabled_webhooks_undelivered_events_stay_until_it_is_disabled);
+	tcase_add_test(tc, test_an_enabled_webhooks_undelivered_events_stay_until_it_is_disabled);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("erasure");

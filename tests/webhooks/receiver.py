@@ -58,6 +58,10 @@ class Receiver:
         self.lock = threading.Lock()
         self.changed = threading.Condition(self.lock)
         self.release = threading.Event()  # ends "hang" answers
+        # Requests being answered now, and the most at once: more than one
+        # means two senders delivered to this receiver at the same time.
+        self.in_flight = 0
+        self.max_in_flight = 0
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -67,6 +71,16 @@ class Receiver:
                 pass
 
             def do_POST(self):
+                with receiver.lock:
+                    receiver.in_flight += 1
+                    receiver.max_in_flight = max(receiver.max_in_flight, receiver.in_flight)
+                try:
+                    self.receive()
+                finally:
+                    with receiver.lock:
+                        receiver.in_flight -= 1
+
+            def receive(self):
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
                 headers = dict((k.lower(), v) for k, v in self.headers.items())
@@ -75,6 +89,7 @@ class Receiver:
                     action = receiver.script.pop(0) if receiver.script else receiver.default_status
                 d = Delivery(headers, body, secrets)
                 d.path = self.path
+                d.peer = self.client_address[1]  # the sender's connection
                 with receiver.lock:
                     receiver.deliveries.append(d)
                     receiver.changed.notify_all()

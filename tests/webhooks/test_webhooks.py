@@ -21,7 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "hostile"))
 sys.path.insert(0, HERE)
 
-from harness import Daemon, build_request, raw_request  # noqa: E402
+from harness import Daemon, build_request, psql, raw_request  # noqa: E402
 from receiver import Receiver, sign  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -272,10 +272,13 @@ def test_replay_and_its_limits(d, r):
     status, _, doc = d.admin("POST", HOOKS + "/%s/replay" % ep["id"], {"after": 99})
     expect(status == 400 and doc["errors"][0]["field"] == "after", "past the end %s" % status)
     # Events purged (as retention will): a replay before the oldest kept is 410.
-    db = sqlite3.connect(d.database, timeout=10)
-    db.execute("DELETE FROM events WHERE id <= 2")
-    db.commit()
-    db.close()
+    if d.database.startswith("postgresql://"):
+        psql(d.database, "DELETE FROM events WHERE id <= 2")
+    else:
+        db = sqlite3.connect(d.database, timeout=10)
+        db.execute("DELETE FROM events WHERE id <= 2")
+        db.commit()
+        db.close()
     status, headers, doc = d.admin("POST", HOOKS + "/%s/replay" % ep["id"], {"after": 1})
     expect(status == 410 and doc["oldestAvailable"] == 3, "gone %s %s" % (status, doc))
     expect(headers["content-type"] == "application/problem+json", "problem type")
@@ -321,13 +324,16 @@ def test_types_filter(d, r):
 
 def test_sigkill_during_delivery_skips_nothing(d, r):
     """SIGKILL while events are being delivered to a slowish receiver, three
-    times: every event arrives, in order; only those delivered since the
+    times (once on PostgreSQL): every event arrives, in order; only those delivered since the
     cursor's last commit (at most 16, the daemon's bound) may come twice."""
     r.delay = 0.02
     create_endpoint(d, r)
     for i in range(150):
         d.create_request(reference="k%d" % i)
-    for kill in range(3):
+    # On PostgreSQL the restarted daemon is another lease holder: it waits up
+    # to 25 s for its predecessor's lease to expire, so one kill there.
+    kills = 1 if d.database.startswith("postgresql://") else 3
+    for kill in range(kills):
         n = r.count()
         r.wait_for(lambda ds: len(ds) >= n + 20, timeout=30)
         d.kill()
@@ -337,8 +343,8 @@ def test_sigkill_during_delivery_skips_nothing(d, r):
     got = [x.event_id() for x in ds]
     deduped = [g for k, g in enumerate(got) if k == 0 or g != got[k - 1]]
     expect(deduped == [e["id"] for e in events], "skipped or reordered: %s" % deduped[:30])
-    expect(len(got) - len(deduped) <= 3 * 16, "%d repeats for 3 kills" % (len(got) - len(deduped)))
-    print("  %d deliveries of %d events across 3 kills" % (len(got), len(deduped)))
+    expect(len(got) - len(deduped) <= kills * 16, "%d repeats for %d kills" % (len(got) - len(deduped), kills))
+    print("  %d deliveries of %d events across %d kills" % (len(got), len(deduped), kills))
 
 
 def test_bad_receivers_cost_one_attempt_each(d, r):
