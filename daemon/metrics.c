@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
 #include "metrics.h"
 #include "store.h"
 #include "writer.h"
@@ -38,9 +37,9 @@ const char *metrics_callback_name(enum metrics_callback kind)
 	return callback_names[kind];
 }
 
-void metrics_observe_request(int listener, int route, unsigned status, uint64_t micros)
+void metrics_observe_request(int admin, int route, unsigned status, uint64_t micros)
 {
-	int l = listener == HTTP_ADMIN ? 1 : 0;
+	int l = admin ? 1 : 0;
 	int r = (route >= 0 && route < MAX_ROUTES) ? route + 1 : 0;
 	int c = (status >= 100 && status < 600) ? (int)(status / 100) - 1 : 4;
 	atomic_fetch_add_explicit(&requests[l][r][c], 1, memory_order_relaxed);
@@ -119,7 +118,7 @@ static void append_counts(char **buf, size_t *len, size_t *cap, struct store *st
 		metrics_append(buf, len, cap, "%s{status=\"%s\"} %lld\n", name, statuses[i], counts[i]);
 }
 
-char *metrics_render(struct store *st, size_t *len)
+char *metrics_render(struct store *st, metrics_namer route_name, size_t *len)
 {
 	static const char *const request_statuses[] = { "pending", "opened", "granted", "denied", "expired",
 							 "cancelled", "contested", NULL };
@@ -139,12 +138,9 @@ char *metrics_render(struct store *st, size_t *len)
 		       ACCESSD_VERSION);
 	for (int l = 0; l < 2; l++) {
 		for (int r = 0; r <= MAX_ROUTES; r++) {
-			const char *route = r == 0 ? "none" : NULL;
-			if (r > 0) {
-				if (http_routes[r - 1].pattern == NULL)
-					break;
-				route = http_routes[r - 1].name;
-			}
+			const char *route = r == 0 ? "none" : route_name(r - 1);
+			if (route == NULL)
+				break;
 			for (int c = 0; c < 5; c++) {
 				unsigned long n = atomic_load(&requests[l][r][c]);
 				if (n)

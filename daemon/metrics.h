@@ -27,9 +27,13 @@ enum metrics_callback {
 /* "granted", "denied", ... */
 const char *metrics_callback_name(enum metrics_callback kind);
 
-/* Counts one answered request: listener is 1 (public) or 2 (admin), route the
- * index into http_routes or -1 for none. */
-void metrics_observe_request(int listener, int route, unsigned status, uint64_t micros);
+/* Counts one answered request: admin is 1 on the admin listener and 0 on the
+ * public one, route the index into the route table or -1 for none. */
+void metrics_observe_request(int admin, int route, unsigned status, uint64_t micros);
+
+/* Names what metrics counts by index without knowing it: the name of entry
+ * index, or NULL past the last. */
+typedef const char *(*metrics_namer)(int index);
 
 void metrics_count_callback(enum metrics_callback kind);
 
@@ -50,8 +54,8 @@ void metrics_append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
  * time) read from /proc. (metrics_process.c) */
 void metrics_process_append(char **buf, size_t *len, size_t *cap);
 
-/* Renders every metric, reading the counts by status from st. Returns a new
- * string (caller frees) or NULL. */
-char *metrics_render(struct store *st, size_t *len);
+/* Renders every metric, reading the counts by status from st and naming the
+ * routes with route_name. Returns a new string (caller frees) or NULL. */
+char *metrics_render(struct store *st, metrics_namer route_name, size_t *len);
 
 #endif

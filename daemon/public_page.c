@@ -60,3 +60,8 @@ enum http_outcome public_page(struct http_request *req, unsigned status, enum pa
 		return http_queue(req, status, NULL);
 	return http_reply_html(req, status, html, len);
 }
+
+enum http_outcome public_not_found(struct http_request *req)
+{
+	return public_page(req, 404, PAGE_UNKNOWN, NULL, NULL);
+}

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "http.h"
 #include "log.h"
+#include "public.h"
 #include "server.h"
 #include "store.h"
 #include "systemd.h"
@@ -71,7 +72,7 @@ int server_start(const struct config *cfg, char *err, size_t errlen)
 		return -1;
 	}
 	if (open_listeners(cfg, &public_fd, &admin_fd, err, errlen) != 0 ||
-	    http_start(cfg, public_fd, admin_fd, server.tls_key, server.tls_cert, err, errlen) != 0) {
+	    http_start(cfg, public_fd, admin_fd, server.tls_key, server.tls_cert, public_not_found, err, errlen) != 0) {
 		writer_stop();
 		free_tls();
 		return -1;
