@@ -12,6 +12,15 @@
 #include "store.h"
 #include "timestamp.h"
 
+static const char *const outcome_names[CALLBACK_OUTCOME_COUNT] = {
+	"granted", "denied", "repeated", "invalid", "unknown", "conflict", "late", "contested", "failed",
+};
+
+const char *callback_outcome_name(int outcome)
+{
+	return outcome >= 0 && outcome < CALLBACK_OUTCOME_COUNT ? outcome_names[outcome] : NULL;
+}
+
 static int hex(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -142,7 +151,7 @@ static int read_installation(struct store *st, struct callback_job *job, const c
 /* Sorts the hit into its kind, from the request and the query alone (the
  * installation's binding is looked at afterwards); notes the reason of an
  * invalid hit and the earlier answer a grant replaces. */
-static enum metrics_callback kind_of(struct callback_job *job, int64_t now)
+static enum callback_outcome kind_of(struct callback_job *job, int64_t now)
 {
 	const struct access_request *r = &job->r;
 	const struct callback_query *q = &job->query;
@@ -230,7 +239,7 @@ int callback_record(struct store *st, void *arg)
 	/* A contest names the request the installation stays with. */
 	if (detail && job->kind == CALLBACK_CONTESTED && job->in.request_id[0])
 		json_object_set_new(detail, "boundRequestId", json_string(job->in.request_id));
-	snprintf(type, sizeof type, "callback.%s", metrics_callback_name(job->kind));
+	snprintf(type, sizeof type, "callback.%s", callback_outcome_name(job->kind));
 	const struct access_request *r = job->found > 0 ? &job->r : NULL;
 	const char *installation = job->query.has_installation_id ? job->query.installation_id : NULL;
 	return events_append(st, now, type, r ? r->id : NULL, installation,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callback.h"
 #include "handlers.h"
 #include "metrics.h"
 #include "store.h"
@@ -47,7 +48,7 @@ enum http_outcome health_metrics(struct http_request *req)
 {
 	struct store *st = store_reader();
 	size_t len = 0;
-	char *text = st ? metrics_render(st, route_name, &len) : NULL;
+	char *text = st ? metrics_render(st, route_name, callback_outcome_name, &len) : NULL;
 	if (text == NULL)
 		return http_reply_problem(req, 503, "metrics are not available right now");
 	return http_reply_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);

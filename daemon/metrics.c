@@ -3,6 +3,7 @@
  * Counts by status come from the database at scrape time, so they are exact
  * across restarts and cost nothing on the request path.
  */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -23,19 +24,10 @@ static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.0
 static atomic_ulong requests[2][MAX_ROUTES + 1][5];
 static atomic_ulong duration_buckets[2][BUCKET_COUNT + 1];
 static atomic_ullong duration_sum_us[2];
-static atomic_ulong callbacks[CALLBACK_KIND_COUNT];
+static atomic_ulong callbacks[METRICS_MAX_CALLBACK_OUTCOMES];
 static atomic_ulong auth_failures;
 static metrics_source sources[MAX_SOURCES];
 static atomic_int source_count;
-
-static const char *const callback_names[CALLBACK_KIND_COUNT] = {
-	"granted", "denied", "repeated", "invalid", "unknown", "conflict", "late", "contested", "failed",
-};
-
-const char *metrics_callback_name(enum metrics_callback kind)
-{
-	return callback_names[kind];
-}
 
 void metrics_observe_request(int admin, int route, unsigned status, uint64_t micros)
 {
@@ -52,9 +44,10 @@ void metrics_observe_request(int admin, int route, unsigned status, uint64_t mic
 	atomic_fetch_add_explicit(&duration_sum_us[l], micros, memory_order_relaxed);
 }
 
-void metrics_count_callback(enum metrics_callback kind)
+void metrics_count_callback(int outcome)
 {
-	atomic_fetch_add_explicit(&callbacks[kind], 1, memory_order_relaxed);
+	assert(outcome >= 0 && outcome < METRICS_MAX_CALLBACK_OUTCOMES);
+	atomic_fetch_add_explicit(&callbacks[outcome], 1, memory_order_relaxed);
 }
 
 void metrics_count_auth_failure(void)
@@ -118,7 +111,7 @@ static void append_counts(char **buf, size_t *len, size_t *cap, struct store *st
 		metrics_append(buf, len, cap, "%s{status=\"%s\"} %lld\n", name, statuses[i], counts[i]);
 }
 
-char *metrics_render(struct store *st, metrics_namer route_name, size_t *len)
+char *metrics_render(struct store *st, metrics_namer route_name, metrics_namer outcome_name, size_t *len)
 {
 	static const char *const request_statuses[] = { "pending", "opened", "granted", "denied", "expired",
 							 "cancelled", "contested", NULL };
@@ -173,9 +166,9 @@ char *metrics_render(struct store *st, metrics_namer route_name, size_t *len)
 	metrics_append(&buf, len, &cap,
 		       "# HELP accessd_callbacks_total Hits on /access-result, by classification.\n"
 		       "# TYPE accessd_callbacks_total counter\n");
-	for (int k = 0; k < CALLBACK_KIND_COUNT; k++)
+	for (int k = 0; k < METRICS_MAX_CALLBACK_OUTCOMES && outcome_name(k) != NULL; k++)
 		metrics_append(&buf, len, &cap, "accessd_callbacks_total{classification=\"%s\"} %lu\n",
-			       callback_names[k], atomic_load(&callbacks[k]));
+			       outcome_name(k), atomic_load(&callbacks[k]));
 	writer_stats(&ws);
 	metrics_append(&buf, len, &cap,
 		       "# HELP accessd_auth_failures_total Admin requests refused for a missing or wrong token.\n"

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "handlers.h"
 #include "log.h"
+#include "metrics.h"
 #include "public.h"
 #include "timestamp.h"
 
@@ -74,7 +75,7 @@ static enum http_outcome result_resume(struct http_request *req)
 		return public_page(req, 503, PAGE_UNAVAILABLE, r, NULL);
 	}
 	metrics_count_callback(job->kind);
-	log_info("event=callback.%s request=%s", metrics_callback_name(job->kind), r ? r->id : "-");
+	log_info("event=callback.%s request=%s", callback_outcome_name(job->kind), r ? r->id : "-");
 	switch (job->kind) {
 	case CALLBACK_CONTESTED:
 		return public_page(req, 409, PAGE_CONTESTED, r, r->result_installation_id);
