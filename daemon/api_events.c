@@ -28,7 +28,7 @@ static int64_t read_after(struct http_request *req, json_t *errors)
 	for (size_t i = 0; i < n && digits; i++)
 		digits = isdigit((unsigned char)value[i]);
 	if (!digits) {
-		http_query_error(errors, "after", "must be a whole number, the id of an event or 0");
+		field_error_add(errors, "after", "must be a whole number, the id of an event or 0");
 		return 0;
 	}
 	return strtoll(value, NULL, 10);

@@ -58,7 +58,7 @@ static int valid_id(struct http_request *req, const char *text, char out[VALIDAT
 		http_reply_problem(req, 500, "out of memory");
 		return 0;
 	}
-	http_query_error(errors, "installationId", why);
+	field_error_add(errors, "installationId", why);
 	http_reply_invalid(req, "the installation id is not a GUID", errors);
 	return 0;
 }
@@ -79,11 +79,11 @@ enum http_outcome api_installations_list(struct http_request *req)
 	reference = http_query_text(req, "reference", 200, errors);
 	since_text = http_query_text(req, "updatedSince", 64, errors);
 	if (since_text && timestamp_parse(since_text, &since) != 0)
-		http_query_error(errors, "updatedSince", "must be an RFC 3339 time such as 2026-11-28T10:00:00Z");
+		field_error_add(errors, "updatedSince", "must be an RFC 3339 time such as 2026-11-28T10:00:00Z");
 	limit = http_query_limit(req, LIST_DEFAULT, LIST_MAX, errors);
 	cursor = http_query_text(req, "cursor", 64, errors);
 	if (cursor && cursor_decode(cursor, &before_updated, &before_seq) != 0)
-		http_query_error(errors, "cursor", "is not a cursor this API returned");
+		field_error_add(errors, "cursor", "is not a cursor this API returned");
 	if (json_array_size(errors) > 0)
 		return http_reply_invalid(req, "the query is not valid", errors);
 	json_decref(errors);
@@ -229,24 +229,24 @@ static void read_reason(json_t *body, struct revoke_job *job, json_t *errors)
 
 	json_object_foreach(body, key, value) {
 		if (strcmp(key, "reason") != 0)
-			http_query_error(errors, key, "is not a known field");
+			field_error_add(errors, key, "is not a known field");
 	}
 	value = json_object_get(body, "reason");
 	if (value == NULL || json_is_null(value))
 		return;
 	if (!json_is_string(value)) {
-		http_query_error(errors, "reason", "must be a string");
+		field_error_add(errors, "reason", "must be a string");
 		return;
 	}
 	const char *text = json_string_value(value);
 	size_t len = json_string_length(value);
 	if (validate_text(text, len, REASON_MAX, 1, &why) != 0) {
-		http_query_error(errors, "reason", why);
+		field_error_add(errors, "reason", why);
 		return;
 	}
 	/* An empty reason says nothing: it is recorded as none. */
 	if (len > 0 && (job->reason = strdup(text)) == NULL)
-		http_query_error(errors, "reason", "could not be stored");
+		field_error_add(errors, "reason", "could not be stored");
 }
 
 enum http_outcome api_installations_revoke(struct http_request *req)

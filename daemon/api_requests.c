@@ -113,7 +113,7 @@ enum http_outcome api_requests_list(struct http_request *req)
 	limit = http_query_limit(req, LIST_DEFAULT, LIST_MAX, errors);
 	cursor = http_query_text(req, "cursor", 64, errors);
 	if (cursor && cursor_decode(cursor, &unused, &before) != 0)
-		http_query_error(errors, "cursor", "is not a cursor this API returned");
+		field_error_add(errors, "cursor", "is not a cursor this API returned");
 	if (json_array_size(errors) > 0)
 		return http_reply_invalid(req, "the query is not valid", errors);
 	json_decref(errors);
@@ -203,7 +203,7 @@ static void read_reissue_ttl(json_t *body, int64_t *ttl, json_t *errors)
 	*ttl = 0;
 	json_object_foreach(body, key, value) {
 		if (strcmp(key, "ttl") != 0)
-			http_query_error(errors, key, "is not a known field");
+			field_error_add(errors, key, "is not a known field");
 	}
 	value = json_object_get(body, "ttl");
 	if (value == NULL || json_is_null(value))
@@ -212,7 +212,7 @@ static void read_reissue_ttl(json_t *body, int64_t *ttl, json_t *errors)
 		 (long long)http_ctx.cfg->max_request_ttl);
 	if (!json_is_integer(value) || json_integer_value(value) < 60 ||
 	    json_integer_value(value) > http_ctx.cfg->max_request_ttl)
-		http_query_error(errors, "ttl", message);
+		field_error_add(errors, "ttl", message);
 	else
 		*ttl = json_integer_value(value);
 }

@@ -108,15 +108,15 @@ static void read_body(json_t *body, struct transfer_job *job, json_t *errors)
 
 	json_object_foreach(body, key, value) {
 		if (strcmp(key, "requestId") != 0)
-			http_query_error(errors, key, "is not a known field");
+			field_error_add(errors, key, "is not a known field");
 	}
 	value = json_object_get(body, "requestId");
 	if (value == NULL || json_is_null(value)) {
-		http_query_error(errors, "requestId", "is required");
+		field_error_add(errors, "requestId", "is required");
 		return;
 	}
 	if (!json_is_string(value)) {
-		http_query_error(errors, "requestId", "must be a string");
+		field_error_add(errors, "requestId", "must be a string");
 		return;
 	}
 	if (json_string_length(value) == TOKEN_ID_LEN)
@@ -137,7 +137,7 @@ enum http_outcome api_transfer(struct http_request *req)
 	req->state = job;
 	req->free_state = free;
 	if (validate_guid(req->params[0], job->installation_id, &why) != 0)
-		http_query_error(errors, "installationId", why);
+		field_error_add(errors, "installationId", why);
 	read_body(req->json, job, errors);
 	if (json_array_size(errors) > 0)
 		return http_reply_invalid(req, "the transfer is not valid", errors);

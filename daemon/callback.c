@@ -11,6 +11,7 @@
 #include "log.h"
 #include "store.h"
 #include "timestamp.h"
+#include "validate.h"
 
 static const char *const outcome_names[CALLBACK_OUTCOME_COUNT] = {
 	"granted", "denied", "repeated", "invalid", "unknown", "conflict", "late", "contested", "failed",
@@ -19,17 +20,6 @@ static const char *const outcome_names[CALLBACK_OUTCOME_COUNT] = {
 const char *callback_outcome_name(int outcome)
 {
 	return outcome >= 0 && outcome < CALLBACK_OUTCOME_COUNT ? outcome_names[outcome] : NULL;
-}
-
-static int hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Percent-decodes s[0..n) into out (cap bytes with NUL), '+' as space. Returns
@@ -42,7 +32,7 @@ static int decode(const char *s, size_t n, char *out, size_t cap)
 		if (c == '%') {
 			if (i + 2 >= n)
 				return -1;
-			int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
+			int hi = validate_hex_digit((unsigned char)s[i + 1]), lo = validate_hex_digit((unsigned char)s[i + 2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return -1;
 			c = (char)(hi * 16 + lo);

@@ -23,6 +23,7 @@
 #include "metrics.h"
 #include "portal.h"
 #include "proxy.h"
+#include "timestamp.h"
 
 /* Bounds the request line and headers of one connection: larger ones get 431. */
 #define HTTP_CONNECTION_MEMORY (16 * 1024)
@@ -31,12 +32,6 @@ struct http_context http_ctx;
 static struct MHD_Daemon *daemons[2];
 static http_handler public_not_found; /* the page for a stray browser, or NULL */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* Matches path against a pattern where "{}" stands for one non-empty segment
  * and a final "{*}" for the rest of the path, slashes included, even empty.
@@ -146,7 +141,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *connectio
 	(void)connection; /* given again, with the request, to on_request */
 	if (req == NULL)
 		return NULL;
-	req->started_ns = now_ns();
+	req->started_ns = timestamp_monotonic_ns();
 	req->raw_uri = strdup(uri);
 	return req;
 }
@@ -348,7 +343,7 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
 	if (req == NULL)
 		return;
 	if (req->method != NULL) {
-		uint64_t micros = (now_ns() - req->started_ns) / 1000;
+		uint64_t micros = (timestamp_monotonic_ns() - req->started_ns) / 1000;
 		int route = req->route ? (int)(req->route - http_routes) : -1;
 		metrics_observe_request(req->listener == HTTP_ADMIN, route, req->status, micros);
 		log_access(req, micros);

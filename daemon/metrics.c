@@ -12,6 +12,7 @@
 
 #include "metrics.h"
 #include "store.h"
+#include "strbuf.h"
 #include "writer.h"
 
 #define MAX_ROUTES 64
@@ -62,39 +63,9 @@ void metrics_add_source(metrics_source source)
 		sources[n] = source;
 }
 
-void metrics_append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (*buf == NULL)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		int n = vsnprintf(*buf + *len, *cap - *len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			free(*buf);
-			*buf = NULL;
-			return;
-		}
-		if ((size_t)n < *cap - *len) {
-			*len += (size_t)n;
-			return;
-		}
-		char *grown = realloc(*buf, *cap * 2 + (size_t)n);
-		if (grown == NULL) {
-			free(*buf);
-			*buf = NULL;
-			return;
-		}
-		*buf = grown;
-		*cap = *cap * 2 + (size_t)n;
-	}
-}
-
 /* Appends "name{status=...} n" for every row of a "status, count" statement,
  * and 0 for the statuses that have no row. */
-static void append_counts(char **buf, size_t *len, size_t *cap, struct store *st, enum store_stmt id,
+static void append_counts(struct strbuf *b, struct store *st, enum store_stmt id,
 			  const char *name, const char *const *statuses)
 {
 	long long counts[8] = { 0 };
@@ -108,7 +79,7 @@ static void append_counts(char **buf, size_t *len, size_t *cap, struct store *st
 	if (stmt)
 		sqlite3_reset(stmt);
 	for (int i = 0; statuses[i]; i++)
-		metrics_append(buf, len, cap, "%s{status=\"%s\"} %lld\n", name, statuses[i], counts[i]);
+		strbuf_addf(b, "%s{status=\"%s\"} %lld\n", name, statuses[i], counts[i]);
 }
 
 char *metrics_render(struct store *st, metrics_namer route_name, metrics_namer outcome_name, size_t *len)
@@ -117,12 +88,11 @@ char *metrics_render(struct store *st, metrics_namer route_name, metrics_namer o
 							 "cancelled", "contested", NULL };
 	static const char *const installation_statuses[] = { "verifying", "granted", "unconfirmed", "revoked", NULL };
 	static const char *const listeners[] = { "public", "admin" };
-	size_t cap = 16384;
-	char *buf = malloc(cap);
+	struct strbuf out = { 0 };
 	struct writer_stats ws;
 
-	*len = 0;
-	metrics_append(&buf, len, &cap,
+	strbuf_reserve(&out, 16384);
+	strbuf_addf(&out,
 		       "# HELP accessd_build_info The running version.\n"
 		       "# TYPE accessd_build_info gauge\n"
 		       "accessd_build_info{version=\"%s\"} 1\n"
@@ -137,13 +107,13 @@ char *metrics_render(struct store *st, metrics_namer route_name, metrics_namer o
 			for (int c = 0; c < 5; c++) {
 				unsigned long n = atomic_load(&requests[l][r][c]);
 				if (n)
-					metrics_append(&buf, len, &cap,
+					strbuf_addf(&out,
 						       "accessd_http_requests_total{listener=\"%s\",route=\"%s\",code=\"%dxx\"} %lu\n",
 						       listeners[l], route, c + 1, n);
 			}
 		}
 	}
-	metrics_append(&buf, len, &cap,
+	strbuf_addf(&out,
 		       "# HELP accessd_http_request_duration_seconds Time from request to response.\n"
 		       "# TYPE accessd_http_request_duration_seconds histogram\n");
 	for (int l = 0; l < 2; l++) {
@@ -151,11 +121,11 @@ char *metrics_render(struct store *st, metrics_namer route_name, metrics_namer o
 		for (size_t b = 0; b <= BUCKET_COUNT; b++) {
 			cumulative += atomic_load(&duration_buckets[l][b]);
 			if (b < BUCKET_COUNT)
-				metrics_append(&buf, len, &cap,
+				strbuf_addf(&out,
 					       "accessd_http_request_duration_seconds_bucket{listener=\"%s\",le=\"%g\"} %lu\n",
 					       listeners[l], buckets[b], cumulative);
 			else
-				metrics_append(&buf, len, &cap,
+				strbuf_addf(&out,
 					       "accessd_http_request_duration_seconds_bucket{listener=\"%s\",le=\"+Inf\"} %lu\n"
 					       "accessd_http_request_duration_seconds_sum{listener=\"%s\"} %.6f\n"
 					       "accessd_http_request_duration_seconds_count{listener=\"%s\"} %lu\n",
@@ -163,14 +133,14 @@ char *metrics_render(struct store *st, metrics_namer route_name, metrics_namer o
 					       (double)atomic_load(&duration_sum_us[l]) / 1e6, listeners[l], cumulative);
 		}
 	}
-	metrics_append(&buf, len, &cap,
+	strbuf_addf(&out,
 		       "# HELP accessd_callbacks_total Hits on /access-result, by classification.\n"
 		       "# TYPE accessd_callbacks_total counter\n");
 	for (int k = 0; k < METRICS_MAX_CALLBACK_OUTCOMES && outcome_name(k) != NULL; k++)
-		metrics_append(&buf, len, &cap, "accessd_callbacks_total{classification=\"%s\"} %lu\n",
+		strbuf_addf(&out, "accessd_callbacks_total{classification=\"%s\"} %lu\n",
 			       outcome_name(k), atomic_load(&callbacks[k]));
 	writer_stats(&ws);
-	metrics_append(&buf, len, &cap,
+	strbuf_addf(&out,
 		       "# HELP accessd_auth_failures_total Admin requests refused for a missing or wrong token.\n"
 		       "# TYPE accessd_auth_failures_total counter\n"
 		       "accessd_auth_failures_total %lu\n"
@@ -189,15 +159,15 @@ char *metrics_render(struct store *st, metrics_namer route_name, metrics_namer o
 		       "# HELP accessd_access_requests Access requests by status.\n"
 		       "# TYPE accessd_access_requests gauge\n",
 		       atomic_load(&auth_failures), ws.jobs, ws.commits, ws.wal_frames, ws.busy_seconds);
-	append_counts(&buf, len, &cap, st, STMT_REQUEST_COUNT_BY_STATUS, "accessd_access_requests", request_statuses);
-	metrics_append(&buf, len, &cap,
+	append_counts(&out, st, STMT_REQUEST_COUNT_BY_STATUS, "accessd_access_requests", request_statuses);
+	strbuf_addf(&out,
 		       "# HELP accessd_installations Installations by status.\n"
 		       "# TYPE accessd_installations gauge\n");
-	append_counts(&buf, len, &cap, st, STMT_INSTALLATION_COUNT_BY_STATUS, "accessd_installations",
+	append_counts(&out, st, STMT_INSTALLATION_COUNT_BY_STATUS, "accessd_installations",
 		      installation_statuses);
-	metrics_process_append(&buf, len, &cap);
+	metrics_process_append(&out);
 	int n = atomic_load(&source_count);
 	for (int i = 0; i < n && i < MAX_SOURCES; i++)
-		sources[i](&buf, len, &cap);
-	return buf;
+		sources[i](&out);
+	return strbuf_finish(&out, len);
 }

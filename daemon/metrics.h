@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 struct store;
+struct strbuf;
 
 /* Counts one answered request: admin is 1 on the admin listener and 0 on the
  * public one, route the index into the route table or -1 for none. */
@@ -26,19 +27,14 @@ void metrics_count_callback(int outcome);
 /* Counts admin requests refused for a wrong or missing token. */
 void metrics_count_auth_failure(void);
 
-/* A source of further lines for /metrics (the Zaptec client, the verifier):
- * appends to *buf with the helpers below. At most 8 sources. */
-typedef void (*metrics_source)(char **buf, size_t *len, size_t *cap);
+/* A source of further lines for /metrics (the Zaptec client, the verifier,
+ * the webhooks): appends to b. At most 8 sources. */
+typedef void (*metrics_source)(struct strbuf *b);
 void metrics_add_source(metrics_source source);
-
-/* Appends printf-formatted text to a growing buffer; on failure the buffer is
- * released and *buf set to NULL (later appends are no-ops). */
-void metrics_append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 
 /* Appends the standard process metrics (CPU, memory, descriptors, start
  * time) read from /proc. (metrics_process.c) */
-void metrics_process_append(char **buf, size_t *len, size_t *cap);
+void metrics_process_append(struct strbuf *b);
 
 /* Renders every metric, reading the counts by status from st, naming the
  * routes with route_name and the callback outcomes with outcome_name.

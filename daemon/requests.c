@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "events.h"
+#include "field_error.h"
 #include "log.h"
 #include "page.h"
 #include "portal.h"
@@ -16,11 +17,6 @@
 #include "timestamp.h"
 
 #define EXPIRY_BATCH 500
-
-static void add_error(json_t *errors, const char *field, const char *message)
-{
-	json_array_append_new(errors, json_pack("{s:s, s:s}", "field", field, "message", message));
-}
 
 /* Copies a checked text value into a fixed buffer (sizes cover the limits). */
 static void copy_text(char *dst, size_t cap, const char *src)
@@ -41,7 +37,7 @@ int requests_prepare(struct access_request *r, const struct request_input *in,
 
 	if (in->reference != NULL) {
 		if (validate_text(in->reference, strlen(in->reference), REQUEST_REFERENCE_MAX, 0, &why) != 0)
-			add_error(errors, "reference", why);
+			field_error_add(errors, "reference", why);
 		else
 			copy_text(r->reference, sizeof r->reference, in->reference);
 	}
@@ -50,24 +46,24 @@ int requests_prepare(struct access_request *r, const struct request_input *in,
 	int is_pro = strcmp(type, "pro") == 0;
 	r->installation_type = is_pro ? PORTAL_TYPE_PRO : PORTAL_TYPE_GO;
 	if (!is_pro && strcmp(type, "go") != 0 && strcmp(type, "home") != 0)
-		add_error(errors, "installationType", "must be \"go\", \"home\" or \"pro\"");
+		field_error_add(errors, "installationType", "must be \"go\", \"home\" or \"pro\"");
 
 	if (in->installation_id != NULL) {
 		if (validate_guid(in->installation_id, r->installation_id, &why) != 0)
-			add_error(errors, "installationId", why);
+			field_error_add(errors, "installationId", why);
 	} else if (is_pro) {
-		add_error(errors, "installationId", "is required for a Pro installation");
+		field_error_add(errors, "installationId", "is required for a Pro installation");
 	}
 
 	const char *partner = in->partner_name ? in->partner_name : cfg->partner_name;
 	if (validate_text(partner, strlen(partner), REQUEST_PARTNER_NAME_MAX, 0, &why) != 0)
-		add_error(errors, "partnerName", why);
+		field_error_add(errors, "partnerName", why);
 	else
 		copy_text(r->partner_name, sizeof r->partner_name, partner);
 
 	const char *lang = in->lang ? in->lang : cfg->default_lang;
 	if (validate_lang(lang, &why) != 0)
-		add_error(errors, "lang", why);
+		field_error_add(errors, "lang", why);
 	else
 		copy_text(r->lang, sizeof r->lang, lang);
 	r->lang_given = in->lang != NULL;
@@ -76,9 +72,9 @@ int requests_prepare(struct access_request *r, const struct request_input *in,
 
 	if (in->return_to != NULL) {
 		if (strlen(in->return_to) > REQUEST_RETURN_TO_MAX)
-			add_error(errors, "returnTo", "is longer than 2048 bytes");
+			field_error_add(errors, "returnTo", "is longer than 2048 bytes");
 		else if (validate_return_to(in->return_to, cfg->redirect_allow, cfg->redirect_allow_count, &why) != 0)
-			add_error(errors, "returnTo", why);
+			field_error_add(errors, "returnTo", why);
 		else
 			copy_text(r->return_to, sizeof r->return_to, in->return_to);
 	}
@@ -88,7 +84,7 @@ int requests_prepare(struct access_request *r, const struct request_input *in,
 		char message[96];
 		snprintf(message, sizeof message, "must be between 60 and %lld seconds",
 			 (long long)cfg->max_request_ttl);
-		add_error(errors, "ttl", message);
+		field_error_add(errors, "ttl", message);
 	}
 	r->created_at = now;
 	/* Only a checked ttl is added: any other could overflow the sum. */

@@ -36,8 +36,7 @@ static void run_until_stopped(const struct config *cfg, const sigset_t *signals)
 			char err[1024];
 			if (config_reload_log_level(cfg, &level, err, sizeof err) == 0) {
 				log_set_level(level);
-				static const char *const names[] = { "error", "warn", "info", "debug" };
-				log_info("event=reloaded log_level=%s", names[level]);
+				log_info("event=reloaded log_level=%s", log_level_name(level));
 			} else {
 				log_warn("event=reload_failed reason=\"%s\"", err);
 			}

@@ -21,6 +21,7 @@
 #include "ratelimit.h"
 #include "reconcile.h"
 #include "store.h"
+#include "strbuf.h"
 #include "timestamp.h"
 #include "verifier.h"
 #include "writer.h"
@@ -278,16 +279,8 @@ static int read_due(struct due *out, int cap, int64_t now)
 /* Sleeps up to seconds, or until verifier_stop() wakes the thread. */
 static void wait_for(double seconds)
 {
-	struct timespec ts;
+	struct timespec ts = timestamp_monotonic_after(seconds);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	double whole = floor(seconds);
-	ts.tv_sec += (time_t)whole;
-	ts.tv_nsec += (long)((seconds - whole) * 1e9);
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&v.lock);
 	if (!v.stopping)
 		pthread_cond_timedwait(&v.cond, &v.lock, &ts);
@@ -333,7 +326,7 @@ static void *run(void *arg)
 }
 
 /* The verifier's lines of /metrics; nothing while it is not running. */
-static void metrics_lines(char **buf, size_t *len, size_t *cap)
+static void metrics_lines(struct strbuf *b)
 {
 	struct zaptec_http_stats stats;
 
@@ -344,16 +337,16 @@ static void metrics_lines(char **buf, size_t *len, size_t *cap)
 	pthread_mutex_unlock(&v.lock);
 	if (!have)
 		return;
-	metrics_append(buf, len, cap,
+	strbuf_addf(b,
 		       "# HELP accessd_zaptec_api_requests_total Calls to the Zaptec API by endpoint and outcome.\n"
 		       "# TYPE accessd_zaptec_api_requests_total counter\n");
 	for (int e = 0; e < ZAPTEC_HTTP_ENDPOINT_COUNT; e++)
 		for (int o = 0; o < ZAPTEC_HTTP_OUTCOME_COUNT; o++)
-			metrics_append(buf, len, cap,
+			strbuf_addf(b,
 				       "accessd_zaptec_api_requests_total{endpoint=\"%s\",outcome=\"%s\"} %lu\n",
 				       zaptec_http_endpoint_name((enum zaptec_http_endpoint)e),
 				       zaptec_http_outcome_name((enum zaptec_http_outcome)o), stats.calls[e][o]);
-	metrics_append(buf, len, cap,
+	strbuf_addf(b,
 		       "# HELP accessd_zaptec_api_throttled_total Calls the Zaptec API answered 429.\n"
 		       "# TYPE accessd_zaptec_api_throttled_total counter\n"
 		       "accessd_zaptec_api_throttled_total %lu\n",
@@ -364,7 +357,7 @@ static void metrics_lines(char **buf, size_t *len, size_t *cap)
 	if (stmt != NULL && sqlite3_step(stmt) == SQLITE_ROW) {
 		long long count = sqlite3_column_int64(stmt, 0);
 		long long age = count > 0 ? (long long)(timestamp_now() - sqlite3_column_int64(stmt, 1)) : 0;
-		metrics_append(buf, len, cap,
+		strbuf_addf(b,
 			       "# HELP accessd_verification_queue_length Grants waiting to be confirmed with the Zaptec API.\n"
 			       "# TYPE accessd_verification_queue_length gauge\n"
 			       "accessd_verification_queue_length %lld\n"
@@ -377,7 +370,7 @@ static void metrics_lines(char **buf, size_t *len, size_t *cap)
 		sqlite3_reset(stmt);
 	int up = atomic_load(&api_up);
 	if (up >= 0)
-		metrics_append(buf, len, cap,
+		strbuf_addf(b,
 			       "# HELP accessd_zaptec_api_up Whether the last call to the Zaptec API got an answer (not a 5xx).\n"
 			       "# TYPE accessd_zaptec_api_up gauge\n"
 			       "accessd_zaptec_api_up %d\n",

@@ -104,10 +104,10 @@ static void *supervisor_main(void *unused)
 	(void)unused;
 	pthread_setname_np(pthread_self(), "webhooks");
 	while (!atomic_load(&webhook_wake_stopping)) {
-		uint64_t seen = webhook_wake_endpoints_generation();
+		uint64_t seen = webhook_wake_generation(WEBHOOK_WAKE_ENDPOINTS);
 		reap();
 		start_workers();
-		webhook_wake_wait_endpoints(seen, SUPERVISOR_POLL_MS);
+		webhook_wake_wait(WEBHOOK_WAKE_ENDPOINTS, seen, SUPERVISOR_POLL_MS);
 	}
 	for (struct webhook_worker *w = d.workers, *next; w; w = next) {
 		next = w->next;

@@ -8,6 +8,7 @@
 
 #include "metrics.h"
 #include "store.h"
+#include "strbuf.h"
 #include "webhook.h"
 #include "webhook_metrics.h"
 #include "webhook_store.h"
@@ -43,16 +44,16 @@ void webhook_metrics_count_disabled(void)
 
 /* The webhook lines of /metrics: attempts by outcome, the latency
  * histogram, disabled endpoints, and each endpoint's pending events. */
-static void metrics_lines(char **buf, size_t *len, size_t *cap)
+static void metrics_lines(struct strbuf *b)
 {
-	metrics_append(buf, len, cap,
+	strbuf_addf(b,
 		       "# HELP accessd_webhook_deliveries_total Delivery attempts by outcome: delivered (2xx), "
 		       "rejected (another status), unreachable (no answer).\n"
 		       "# TYPE accessd_webhook_deliveries_total counter\n");
 	for (int o = 0; o < OUTCOME_COUNT; o++)
-		metrics_append(buf, len, cap, "accessd_webhook_deliveries_total{outcome=\"%s\"} %lu\n",
+		strbuf_addf(b, "accessd_webhook_deliveries_total{outcome=\"%s\"} %lu\n",
 			       outcome_names[o], atomic_load(&attempts_by_outcome[o]));
-	metrics_append(buf, len, cap,
+	strbuf_addf(b,
 		       "# HELP accessd_webhook_endpoints_disabled_total Endpoints disabled after a 410 or too long without success.\n"
 		       "# TYPE accessd_webhook_endpoints_disabled_total counter\n"
 		       "accessd_webhook_endpoints_disabled_total %lu\n"
@@ -60,13 +61,13 @@ static void metrics_lines(char **buf, size_t *len, size_t *cap)
 		       "# TYPE accessd_webhook_delivery_duration_seconds histogram\n",
 		       atomic_load(&endpoints_disabled));
 	unsigned long cumulative = 0;
-	for (size_t b = 0; b <= LATENCY_BUCKETS; b++) {
-		cumulative += atomic_load(&latency_counts[b]);
-		if (b < LATENCY_BUCKETS)
-			metrics_append(buf, len, cap, "accessd_webhook_delivery_duration_seconds_bucket{le=\"%g\"} %lu\n",
-				       latency_buckets[b], cumulative);
+	for (size_t k = 0; k <= LATENCY_BUCKETS; k++) {
+		cumulative += atomic_load(&latency_counts[k]);
+		if (k < LATENCY_BUCKETS)
+			strbuf_addf(b, "accessd_webhook_delivery_duration_seconds_bucket{le=\"%g\"} %lu\n",
+				       latency_buckets[k], cumulative);
 		else
-			metrics_append(buf, len, cap,
+			strbuf_addf(b,
 				       "accessd_webhook_delivery_duration_seconds_bucket{le=\"+Inf\"} %lu\n"
 				       "accessd_webhook_delivery_duration_seconds_sum %.6f\n"
 				       "accessd_webhook_delivery_duration_seconds_count %lu\n",
@@ -78,11 +79,11 @@ static void metrics_lines(char **buf, size_t *len, size_t *cap)
 	size_t count = 0;
 	if (st == NULL || webhook_store_list(st, &items, &count) != 0)
 		return;
-	metrics_append(buf, len, cap,
+	strbuf_addf(b,
 		       "# HELP accessd_webhook_pending_events Events an endpoint wants that it has not been delivered yet.\n"
 		       "# TYPE accessd_webhook_pending_events gauge\n");
 	for (size_t i = 0; i < count; i++) {
-		metrics_append(buf, len, cap, "accessd_webhook_pending_events{endpoint=\"%s\"} %" PRId64 "\n",
+		strbuf_addf(b, "accessd_webhook_pending_events{endpoint=\"%s\"} %" PRId64 "\n",
 			       items[i].id, webhook_store_pending(st, &items[i]));
 		webhook_endpoint_clear(&items[i]);
 	}

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "timestamp.h"
 #include "webhook_wake.h"
 
 static struct {
@@ -36,61 +37,32 @@ void webhook_wake_init(void)
 	wake.cond_ready = 1;
 }
 
-/* The sum of both generations (events_only 0), or the endpoints' alone. */
-static uint64_t generation(int endpoints_only)
+/* The generation a watcher sees: events and endpoints together, or the
+ * endpoints' alone. */
+static uint64_t generation(enum webhook_wake_watch watch)
 {
-	return endpoints_only ? wake.endpoints_gen : wake.events_gen + wake.endpoints_gen;
+	return watch == WEBHOOK_WAKE_ENDPOINTS ? wake.endpoints_gen : wake.events_gen + wake.endpoints_gen;
 }
 
-/* Waits, wake.lock held, until the watched generation differs from seen, the
- * daemon stops, or ms milliseconds have passed. */
-static void wait_locked(int endpoints_only, uint64_t seen, int64_t ms)
-{
-	struct timespec until;
-
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
-	while (generation(endpoints_only) == seen && !atomic_load(&webhook_wake_stopping))
-		if (pthread_cond_timedwait(&wake.cond, &wake.lock, &until) != 0)
-			break;
-}
-
-uint64_t webhook_wake_generation(void)
+uint64_t webhook_wake_generation(enum webhook_wake_watch watch)
 {
 	pthread_mutex_lock(&wake.lock);
-	uint64_t g = generation(0);
+	uint64_t g = generation(watch);
 	pthread_mutex_unlock(&wake.lock);
 	return g;
 }
 
 /* The generation is read before the caller looks at the database, so a
  * change made after that look is never missed. */
-void webhook_wake_wait(uint64_t seen, int64_t ms)
+void webhook_wake_wait(enum webhook_wake_watch watch, uint64_t seen, int64_t ms)
 {
 	if (ms <= 0)
 		return;
+	struct timespec until = timestamp_monotonic_after((double)ms / 1000.0);
 	pthread_mutex_lock(&wake.lock);
-	wait_locked(0, seen, ms);
-	pthread_mutex_unlock(&wake.lock);
-}
-
-uint64_t webhook_wake_endpoints_generation(void)
-{
-	pthread_mutex_lock(&wake.lock);
-	uint64_t g = generation(1);
-	pthread_mutex_unlock(&wake.lock);
-	return g;
-}
-
-void webhook_wake_wait_endpoints(uint64_t seen, int64_t ms)
-{
-	pthread_mutex_lock(&wake.lock);
-	wait_locked(1, seen, ms);
+	while (generation(watch) == seen && !atomic_load(&webhook_wake_stopping))
+		if (pthread_cond_timedwait(&wake.cond, &wake.lock, &until) != 0)
+			break;
 	pthread_mutex_unlock(&wake.lock);
 }
 

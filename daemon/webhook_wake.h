@@ -16,17 +16,17 @@ extern atomic_int webhook_wake_stopping;
 /* Clears the stop flag and readies the condition (once). */
 void webhook_wake_init(void);
 
-/* A counter that moves whenever events were committed or an endpoint
- * changed; read it before looking at the database, then wait on it. */
-uint64_t webhook_wake_generation(void);
+/* What a thread waits for: the workers for events or endpoint changes, the
+ * supervisor for endpoint changes alone. */
+enum webhook_wake_watch { WEBHOOK_WAKE_ANY, WEBHOOK_WAKE_ENDPOINTS };
+
+/* A counter that moves whenever what watch names changes; read it before
+ * looking at the database, then wait on it. */
+uint64_t webhook_wake_generation(enum webhook_wake_watch watch);
 
 /* Waits up to ms milliseconds, or until the generation differs from seen, or
  * the daemon stops. */
-void webhook_wake_wait(uint64_t seen, int64_t ms);
-
-/* The same for endpoint changes alone: what the supervisor watches. */
-uint64_t webhook_wake_endpoints_generation(void);
-void webhook_wake_wait_endpoints(uint64_t seen, int64_t ms);
+void webhook_wake_wait(enum webhook_wake_watch watch, uint64_t seen, int64_t ms);
 
 /* Events were committed (the writer's hook). */
 void webhook_wake_events(void);

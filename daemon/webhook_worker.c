@@ -267,14 +267,14 @@ struct position {
 static int step(struct webhook_worker *w, struct webhook_http *http, struct position *pos)
 {
 	struct webhook_endpoint e;
-	uint64_t seen = webhook_wake_generation();
+	uint64_t seen = webhook_wake_generation(WEBHOOK_WAKE_ANY);
 	struct store *st = store_reader();
 	int found = st ? webhook_store_get(st, w->id, &e) : -1;
 	int64_t oldest, newest, event_id;
 	json_t *event = NULL;
 
 	if (found < 0) {
-		webhook_wake_wait(seen, TROUBLE_WAIT_MS);
+		webhook_wake_wait(WEBHOOK_WAKE_ANY, seen, TROUBLE_WAIT_MS);
 		return 0;
 	}
 	if (found == 0 || !e.enabled) {
@@ -301,7 +301,7 @@ static int step(struct webhook_worker *w, struct webhook_http *http, struct posi
 	}
 	int64_t wait = e.next_attempt_ms - now_ms();
 	if (wait > 0) {
-		webhook_wake_wait(seen, wait);
+		webhook_wake_wait(WEBHOOK_WAKE_ANY, seen, wait);
 		webhook_endpoint_clear(&e);
 		return 0;
 	}
@@ -313,7 +313,7 @@ static int step(struct webhook_worker *w, struct webhook_http *http, struct posi
 	if (next <= 0) {
 		if (next == 0)
 			pos->scanned = newest;
-		webhook_wake_wait(seen, next == 0 ? IDLE_POLL_MS : TROUBLE_WAIT_MS);
+		webhook_wake_wait(WEBHOOK_WAKE_ANY, seen, next == 0 ? IDLE_POLL_MS : TROUBLE_WAIT_MS);
 		webhook_endpoint_clear(&e);
 		return 0;
 	}
@@ -341,7 +341,7 @@ static int step(struct webhook_worker *w, struct webhook_http *http, struct posi
 	found = webhook_store_get(st, w->id, &e);
 	if (found == 1 && !advance_failed && e.revision == pos->revision && e.delivered_through == pos->through) {
 		if (record_failure(w->cfg, &e, event_id, &a) != 0)
-			webhook_wake_wait(seen, TROUBLE_WAIT_MS);
+			webhook_wake_wait(WEBHOOK_WAKE_ANY, seen, TROUBLE_WAIT_MS);
 	} else {
 		pos->known = 0;
 	}

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "redirect_cache.h"
+#include "timestamp.h"
 #include "writer.h"
 
 /* Bounds one transaction, so that a flood of jobs still commits regularly. */
@@ -195,20 +196,13 @@ static int run_job(struct writer_job *job)
 	return rc;
 }
 
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Runs a batch in one transaction and reports every job's outcome; then
  * rewinds the WAL if it has grown past restart_at. */
 static void run_batch(struct writer_job *batch)
 {
 	int status[WRITER_MAX_BATCH];
 	int n = 0, committed = 0;
-	uint64_t started = monotonic_ns();
+	uint64_t started = timestamp_monotonic_ns();
 
 	if (store_exec(w.st, STMT_BEGIN) == SQLITE_DONE) {
 		for (struct writer_job *job = batch; job; job = job->next)
@@ -226,7 +220,7 @@ static void run_batch(struct writer_job *batch)
 	pthread_mutex_lock(&w.lock);
 	w.jobs += (unsigned long long)n;
 	w.commits += committed ? 1 : 0;
-	w.busy_ns += monotonic_ns() - started;
+	w.busy_ns += timestamp_monotonic_ns() - started;
 	void (*notify)(void) = committed && w.events_added ? w.on_events : NULL;
 	pthread_mutex_unlock(&w.lock);
 	w.events_added = 0;
