@@ -33,7 +33,8 @@ static atomic_int source_count;
 void metrics_observe_request(int admin, int route, unsigned status, uint64_t micros)
 {
 	int l = admin ? 1 : 0;
-	int r = (route >= 0 && route < MAX_ROUTES) ? route + 1 : 0;
+	assert(route < MAX_ROUTES); /* the route table is ours; grow MAX_ROUTES with it */
+	int r = route >= 0 ? route + 1 : 0;
 	int c = (status >= 100 && status < 600) ? (int)(status / 100) - 1 : 4;
 	atomic_fetch_add_explicit(&requests[l][r][c], 1, memory_order_relaxed);
 
@@ -69,6 +70,8 @@ static void append_counts(struct strbuf *b, struct store *st, enum store_stmt id
 			  const char *name, const char *const *statuses)
 {
 	long long counts[8] = { 0 };
+	for (size_t i = 0; statuses[i]; i++)
+		assert(i < sizeof counts / sizeof counts[0]);
 	sqlite3_stmt *stmt = store_stmt(st, id);
 	while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
 		const char *status = (const char *)sqlite3_column_text(stmt, 0);

@@ -5,6 +5,7 @@
  * (each in a savepoint) and commits once. While it commits, new jobs queue up
  * for the next round, so under load many callbacks share one fsync.
  */
+#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,8 +206,11 @@ static void run_batch(struct writer_job *batch)
 	uint64_t started = timestamp_monotonic_ns();
 
 	if (store_exec(w.st, STMT_BEGIN) == SQLITE_DONE) {
-		for (struct writer_job *job = batch; job; job = job->next)
+		for (struct writer_job *job = batch; job; job = job->next) {
+			/* The loop that takes jobs off the queue stops at the bound. */
+			assert(n < WRITER_MAX_BATCH);
 			status[n++] = run_job(job);
+		}
 		committed = store_exec(w.st, STMT_COMMIT) == SQLITE_DONE;
 		if (!committed) {
 			log_error("event=db.commit_failed jobs=%d error=\"%s\"", n,
