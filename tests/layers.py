@@ -2,12 +2,14 @@
 """The daemon's layers point one way.
 
 Reads the '#include "x.h"' lines of every file in daemon/ and builds the module
-graph (a module is a file name without .c or .h, so foo.c and foo.h are one
-module). Fails when two modules include each other, directly or through others,
-and when a file outside the store's engine files includes a database engine's
-header. Prints the modules in layers, from the top (commands, listeners: nobody
-includes them) to the bottom (store, log: they include nothing of ours), each
-module one layer above the highest module it includes.
+graph. A module is a file name without .c or .h, so foo.c and foo.h are one
+module; a .c file without a header of its own (store_sql.c, metrics_process.c)
+belongs to the module its name extends (store, metrics). Fails when two modules
+include each other, directly or through others, and when a file outside the
+store's engine files includes a database engine's header. Prints the modules in
+layers from the top (commands, handlers, listeners: nothing includes them) down
+to the bottom (the store, the log), each module one layer below the lowest
+module that includes it.
 """
 import fnmatch
 import os
@@ -26,18 +28,28 @@ ENGINE_FILES_PENDING = ("store.h", "events.h", "installations.h", "requests.h")
 INCLUDE = re.compile(r'\s*#\s*include\s*([<"])([^">]+)[">]')
 
 
-def module_of(name):
-    return os.path.splitext(name)[0]
+def module_of(name, headers):
+    """The module of a file: its stem, or for a .c file without a header of its
+    own the longest '_'-separated prefix of its stem that has one."""
+    stem = os.path.splitext(name)[0]
+    if name.endswith(".c") and stem not in headers:
+        parts = stem.split("_")
+        for n in range(len(parts) - 1, 0, -1):
+            prefix = "_".join(parts[:n])
+            if prefix in headers:
+                return prefix
+    return stem
 
 
 def read_graph(src):
     """Returns {module: set of modules it includes} and a list of engine-header offenders."""
     graph = {}
     offenders = []
+    headers = {n[:-2] for n in os.listdir(src) if n.endswith(".h")}
     for name in sorted(os.listdir(src)):
         if not name.endswith((".c", ".h")):
             continue
-        module = module_of(name)
+        module = module_of(name, headers)
         edges = graph.setdefault(module, set())
         with open(os.path.join(src, name), encoding="utf-8") as f:
             for number, line in enumerate(f, 1):
@@ -50,7 +62,7 @@ def read_graph(src):
                     if not any(fnmatch.fnmatch(name, p) for p in allowed):
                         offenders.append("%s:%d includes %s" % (name, number, header))
                 elif m.group(1) == '"':
-                    target = module_of(os.path.basename(header))
+                    target = os.path.splitext(os.path.basename(header))[0]
                     if target != module:
                         edges.add(target)
     for edges in list(graph.values()):
@@ -98,19 +110,24 @@ def cycles(graph):
 
 
 def layers(graph):
-    """Height of each module: 0 when it includes nothing of ours, else one above its highest include."""
-    height = {}
+    """Depth of each module: 0 when nothing includes it, else one below the
+    deepest module that includes it. Returns the layers, top first."""
+    included_by = {v: set() for v in graph}
+    for v, edges in graph.items():
+        for w in edges:
+            included_by[w].add(v)
+    depth = {}
 
     def measure(v):
-        if v not in height:
-            height[v] = 0
-            height[v] = 1 + max((measure(w) for w in graph[v]), default=-1)
-        return height[v]
+        if v not in depth:
+            depth[v] = 0
+            depth[v] = 1 + max((measure(u) for u in included_by[v]), default=-1)
+        return depth[v]
 
     for v in graph:
         measure(v)
-    top = max(height.values(), default=0)
-    return [sorted(v for v in graph if height[v] == h) for h in range(top, -1, -1)]
+    bottom = max(depth.values(), default=0)
+    return [sorted(v for v in graph if depth[v] == d) for d in range(bottom + 1)]
 
 
 def main():
