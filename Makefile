@@ -17,7 +17,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
 
-PKGS    := libmicrohttpd sqlite3 jansson libsodium libsystemd libcurl
+PKGS    := libmicrohttpd sqlite3 libpq jansson libsodium libsystemd libcurl
 # CFLAGS and LDFLAGS are the user's (optimisation, hardening, debug info): a
 # 'make CFLAGS=-O0' replaces them whole. What the build itself needs — the
 # language standard, feature macros, warnings, include paths, dependency
@@ -41,10 +41,11 @@ CHECK_LIBS = $(shell pkg-config --libs check)
 
 BUILD       := build
 DAEMON_SRCS := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
-DAEMON_OBJS := $(DAEMON_SRCS:daemon/%.c=$(BUILD)/daemon/%.o) $(BUILD)/schema.o
+DAEMON_OBJS := $(DAEMON_SRCS:daemon/%.c=$(BUILD)/daemon/%.o) $(BUILD)/schema.o $(BUILD)/schema_pg.o
 UNIT_SRCS   := $(wildcard tests/unit/*.c)
 UNIT_OBJS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%.o)
 MIGRATIONS  := $(sort $(wildcard schema/[0-9][0-9][0-9]_*.sql))
+PG_MIGRATIONS := $(sort $(wildcard schema/postgresql/[0-9][0-9][0-9]_*.sql))
 
 # AddressSanitizer + UndefinedBehaviorSanitizer (any report aborts the run), and
 # libFuzzer with both, built by clang. The sanitizer options make a report in a
@@ -78,9 +79,16 @@ $(BUILD)/daemon/%.o: daemon/%.c | $(BUILD)/daemon
 
 # The migrations are compiled into the binary, in file-name order.
 $(BUILD)/schema.c: $(MIGRATIONS) scripts/embed-schema.sh | $(BUILD)
-	scripts/embed-schema.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+	scripts/embed-schema.sh store_sqlite_migrations $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/schema.o: $(BUILD)/schema.c
+	$(CC) $(ACCESSD_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+# PostgreSQL's migrations, from schema/postgresql/, the same way.
+$(BUILD)/schema_pg.c: $(PG_MIGRATIONS) scripts/embed-schema.sh | $(BUILD)
+	scripts/embed-schema.sh store_pg_migrations $(PG_MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/schema_pg.o: $(BUILD)/schema_pg.c
 	$(CC) $(ACCESSD_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 # Check suites: every 'Suite *NAME_suite(void)' in tests/unit is collected.
@@ -173,4 +181,4 @@ clean:
 
 .PHONY: all deps test-deps run check check-asan check-valgrind fuzz fuzz-build fuzzers bench install clean
 
--include $(wildcard $(BUILD)/daemon/*.d $(BUILD)/unit/*.d $(BUILD)/fuzzers/*.d $(BUILD)/schema.d)
+-include $(wildcard $(BUILD)/daemon/*.d $(BUILD)/unit/*.d $(BUILD)/fuzzers/*.d $(BUILD)/schema.d $(BUILD)/schema_pg.d)

@@ -14,7 +14,7 @@
 
 #define LIST_DEFAULT 100
 #define LIST_MAX 1000
-/* Event ids are SQLite rowids; 18 digits keep any of them without overflow. */
+/* Event ids are 64-bit; 18 digits keep any of them without overflow. */
 #define AFTER_MAX_DIGITS 18
 
 /* "after": a whole number (digits only), 0 when absent. */
@@ -34,6 +34,21 @@ static int64_t read_after(struct http_request *req, json_t *errors)
 	return strtoll(value, NULL, 10);
 }
 
+/* The page being read: its items and the id of the last. */
+struct event_page {
+	json_t *items;
+	int64_t last;
+	int oom;
+};
+
+static int add_event(void *arg, const struct event_record *e)
+{
+	struct event_page *page = arg;
+	page->last = e->id;
+	page->oom = json_array_append_new(page->items, events_json(e)) != 0;
+	return page->oom;
+}
+
 enum http_outcome api_events_list(struct http_request *req)
 {
 	static const char *const params[] = { "after", "limit", NULL };
@@ -48,31 +63,20 @@ enum http_outcome api_events_list(struct http_request *req)
 		return http_reply_invalid(req, "the query is not valid", errors);
 	json_decref(errors);
 
+	struct event_page page = { .items = json_array(), .last = after };
 	struct store *st = store_reader();
-	sqlite3_stmt *stmt = st ? store_stmt(st, STMT_EVENT_LIST_AFTER) : NULL;
-	if (stmt == NULL)
+	if (page.items == NULL)
+		return http_reply_problem(req, 500, "out of memory");
+	if (st == NULL || store_event_list_after(st, after, limit, add_event, &page) != 0) {
+		json_decref(page.items);
 		return http_reply_problem(req, 503, "the database is not available");
-	sqlite3_bind_int64(stmt, 1, after);
-	sqlite3_bind_int64(stmt, 2, limit);
-
-	json_t *items = json_array();
-	int64_t last = after;
-	int rc = SQLITE_NOMEM;
-	while (items && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		last = sqlite3_column_int64(stmt, 0);
-		if (json_array_append_new(items, events_row_json(stmt)) != 0) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
 	}
-	if (rc != SQLITE_DONE && rc != SQLITE_NOMEM)
-		log_error("event=db.error op=event_list error=\"%s\"", sqlite3_errmsg(store_db(st)));
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		json_decref(items);
-		return rc == SQLITE_NOMEM ? http_reply_problem(req, 500, "out of memory")
-					  : http_reply_problem(req, 503, "the database is not available");
+	if (page.oom) {
+		json_decref(page.items);
+		return http_reply_problem(req, 500, "out of memory");
 	}
+	json_t *items = page.items;
+	int64_t last = page.last;
 	json_t *body = json_pack("{s:o, s:I}", "items", items, "nextAfter", (json_int_t)last);
 	return body ? http_reply_json_steal(req, 200, body) : http_reply_problem(req, 500, "out of memory");
 }

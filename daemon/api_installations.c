@@ -63,6 +63,28 @@ static int valid_id(struct http_request *req, const char *text, char out[VALIDAT
 	return 0;
 }
 
+/* A page of the list being read: limit rows, and whether one more exists. */
+struct installation_page {
+	json_t *items;
+	long limit, rows;
+	int64_t last_updated, last_seq;
+	int more, oom;
+};
+
+static int add_installation(void *arg, const struct installation *in)
+{
+	struct installation_page *page = arg;
+	if (page->rows == page->limit) {
+		page->more = 1;
+		return 1;
+	}
+	page->oom = json_array_append_new(page->items, installations_json(in, with_verification())) != 0;
+	page->last_updated = in->updated_at;
+	page->last_seq = in->seq;
+	page->rows++;
+	return page->oom;
+}
+
 enum http_outcome api_installations_list(struct http_request *req)
 {
 	static const char *const statuses[] = { "verifying", "granted", "unconfirmed", "revoked", NULL };
@@ -88,51 +110,40 @@ enum http_outcome api_installations_list(struct http_request *req)
 		return http_reply_invalid(req, "the query is not valid", errors);
 	json_decref(errors);
 
-	/* Each filter has its own statement so that each walks its own index. */
-	enum store_stmt which = reference ? STMT_INSTALLATION_LIST_REFERENCE
-				: status  ? STMT_INSTALLATION_LIST_STATUS
-					  : STMT_INSTALLATION_LIST;
+	struct installation_page page = { .items = json_array(), .limit = limit };
 	struct store *st = store_reader();
-	sqlite3_stmt *stmt = st ? store_stmt(st, which) : NULL;
-	if (stmt == NULL)
+	if (page.items == NULL)
+		return http_reply_problem(req, 500, "out of memory");
+	if (st == NULL || store_installation_list(st, before_updated, before_seq, since, status, reference,
+						  limit + 1, add_installation, &page) != 0) {
+		json_decref(page.items);
 		return http_reply_problem(req, 503, "the database is not available");
-	sqlite3_bind_int64(stmt, 1, before_updated);
-	sqlite3_bind_int64(stmt, 2, before_seq);
-	sqlite3_bind_int64(stmt, 3, since);
-	store_bind_text(stmt, 4, status);
-	sqlite3_bind_int64(stmt, 5, limit + 1);
-	if (reference)
-		store_bind_text(stmt, 6, reference);
-
-	json_t *items = json_array();
-	struct installation in;
-	int rows = 0, rc = SQLITE_DONE, oom = items == NULL;
-	int64_t last_updated = 0, last_seq = 0;
-	while (!oom && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (rows == limit)
-			break;
-		installations_read(stmt, &in);
-		oom = json_array_append_new(items, installations_json(&in, with_verification())) != 0;
-		last_updated = in.updated_at;
-		last_seq = in.seq;
-		rows++;
 	}
-	sqlite3_reset(stmt);
-	if (oom) {
-		json_decref(items);
+	if (page.oom) {
+		json_decref(page.items);
 		return http_reply_problem(req, 500, "out of memory");
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		log_error("event=db.error op=installation_list error=\"%s\"", sqlite3_errmsg(store_db(st)));
-		json_decref(items);
-		return http_reply_problem(req, 503, "the database is not available");
-	}
-	int more = rc == SQLITE_ROW;
+	json_t *items = page.items;
+	int more = page.more;
+	int64_t last_updated = page.last_updated, last_seq = page.last_seq;
 	char next[CURSOR_TEXT_LEN + 1];
 	if (more)
 		cursor_encode(last_updated, last_seq, next);
 	json_t *body = json_pack("{s:o, s:o}", "items", items, "nextCursor", more ? json_string(next) : json_null());
 	return body ? http_reply_json_steal(req, 200, body) : http_reply_problem(req, 500, "out of memory");
+}
+
+/* The history being read, and whether memory ran out. */
+struct history {
+	json_t *events;
+	int oom;
+};
+
+static int add_history(void *arg, const struct event_record *e)
+{
+	struct history *h = arg;
+	h->oom = json_array_append_new(h->events, events_json(e)) != 0;
+	return h->oom;
 }
 
 /*
@@ -141,30 +152,14 @@ enum http_outcome api_installations_list(struct http_request *req)
  */
 static json_t *history_json(struct store *st, const char *installation_id)
 {
-	sqlite3_stmt *stmt = store_stmt(st, STMT_EVENT_BY_INSTALLATION);
-	json_t *history = json_array();
-	int rc = SQLITE_NOMEM;
-
-	if (stmt == NULL || history == NULL) {
-		json_decref(history);
+	struct history h = { .events = json_array() };
+	if (h.events == NULL)
+		return NULL;
+	if (store_event_list_by_installation(st, installation_id, HISTORY_MAX, add_history, &h) != 0 || h.oom) {
+		json_decref(h.events);
 		return NULL;
 	}
-	store_bind_text(stmt, 1, installation_id);
-	sqlite3_bind_int64(stmt, 2, HISTORY_MAX);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (json_array_append_new(history, events_row_json(stmt)) != 0) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-	}
-	if (rc != SQLITE_DONE)
-		log_error("event=db.error op=installation_history error=\"%s\"", sqlite3_errmsg(store_db(st)));
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		json_decref(history);
-		return NULL;
-	}
-	return history;
+	return h.events;
 }
 
 enum http_outcome api_installations_get(struct http_request *req)
@@ -177,7 +172,7 @@ enum http_outcome api_installations_get(struct http_request *req)
 	struct store *st = store_reader();
 	if (st == NULL)
 		return http_reply_problem(req, 503, "the database is not available");
-	int found = installations_find(st, id, &in);
+	int found = store_installation_find(st, id, &in);
 	if (found < 0)
 		return http_reply_problem(req, 503, "the database is not available");
 	if (found == 0)
@@ -205,7 +200,7 @@ static int revoke_run(struct store *st, void *arg)
 	job->found = found;
 	if (!found)
 		return 0;
-	return installations_find(st, job->installation_id, &job->in) == 1 ? 0 : -1;
+	return store_installation_find(st, job->installation_id, &job->in) == 1 ? 0 : -1;
 }
 
 static enum http_outcome revoke_resume(struct http_request *req)

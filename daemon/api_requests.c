@@ -88,13 +88,36 @@ enum http_outcome api_requests_get(struct http_request *req)
 	struct store *st = store_reader();
 	if (st == NULL)
 		return http_reply_problem(req, 503, "the database is not available");
-	int found = requests_find_by_id(st, req->params[0], &r);
+	/* Anything but an id names no request (and is not asked of the database,
+	 * which may refuse text that is not UTF-8). */
+	int found = token_is_id(req->params[0]) ? store_request_find_by_id(st, req->params[0], &r) : 0;
 	if (found < 0)
 		return http_reply_problem(req, 503, "the database is not available");
 	if (found == 0)
 		return http_reply_problem(req, 404, "no access request has this id");
 	json_t *obj = requests_json(&r, timestamp_now());
 	return obj ? http_reply_json_steal(req, 200, obj) : http_reply_problem(req, 500, "out of memory");
+}
+
+/* A page of the list being read: limit rows, and whether one more exists. */
+struct request_page {
+	json_t *items;
+	long limit, rows;
+	int64_t now, last;
+	int more, oom;
+};
+
+static int add_request(void *arg, const struct access_request *r)
+{
+	struct request_page *page = arg;
+	if (page->rows == page->limit) {
+		page->more = 1;
+		return 1;
+	}
+	page->oom = json_array_append_new(page->items, requests_json(r, page->now)) != 0;
+	page->last = r->seq;
+	page->rows++;
+	return page->oom;
 }
 
 enum http_outcome api_requests_list(struct http_request *req)
@@ -118,35 +141,22 @@ enum http_outcome api_requests_list(struct http_request *req)
 		return http_reply_invalid(req, "the query is not valid", errors);
 	json_decref(errors);
 
+	struct request_page page = { .items = json_array(), .limit = limit, .now = timestamp_now() };
 	struct store *st = store_reader();
-	sqlite3_stmt *stmt = st ? store_stmt(st, STMT_REQUEST_LIST) : NULL;
-	if (stmt == NULL)
-		return http_reply_problem(req, 503, "the database is not available");
-	int64_t now = timestamp_now();
-	sqlite3_bind_int64(stmt, 1, before);
-	store_bind_text(stmt, 2, reference);
-	store_bind_text(stmt, 3, status);
-	sqlite3_bind_int64(stmt, 4, now);
-	sqlite3_bind_int64(stmt, 5, limit + 1);
-
-	json_t *items = json_array();
-	struct access_request r;
-	int rows = 0, rc;
-	int64_t last = 0;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (rows == limit)
-			break;
-		requests_read(stmt, &r);
-		json_array_append_new(items, requests_json(&r, now));
-		last = r.seq;
-		rows++;
-	}
-	int more = rc == SQLITE_ROW;
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		json_decref(items);
+	if (page.items == NULL)
+		return http_reply_problem(req, 500, "out of memory");
+	if (st == NULL || store_request_list(st, before, reference, status, page.now, limit + 1, add_request,
+					     &page) != 0) {
+		json_decref(page.items);
 		return http_reply_problem(req, 503, "the database is not available");
 	}
+	if (page.oom) {
+		json_decref(page.items);
+		return http_reply_problem(req, 500, "out of memory");
+	}
+	json_t *items = page.items;
+	int more = page.more;
+	int64_t last = page.last;
 	char next[CURSOR_TEXT_LEN + 1];
 	if (more)
 		cursor_encode(0, last, next);
@@ -159,7 +169,7 @@ static int reissue_run(struct store *st, void *arg)
 	struct request_job *job = arg;
 	char id[TOKEN_ID_LEN + 1];
 	snprintf(id, sizeof id, "%s", job->r.id);
-	int found = requests_find_by_id(st, id, &job->r);
+	int found = store_request_find_by_id(st, id, &job->r);
 	if (found < 0)
 		return -1;
 	job->found = found;
@@ -231,7 +241,7 @@ enum http_outcome api_requests_reissue(struct http_request *req)
 	if (json_array_size(errors) > 0)
 		return http_reply_invalid(req, "the reissue is not valid", errors);
 	json_decref(errors);
-	if (strlen(req->params[0]) != TOKEN_ID_LEN)
+	if (!token_is_id(req->params[0]))
 		return http_reply_problem(req, 404, "no access request has this id");
 	snprintf(job->r.id, sizeof job->r.id, "%s", req->params[0]);
 	return http_defer(req, reissue_run, job, reissue_resume);
@@ -242,7 +252,7 @@ static int cancel_run(struct store *st, void *arg)
 	struct request_job *job = arg;
 	char id[TOKEN_ID_LEN + 1];
 	snprintf(id, sizeof id, "%s", job->r.id);
-	int found = requests_find_by_id(st, id, &job->r);
+	int found = store_request_find_by_id(st, id, &job->r);
 	if (found < 0)
 		return -1;
 	job->found = found;

@@ -51,7 +51,7 @@ static int bind_to_request(struct store *st, struct transfer_job *job, struct ac
 	if (events_append(st, now, "installation.transferred", r->id, job->installation_id,
 			  r->reference[0] ? r->reference : NULL, detail) != 0)
 		return -1;
-	return installations_find(st, job->installation_id, &job->in) == 1 ? 0 : -1;
+	return store_installation_find(st, job->installation_id, &job->in) == 1 ? 0 : -1;
 }
 
 /*
@@ -69,8 +69,8 @@ static int transfer_run(struct store *st, void *arg)
 
 	if (r == NULL)
 		return -1;
-	job->found_installation = installations_find(st, job->installation_id, &job->in);
-	job->found_request = job->found_installation > 0 ? requests_find_by_id(st, job->request_id, r) : 0;
+	job->found_installation = store_installation_find(st, job->installation_id, &job->in);
+	job->found_request = job->found_installation > 0 ? store_request_find_by_id(st, job->request_id, r) : 0;
 	int rc = job->found_installation < 0 || job->found_request < 0 ? -1 : 0;
 	if (rc == 0 && job->found_installation && job->found_request) {
 		job->not_contested = strcmp(r->status, "contested") != 0 ||

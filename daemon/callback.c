@@ -133,7 +133,7 @@ static int bound_elsewhere(const struct installation *in, const struct access_re
 /* Reads the installation as the hit leaves it, for the page. Returns 0 or -1. */
 static int read_installation(struct store *st, struct callback_job *job, const char *installation_id)
 {
-	int found = installations_find(st, installation_id, &job->in);
+	int found = store_installation_find(st, installation_id, &job->in);
 	job->has_installation = found > 0;
 	return found < 0 ? -1 : 0;
 }
@@ -183,7 +183,7 @@ static int classify(struct store *st, struct callback_job *job, int64_t now)
 		job->kind = CALLBACK_UNKNOWN;
 		return 0;
 	}
-	job->found = requests_find_by_token(st, job->hash, r);
+	job->found = store_request_find_by_token(st, job->hash, r);
 	if (job->found < 0)
 		return -1;
 	job->kind = kind_of(job, now);

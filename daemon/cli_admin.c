@@ -20,6 +20,7 @@ int cli_load_config(struct config *cfg, const char *path, int need_secrets)
 		return CLI_USAGE;
 	}
 	log_init(cfg->log_level);
+	store_set_password(cfg->database_password);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /*
  * cli_backup.c — the backup command: an online, consistent copy of the
- * database through SQLite's backup API, safe while the daemon writes.
+ * database made by the store (SQLite's backup API), safe while the daemon
+ * writes.
  *
  * The copy is written to FILE.tmp, checked, synced and only then renamed to
  * FILE, so a file under the final name is always a complete, checked copy.
@@ -18,87 +19,7 @@
 #include "config.h"
 #include "store.h"
 
-/* How long to wait out a source that is locked (the daemon recovering its
- * WAL, say) before giving up. */
-#define BUSY_SLEEP_MS 100
-#define BUSY_TRIES 300
-
 static const char usage_text[] = "usage: zaptec-accessd [-c FILE] backup FILE\n";
-
-/*
- * Copies the whole of src into the database file at path in one step: a single
- * step reads one snapshot of a WAL database without blocking its writer, where
- * a copy in pieces would restart whenever the daemon commits. Returns 0, or -1
- * with err.
- */
-static int copy_database(struct store *src, const char *path, char *err, size_t errlen)
-{
-	sqlite3 *dst = NULL;
-	int rc = sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE, NULL);
-	if (rc != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, dst ? sqlite3_errmsg(dst) : "out of memory");
-		sqlite3_close(dst);
-		return -1;
-	}
-	sqlite3_backup *b = sqlite3_backup_init(dst, "main", store_db(src), "main");
-	if (b == NULL) {
-		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(dst));
-		sqlite3_close(dst);
-		return -1;
-	}
-	for (int tries = 0;; tries++) {
-		rc = sqlite3_backup_step(b, -1);
-		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || tries == BUSY_TRIES)
-			break;
-		sqlite3_sleep(BUSY_SLEEP_MS);
-	}
-	sqlite3_backup_finish(b);
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "copying: %s", sqlite3_errstr(rc));
-		sqlite3_close(dst);
-		return -1;
-	}
-	rc = sqlite3_errcode(dst);
-	if (rc != SQLITE_OK)
-		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(dst));
-	if (sqlite3_close(dst) != SQLITE_OK && rc == SQLITE_OK) {
-		snprintf(err, errlen, "%s: closing failed", path);
-		rc = SQLITE_ERROR;
-	}
-	return rc == SQLITE_OK ? 0 : -1;
-}
-
-/*
- * Runs PRAGMA integrity_check on the copy at path and reads its schema version
- * into *version. Returns 0 when the check says "ok", else -1 with err (the
- * first problem it reports).
- */
-static int check_copy(const char *path, int *version, char *err, size_t errlen)
-{
-	struct store *st = store_open(path, 0, err, errlen);
-	sqlite3_stmt *stmt = NULL;
-	int ok = 0;
-
-	if (st == NULL)
-		return -1;
-	if (sqlite3_prepare_v2(store_db(st), "PRAGMA integrity_check", -1, &stmt, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(store_db(st)));
-		goto done;
-	}
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		snprintf(err, errlen, "%s: integrity check failed: %s", path, sqlite3_errmsg(store_db(st)));
-		goto done;
-	}
-	const char *result = (const char *)sqlite3_column_text(stmt, 0);
-	ok = result && strcmp(result, "ok") == 0;
-	if (!ok)
-		snprintf(err, errlen, "%s: integrity check: %s", path, result ? result : "no answer");
-	*version = store_schema_version(st);
-done:
-	sqlite3_finalize(stmt);
-	store_close(st);
-	return ok ? 0 : -1;
-}
 
 /* Opens path and fsyncs it (a file, or a directory to make a rename durable).
  * Returns 0 or -1 with errno set. */
@@ -141,6 +62,11 @@ int cli_backup(const char *config_path, int argc, char **argv)
 	const char *target = argv[1];
 	if (cli_load_config(&cfg, config_path, 0) != 0)
 		return CLI_USAGE;
+	if (!store_backup_supported(cfg.database, err, sizeof err)) {
+		fprintf(stderr, "zaptec-accessd: backup: %s\n", err);
+		config_free(&cfg);
+		return CLI_USAGE;
+	}
 	if (lstat(target, &sb) == 0 || errno != ENOENT) {
 		fprintf(stderr, "zaptec-accessd: backup: %s already exists; choose a new file\n", target);
 		config_free(&cfg);
@@ -169,13 +95,13 @@ int cli_backup(const char *config_path, int argc, char **argv)
 		fprintf(stderr, "zaptec-accessd: backup: database %s\n", err);
 		goto fail;
 	}
-	if (copy_database(src, tmp, err, sizeof err) != 0) {
+	if (store_backup_copy(src, tmp, err, sizeof err) != 0) {
 		fprintf(stderr, "zaptec-accessd: backup: %s\n", err);
 		goto fail;
 	}
 	store_close(src);
 	src = NULL;
-	if (check_copy(tmp, &version, err, sizeof err) != 0) {
+	if (store_backup_check(tmp, &version, err, sizeof err) != 0) {
 		fprintf(stderr, "zaptec-accessd: backup: %s\n", err);
 		goto fail;
 	}

@@ -94,43 +94,45 @@ static int visit(struct listing *l, const struct installation *in, int measure)
  * list statement's cursor, so that memory stays flat on any number of rows.
  * Returns 0, or -1 with a message printed.
  */
+/* One page of the walk: where it stands, and whether a visit failed. */
+struct walk_page {
+	struct listing *l;
+	int measure, rows, failed;
+	int64_t before_updated, before_seq;
+};
+
+static int walk_row(void *arg, const struct installation *in)
+{
+	struct walk_page *p = arg;
+	if (visit(p->l, in, p->measure) != 0) {
+		p->failed = 1;
+		return 1;
+	}
+	p->before_updated = in->updated_at;
+	p->before_seq = in->seq;
+	p->rows++;
+	return 0;
+}
+
 static int walk(struct listing *l, int measure)
 {
 	enum { PAGE = 500 };
-	int64_t before_updated = INT64_MAX, before_seq = INT64_MAX;
-	struct installation in;
+	struct walk_page p = { .l = l, .measure = measure, .before_updated = INT64_MAX, .before_seq = INT64_MAX };
 
 	for (;;) {
-		sqlite3_stmt *stmt = store_stmt(l->st, l->status ? STMT_INSTALLATION_LIST_STATUS
-								 : STMT_INSTALLATION_LIST);
-		if (stmt == NULL)
-			goto fail;
-		sqlite3_bind_int64(stmt, 1, before_updated);
-		sqlite3_bind_int64(stmt, 2, before_seq);
-		sqlite3_bind_int64(stmt, 3, 0);
-		store_bind_text(stmt, 4, l->status);
-		sqlite3_bind_int64(stmt, 5, PAGE);
-		int rows = 0, rc;
-		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-			installations_read(stmt, &in);
-			if (visit(l, &in, measure) != 0) {
-				sqlite3_reset(stmt);
-				fprintf(stderr, "zaptec-accessd: out of memory\n");
-				return -1;
-			}
-			before_updated = in.updated_at;
-			before_seq = in.seq;
-			rows++;
+		p.rows = 0;
+		if (store_installation_list(l->st, p.before_updated, p.before_seq, 0, l->status, NULL, PAGE, walk_row,
+					    &p) != 0) {
+			fprintf(stderr, "zaptec-accessd: reading installations: %s\n", store_errmsg(l->st));
+			return -1;
 		}
-		sqlite3_reset(stmt);
-		if (rc != SQLITE_DONE)
-			goto fail;
-		if (rows < PAGE)
+		if (p.failed) {
+			fprintf(stderr, "zaptec-accessd: out of memory\n");
+			return -1;
+		}
+		if (p.rows < PAGE)
 			return 0;
 	}
-fail:
-	fprintf(stderr, "zaptec-accessd: reading installations: %s\n", sqlite3_errmsg(store_db(l->st)));
-	return -1;
 }
 
 /* Parses the command's options into l. Returns 0, or CLI_USAGE with a message. */

@@ -87,7 +87,7 @@ int cli_link(const char *config_path, int argc, char **argv)
 	if ((st = cli_open_store(&cfg)) == NULL)
 		goto done;
 	if (store_transaction(st, insert_run, &job) != 0) {
-		fprintf(stderr, "zaptec-accessd: could not store the request: %s\n", sqlite3_errmsg(store_db(st)));
+		fprintf(stderr, "zaptec-accessd: could not store the request: %s\n", store_errmsg(st));
 		goto done;
 	}
 	json_t *obj = requests_json(&job.r, timestamp_now());

@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "store.h"
 #include "validate.h"
 
 #define CONFIG_MAX_FILE (1024 * 1024)
@@ -32,6 +33,7 @@ enum config_type {
 	TYPE_LANG,
 	TYPE_LISTEN,
 	TYPE_PATH,
+	TYPE_DATABASE,  /* a file path (SQLite), or a postgresql:// URI without a password */
 	TYPE_DURATION,
 	TYPE_COUNT,
 	TYPE_LOG_LEVEL,
@@ -62,7 +64,8 @@ static const struct config_key keys[] = {
 	{ "default_lang", TYPE_LANG, FIELD(default_lang), "en", 0, 0 },
 	{ "listen", TYPE_LISTEN, FIELD(listen), "0.0.0.0:8080", 0, 0 },
 	{ "admin_listen", TYPE_LISTEN, FIELD(admin_listen), "127.0.0.1:8081", 0, 0 },
-	{ "database", TYPE_PATH, FIELD(database), "/var/lib/zaptec-accessd/accessd.db", 0, 0 },
+	{ "database", TYPE_DATABASE, FIELD(database), "/var/lib/zaptec-accessd/accessd.db", 0, 0 },
+	{ "database_password_file", TYPE_PATH, FIELD(database_password_file), "", 0, 0 },
 	{ "api_token_file", TYPE_PATH, FIELD(api_token_file), "", 0, 0 },
 	{ "request_ttl", TYPE_DURATION, FIELD(request_ttl), "7d", 60, 365 * DAY },
 	{ "max_request_ttl", TYPE_DURATION, FIELD(max_request_ttl), "30d", 60, 365 * DAY },
@@ -99,6 +102,11 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+int config_database_is_postgresql(const char *database)
+{
+	return strncmp(database, "postgresql://", 13) == 0 || strncmp(database, "postgres://", 11) == 0;
 }
 
 int config_parse_duration(const char *text, int64_t *out)
@@ -313,6 +321,21 @@ static int set_path(struct config *cfg, const struct config_key *key, void *slot
 	return set_string(slot, value);
 }
 
+/* A SQLite file path, or a postgresql:// URI the store accepts. */
+static int set_database(struct config *cfg, const struct config_key *key, void *slot, const char *value,
+			char *why, size_t whylen)
+{
+	(void)cfg;
+	if (config_database_is_postgresql(value)) {
+		if (store_check_database(value, why, whylen) != 0)
+			return -1;
+		return set_string(slot, value);
+	}
+	if (value[0] != '/' && value[0] != '.')
+		return fail(why, whylen, "%s: expected a file path or a postgresql:// URI, got %s", key->name, value);
+	return set_string(slot, value);
+}
+
 /* One duration within key's bounds, in seconds; text is the value or the
  * list item it comes from. */
 static int parse_bounded_duration(const struct config_key *key, const char *text, int64_t *out, char *why,
@@ -462,6 +485,7 @@ static const struct {
 	[TYPE_LANG] = { set_lang, 1 },
 	[TYPE_LISTEN] = { set_listen, 1 },
 	[TYPE_PATH] = { set_path, 1 },
+	[TYPE_DATABASE] = { set_database, 1 },
 	[TYPE_DURATION] = { set_duration, 0 },
 	[TYPE_COUNT] = { set_count, 0 },
 	[TYPE_LOG_LEVEL] = { set_log_level, 0 },
@@ -624,6 +648,14 @@ static int finish(struct config *cfg, const char *name, int need_secrets, char *
 	const char *reason;
 	if (validate_secure_base_url(cfg->zaptec_api_url, &reason) != 0)
 		return fail(err, errlen, "%s: zaptec_api_url %s", name, reason);
+	/* Every command that opens the database needs its password. */
+	if (config_database_is_postgresql(cfg->database) &&
+	    (cfg->database_password_file != NULL || getenv("CREDENTIALS_DIRECTORY") != NULL)) {
+		cfg->database_password = load_secret(cfg->database_password_file, "database-password",
+						     "database_password", why, sizeof why);
+		if (cfg->database_password == NULL && cfg->database_password_file != NULL)
+			return fail(err, errlen, "%s: database password: %s", name, why);
+	}
 	if (!need_secrets)
 		return 0;
 	cfg->api_token = load_secret(cfg->api_token_file, "api-token", "api_token", why, sizeof why);
@@ -792,5 +824,6 @@ void config_free(struct config *cfg)
 	free(cfg->path);
 	free_secret(cfg->api_token);
 	free_secret(cfg->zaptec_password);
+	free_secret(cfg->database_password);
 	memset(cfg, 0, sizeof *cfg);
 }

@@ -37,7 +37,9 @@ struct config {
 	char *default_lang;
 	char *listen;               /* host:port or [v6]:port */
 	char *admin_listen;
-	char *database;
+	char *database;             /* a SQLite file, or a postgresql:// URI */
+	char *database_password_file; /* NULL: the credential "database-password", or libpq's own */
+	char *database_password;    /* PostgreSQL's, when one was given */
 	char *api_token_file;       /* NULL: the systemd credential "api-token" */
 	char *api_token;            /* the token itself, read at load time */
 	int64_t request_ttl;
@@ -85,6 +87,10 @@ int config_reload_log_level(const struct config *cfg, enum log_level *out, char 
 
 /* Parses "30", "30s", "15m", "6h", "7d" into seconds. Returns 0 or -1. */
 int config_parse_duration(const char *text, int64_t *out);
+
+/* Whether a `database` value names a PostgreSQL database (a postgresql:// or
+ * postgres:// URI) rather than a SQLite file. */
+int config_database_is_postgresql(const char *database);
 
 /* Releases everything cfg owns; accepts a zeroed or partly filled struct. */
 void config_free(struct config *cfg);

@@ -1,10 +1,9 @@
 /*
- * events.c — appending to the event log and reading its rows as JSON.
+ * events.c — appending to the event log and showing its rows as JSON.
  */
 #include <stdlib.h>
 
 #include "events.h"
-#include "log.h"
 #include "store.h"
 #include "timestamp.h"
 
@@ -12,46 +11,31 @@ int events_append(struct store *st, int64_t at, const char *type, const char *re
 		  const char *installation_id, const char *reference, json_t *detail)
 {
 	char *text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
-	sqlite3_stmt *stmt = store_stmt(st, STMT_EVENT_INSERT);
 	int rc = -1;
 
 	json_decref(detail);
-	if (stmt == NULL || (detail && text == NULL))
-		goto done;
-	sqlite3_bind_int64(stmt, 1, at);
-	store_bind_text(stmt, 2, type);
-	store_bind_text(stmt, 3, request_id);
-	store_bind_text(stmt, 4, installation_id);
-	store_bind_text(stmt, 5, reference);
-	store_bind_text(stmt, 6, text ? text : "{}");
-	if (sqlite3_step(stmt) == SQLITE_DONE)
-		rc = 0;
-	else
-		log_error("event=db.error op=event_append error=\"%s\"", sqlite3_errmsg(store_db(st)));
-	sqlite3_reset(stmt);
-done:
+	if (detail == NULL || text != NULL)
+		rc = store_event_append(st, at, type, request_id, installation_id, reference, text);
 	free(text);
 	return rc;
 }
 
-static json_t *text_or_null(sqlite3_stmt *stmt, int col)
+static json_t *text_or_null(const char *s)
 {
-	const unsigned char *s = sqlite3_column_text(stmt, col);
-	return s ? json_string((const char *)s) : json_null();
+	return s ? json_string(s) : json_null();
 }
 
-json_t *events_row_json(sqlite3_stmt *stmt)
+json_t *events_json(const struct event_record *e)
 {
-	const char *detail_text = (const char *)sqlite3_column_text(stmt, 6);
-	json_t *detail = detail_text ? json_loads(detail_text, 0, NULL) : NULL;
+	json_t *detail = e->detail ? json_loads(e->detail, 0, NULL) : NULL;
 	if (detail == NULL)
 		detail = json_object();
 	return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o}",
-			 "id", (json_int_t)sqlite3_column_int64(stmt, 0),
-			 "at", timestamp_json(sqlite3_column_int64(stmt, 1)),
-			 "type", text_or_null(stmt, 2),
-			 "requestId", text_or_null(stmt, 3),
-			 "installationId", text_or_null(stmt, 4),
-			 "reference", text_or_null(stmt, 5),
+			 "id", (json_int_t)e->id,
+			 "at", timestamp_json(e->at),
+			 "type", text_or_null(e->type),
+			 "requestId", text_or_null(e->request_id),
+			 "installationId", text_or_null(e->installation_id),
+			 "reference", text_or_null(e->reference),
 			 "detail", detail);
 }

@@ -7,8 +7,9 @@
 #define ACCESSD_EVENTS_H
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdint.h>
+
+#include "records.h"
 
 struct store;
 
@@ -17,8 +18,7 @@ struct store;
 int events_append(struct store *st, int64_t at, const char *type, const char *request_id,
 		  const char *installation_id, const char *reference, json_t *detail);
 
-/* The event in the current row of a statement that selects EVENT_COLUMNS, as a
- * new JSON object, or NULL when memory runs out. */
-json_t *events_row_json(sqlite3_stmt *stmt);
+/* The event as the contract's JSON object, new; NULL when memory runs out. */
+json_t *events_json(const struct event_record *e);
 
 #endif

@@ -197,11 +197,22 @@ static int read_json_body(struct http_request *req)
 	return 0;
 }
 
+/* Set once the daemon begins to stop: from then on no request reaches a
+ * handler, so nothing new is handed to the writer while it drains.
+ * MHD_quiesce_daemon would stop the accepting instead, but in libmicrohttpd
+ * 0.9.75 it races with the pool's own threads over the listening socket's
+ * epoll registration, and the loser aborts the process. */
+static atomic_int draining;
+
 /* Everything between the route lookup and the handler; returns the outcome. */
 static enum http_outcome dispatch(struct http_request *req)
 {
 	char allow[128];
 
+	if (atomic_load_explicit(&draining, memory_order_relaxed)) {
+		http_set_header(req, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+		return http_reply_problem(req, 503, "the daemon is stopping; try again");
+	}
 	req->route = find_route(req, allow, sizeof allow);
 	if (req->route == NULL) {
 		/* A browser that strays on the public listener gets a page, not JSON. */
@@ -507,6 +518,7 @@ int http_start(const struct config *cfg, int public_fd, int admin_fd, const char
 {
 	http_ctx.cfg = cfg;
 	public_not_found = not_found;
+	atomic_store(&draining, 0);
 	atomic_store(&starting, 1);
 	daemons[0] = start_one(cfg, HTTP_PUBLIC, public_fd, tls_key, tls_cert);
 	daemons[1] = daemons[0] ? start_one(cfg, HTTP_ADMIN, admin_fd, NULL, NULL) : NULL;
@@ -527,13 +539,7 @@ int http_start(const struct config *cfg, int public_fd, int admin_fd, const char
 
 void http_quiesce(void)
 {
-	for (int i = 0; i < 2; i++) {
-		if (daemons[i] == NULL)
-			continue;
-		MHD_socket fd = MHD_quiesce_daemon(daemons[i]);
-		if (fd != MHD_INVALID_SOCKET)
-			close(fd);
-	}
+	atomic_store(&draining, 1);
 }
 
 void http_stop(void)

@@ -102,7 +102,8 @@ extern struct http_context http_ctx;
 int http_start(const struct config *cfg, int public_fd, int admin_fd, const char *tls_key,
 	       const char *tls_cert, http_handler public_not_found, char *err, size_t errlen);
 
-/* Stops accepting new connections on both listeners. */
+/* Begins the stop: every request that arrives from now on is answered 503
+ * with Retry-After, without reaching a handler. */
 void http_quiesce(void);
 
 /* Stops both listeners, waiting (bounded) for requests in flight. */

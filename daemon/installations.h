@@ -7,34 +7,11 @@
 #define ACCESSD_INSTALLATIONS_H
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdint.h>
 
-#include "token.h"
-#include "validate.h"
+#include "records.h"
 
 struct store;
-
-/* One row of installations. Optional strings are empty, times 0, numbers -1
- * when not set. */
-struct installation {
-	int64_t seq;
-	char installation_id[VALIDATE_GUID_LEN + 1];
-	char status[16];
-	int installation_type;
-	char reference[801];
-	char request_id[TOKEN_ID_LEN + 1];
-	int64_t granted_at, updated_at, revoked_at, verified_at;
-	char name[1024];
-	int64_t roles;
-	char last_error[512];
-};
-
-/* Reads the current row of a statement that selects INSTALLATION_COLUMNS. */
-void installations_read(sqlite3_stmt *stmt, struct installation *in);
-
-/* Finds one. Returns 1 found, 0 not found, -1 on a database failure. */
-int installations_find(struct store *st, const char *installation_id, struct installation *in);
 
 /* The installation object of the contract, new; NULL when memory runs out.
  * with_verification: whether the daemon verifies grants (else "verification"

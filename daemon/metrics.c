@@ -64,25 +64,29 @@ void metrics_add_source(metrics_source source)
 		sources[n] = source;
 }
 
-/* Appends "name{status=...} n" for every row of a "status, count" statement,
- * and 0 for the statuses that have no row. */
-static void append_counts(struct strbuf *b, struct store *st, enum store_stmt id,
-			  const char *name, const char *const *statuses)
+/* The counts of one "by status" read, in the order of its list of statuses. */
+struct status_counts {
+	const char *const *statuses;
+	long long counts[8];
+};
+
+static int note_count(void *arg, const char *status, long long n)
 {
-	long long counts[8] = { 0 };
-	for (size_t i = 0; statuses[i]; i++)
-		assert(i < sizeof counts / sizeof counts[0]);
-	sqlite3_stmt *stmt = store_stmt(st, id);
-	while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
-		const char *status = (const char *)sqlite3_column_text(stmt, 0);
-		for (int i = 0; statuses[i]; i++)
-			if (status && strcmp(status, statuses[i]) == 0)
-				counts[i] = sqlite3_column_int64(stmt, 1);
+	struct status_counts *c = arg;
+	for (int i = 0; c->statuses[i]; i++)
+		if (strcmp(status, c->statuses[i]) == 0)
+			c->counts[i] = n;
+	return 0;
+}
+
+/* Appends "name{status=...} n" for every status of the list, 0 for those the
+ * store had no row of. */
+static void append_counts(struct strbuf *b, const struct status_counts *c, const char *name)
+{
+	for (int i = 0; c->statuses[i]; i++) {
+		assert(i < (int)(sizeof c->counts / sizeof c->counts[0]));
+		strbuf_addf(b, "%s{status=\"%s\"} %lld\n", name, c->statuses[i], c->counts[i]);
 	}
-	if (stmt)
-		sqlite3_reset(stmt);
-	for (int i = 0; statuses[i]; i++)
-		strbuf_addf(b, "%s{status=\"%s\"} %lld\n", name, statuses[i], counts[i]);
 }
 
 char *metrics_render(struct store *st, metrics_namer route_name, metrics_namer outcome_name, size_t *len)
@@ -162,12 +166,15 @@ char *metrics_render(struct store *st, metrics_namer route_name, metrics_namer o
 		       "# HELP accessd_access_requests Access requests by status.\n"
 		       "# TYPE accessd_access_requests gauge\n",
 		       atomic_load(&auth_failures), ws.jobs, ws.commits, ws.wal_frames, ws.busy_seconds);
-	append_counts(&out, st, STMT_REQUEST_COUNT_BY_STATUS, "accessd_access_requests", request_statuses);
+	struct status_counts request_counts = { .statuses = request_statuses };
+	store_request_count_by_status(st, note_count, &request_counts);
+	append_counts(&out, &request_counts, "accessd_access_requests");
 	strbuf_addf(&out,
 		       "# HELP accessd_installations Installations by status.\n"
 		       "# TYPE accessd_installations gauge\n");
-	append_counts(&out, st, STMT_INSTALLATION_COUNT_BY_STATUS, "accessd_installations",
-		      installation_statuses);
+	struct status_counts installation_counts = { .statuses = installation_statuses };
+	store_installation_count_by_status(st, note_count, &installation_counts);
+	append_counts(&out, &installation_counts, "accessd_installations");
 	metrics_process_append(&out);
 	int n = atomic_load(&source_count);
 	for (int i = 0; i < n && i < MAX_SOURCES; i++)

@@ -64,7 +64,7 @@ enum http_outcome public_connect(struct http_request *req)
 
 	uint64_t read = redirect_cache_generation();
 	struct store *st = store_reader();
-	int found = st ? requests_find_by_token(st, hash, &r) : -1;
+	int found = st ? store_request_find_by_token(st, hash, &r) : -1;
 	if (found < 0)
 		return public_page(req, 503, PAGE_UNAVAILABLE, NULL, NULL);
 	if (found == 0)

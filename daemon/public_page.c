@@ -26,7 +26,7 @@ static void installation_name(const char *installation_id, const struct access_r
 	struct store *st = store_reader();
 
 	name[0] = '\0';
-	if (r == NULL || st == NULL || installations_find(st, installation_id, &in) != 1 ||
+	if (r == NULL || st == NULL || store_installation_find(st, installation_id, &in) != 1 ||
 	    strcmp(in.request_id, r->id) != 0)
 		return;
 	snprintf(name, cap, "%s", in.name);

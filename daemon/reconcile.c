@@ -165,36 +165,37 @@ static int add_missing(struct reconcile *r, const char *id)
  * the listing lacks and that has not changed since the pass began. Reads in
  * batches by seq, so no read transaction stays open long. Returns 0 or -1.
  */
+/* One batch of the scan: where it stands, and whether memory ran out. */
+struct scan {
+	struct reconcile *r;
+	int64_t after;
+	long rows;
+	int oom;
+};
+
+static int scan_row(void *arg, int64_t seq, const char *installation_id, int64_t updated_at)
+{
+	struct scan *sc = arg;
+	sc->rows++;
+	sc->after = seq;
+	if (updated_at < sc->r->started_at && !is_listed(sc->r, installation_id) &&
+	    add_missing(sc->r, installation_id) != 0)
+		sc->oom = 1;
+	return sc->oom;
+}
+
 static int find_missing(struct reconcile *r)
 {
 	struct store *st = store_reader();
-	int64_t after = 0;
+	struct scan sc = { .r = r };
 
 	if (st == NULL)
 		return -1;
 	for (;;) {
-		sqlite3_stmt *stmt = store_stmt(st, STMT_INSTALLATION_GRANTED_AFTER);
-		int rc, rows = 0;
-		if (stmt == NULL)
+		sc.rows = 0;
+		if (store_installation_list_granted_after(st, sc.after, SCAN_BATCH, scan_row, &sc) != 0 || sc.oom)
 			return -1;
-		sqlite3_bind_int64(stmt, 1, after);
-		sqlite3_bind_int(stmt, 2, SCAN_BATCH);
-		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-			const char *id = (const char *)sqlite3_column_text(stmt, 1);
-			rows++;
-			after = sqlite3_column_int64(stmt, 0);
-			if (id && sqlite3_column_int64(stmt, 2) < r->started_at && !is_listed(r, id) &&
-			    add_missing(r, id) != 0) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-		}
-		sqlite3_reset(stmt);
-		if (rc != SQLITE_DONE) {
-			log_error("event=db.error op=reconcile_scan error=\"%s\"", sqlite3_errmsg(store_db(st)));
-			return -1;
-		}
-		if (rows < SCAN_BATCH)
+		if (sc.rows < SCAN_BATCH)
 			return 0;
 	}
 }
@@ -207,24 +208,11 @@ static int record_discovered(struct store *st, void *arg)
 
 	for (size_t i = 0; i < b->count; i++) {
 		const struct listed *l = b->items[i];
-		sqlite3_stmt *stmt = store_stmt(st, STMT_INSTALLATION_INSERT_DISCOVERED);
-		if (stmt == NULL)
+		int changed;
+		if (store_installation_insert_discovered(st, l->id, l->type == 0 || l->type == 1 ? l->type : -1,
+							 b->now, l->name, l->roles, &changed) != 0)
 			return -1;
-		store_bind_text(stmt, 1, l->id);
-		if (l->type == 0 || l->type == 1)
-			sqlite3_bind_int(stmt, 2, l->type);
-		sqlite3_bind_int64(stmt, 3, b->now);
-		store_bind_text(stmt, 4, l->name);
-		if (l->roles >= 0)
-			sqlite3_bind_int64(stmt, 5, l->roles);
-		int rc = sqlite3_step(stmt);
-		sqlite3_reset(stmt);
-		if (rc != SQLITE_DONE) {
-			log_error("event=db.error op=installation_discovered error=\"%s\"",
-				  sqlite3_errmsg(store_db(st)));
-			return -1;
-		}
-		if (sqlite3_changes(store_db(st)) == 0)
+		if (!changed)
 			continue; /* recorded by a callback since it was looked up */
 		json_t *detail = json_pack("{s:o, s:o}", "name", l->name ? json_string(l->name) : json_null(),
 					   "roles", l->roles >= 0 ? json_integer(l->roles) : json_null());
@@ -249,32 +237,22 @@ static int record_promoted(struct store *st, void *arg)
 		return -1;
 	for (size_t i = 0; i < b->count; i++) {
 		const struct listed *l = b->items[i];
-		sqlite3_stmt *stmt = store_stmt(st, STMT_INSTALLATION_PROMOTE);
-		int rc = stmt ? 0 : -1;
-		if (rc == 0) {
-			store_bind_text(stmt, 1, l->id);
-			sqlite3_bind_int64(stmt, 2, b->now);
-			store_bind_text(stmt, 3, l->name);
-			if (l->roles >= 0)
-				sqlite3_bind_int64(stmt, 4, l->roles);
-			rc = store_step_write(st, stmt, "installation_promote");
-		}
-		if (rc != 0) {
+		int changed;
+		if (store_installation_promote(st, l->id, b->now, l->name, l->roles, &changed) != 0) {
 			free(in);
 			return -1;
 		}
-		if (sqlite3_changes(store_db(st)) == 0)
+		if (!changed)
 			continue; /* changed since it was looked up */
-		stmt = store_stmt(st, STMT_VERIFICATION_CANCEL);
-		if (stmt)
-			store_bind_text(stmt, 1, l->id);
+		if (store_verification_cancel(st, l->id) != 0 || store_installation_find(st, l->id, in) != 1) {
+			free(in);
+			return -1;
+		}
 		json_t *detail = json_pack("{s:s, s:o, s:o}", "source", "reconcile", "name",
 					   l->name ? json_string(l->name) : json_null(), "roles",
 					   l->roles >= 0 ? json_integer(l->roles) : json_null());
-		if (store_step_write(st, stmt, "verification_cancel") != 0 || installations_find(st, l->id, in) != 1 ||
-		    events_append(st, b->now, "installation.verified", in->request_id[0] ? in->request_id : NULL, l->id,
+		if (events_append(st, b->now, "installation.verified", in->request_id[0] ? in->request_id : NULL, l->id,
 				  in->reference[0] ? in->reference : NULL, detail) != 0) {
-			json_decref(detail);
 			free(in);
 			return -1;
 		}
@@ -318,7 +296,7 @@ static int record_listed(struct reconcile *r)
 	for (size_t i = 0; rc == 0 && i < r->listed_count; i++) {
 		if (i > 0 && strcmp(r->listed[i].id, r->listed[i - 1].id) == 0)
 			continue; /* a list that shifted between pages can repeat one */
-		int found = installations_find(st, r->listed[i].id, in);
+		int found = store_installation_find(st, r->listed[i].id, in);
 		if (found < 0)
 			rc = -1;
 		else if (found == 0)
@@ -348,7 +326,7 @@ static int record_revoked(struct store *st, void *arg)
 	if (in == NULL)
 		return -1;
 	for (size_t i = 0; i < b->count; i++) {
-		int changed = 0, found = installations_find(st, b->ids[i], in);
+		int changed = 0, found = store_installation_find(st, b->ids[i], in);
 		if (found > 0 && strcmp(in->status, "granted") == 0 && in->updated_at < b->r->started_at)
 			found = installations_revoke(st, b->ids[i], "zaptec", REVOKE_REASON, b->now, &changed);
 		if (found < 0) {

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "redirect_cache.h"
+#include "store.h"
 #include "timestamp.h"
 
 #define SETS 1024 /* a power of two */
@@ -27,6 +28,9 @@ struct slot {
 	int64_t expires_at; /* Unix seconds */
 	int64_t filled_ms;  /* monotonic */
 };
+
+/* How long an answer is used (redirect_cache_attach). */
+static _Atomic int64_t lifetime_ms = REDIRECT_CACHE_TTL_MS;
 
 static struct slot slots[SLOTS];
 static char *locations[SLOTS]; /* owned by the table */
@@ -81,7 +85,7 @@ int redirect_cache_get(const unsigned char hash[TOKEN_HASH_LEN], int64_t now, ch
 	pthread_mutex_lock(&stripes[set % STRIPES]);
 	long i = find_slot(set, hash);
 	if (i >= 0 && now < slots[i].expires_at &&
-	    (int64_t)(timestamp_monotonic_ns() / 1000000u) - slots[i].filled_ms < REDIRECT_CACHE_TTL_MS) {
+	    (int64_t)(timestamp_monotonic_ns() / 1000000u) - slots[i].filled_ms < atomic_load(&lifetime_ms)) {
 		strcpy(location, locations[i]);
 		hit = 1;
 	}
@@ -156,4 +160,10 @@ void redirect_cache_forget(const int64_t *seqs, size_t n)
 		pthread_mutex_unlock(&stripes[stripe]);
 	}
 	free(sorted);
+}
+
+void redirect_cache_attach(int64_t lifetime)
+{
+	atomic_store(&lifetime_ms, lifetime);
+	store_on_requests_changed(redirect_cache_forget);
 }

@@ -95,66 +95,6 @@ int requests_prepare(struct access_request *r, const struct request_input *in,
 	return json_array_size(errors) == before ? 0 : -1;
 }
 
-void requests_read(sqlite3_stmt *stmt, struct access_request *r)
-{
-	memset(r, 0, sizeof *r);
-	r->seq = sqlite3_column_int64(stmt, 0);
-	copy_text(r->id, sizeof r->id, (const char *)sqlite3_column_text(stmt, 1));
-	copy_text(r->reference, sizeof r->reference, (const char *)sqlite3_column_text(stmt, 2));
-	r->installation_type = sqlite3_column_int(stmt, 3);
-	copy_text(r->installation_id, sizeof r->installation_id, (const char *)sqlite3_column_text(stmt, 4));
-	copy_text(r->partner_name, sizeof r->partner_name, (const char *)sqlite3_column_text(stmt, 5));
-	copy_text(r->lang, sizeof r->lang, (const char *)sqlite3_column_text(stmt, 6));
-	r->show_existing = sqlite3_column_int(stmt, 7);
-	copy_text(r->return_to, sizeof r->return_to, (const char *)sqlite3_column_text(stmt, 8));
-	copy_text(r->status, sizeof r->status, (const char *)sqlite3_column_text(stmt, 9));
-	r->created_at = sqlite3_column_int64(stmt, 10);
-	r->expires_at = sqlite3_column_int64(stmt, 11);
-	r->opened_at = sqlite3_column_int64(stmt, 12);
-	r->completed_at = sqlite3_column_int64(stmt, 13);
-	r->result_success = sqlite3_column_type(stmt, 14) == SQLITE_NULL ? -1 : sqlite3_column_int(stmt, 14);
-	copy_text(r->result_installation_id, sizeof r->result_installation_id,
-		  (const char *)sqlite3_column_text(stmt, 15));
-	r->lang_given = sqlite3_column_int(stmt, 16);
-	r->ttl = sqlite3_column_int64(stmt, 17);
-}
-
-/* Runs a lookup statement already bound; fills r from its one row. */
-static int find_one(struct store *st, sqlite3_stmt *stmt, struct access_request *r)
-{
-	int rc = sqlite3_step(stmt);
-	int found = -1;
-	if (rc == SQLITE_ROW) {
-		requests_read(stmt, r);
-		found = 1;
-	} else if (rc == SQLITE_DONE) {
-		found = 0;
-	} else {
-		log_error("event=db.error op=request_find error=\"%s\"", sqlite3_errmsg(store_db(st)));
-	}
-	sqlite3_reset(stmt);
-	return found;
-}
-
-int requests_find_by_id(struct store *st, const char *id, struct access_request *r)
-{
-	sqlite3_stmt *stmt = store_stmt(st, STMT_REQUEST_BY_ID);
-	if (stmt == NULL)
-		return -1;
-	store_bind_text(stmt, 1, id);
-	return find_one(st, stmt, r);
-}
-
-int requests_find_by_token(struct store *st, const unsigned char hash[TOKEN_HASH_LEN],
-			   struct access_request *r)
-{
-	sqlite3_stmt *stmt = store_stmt(st, STMT_REQUEST_BY_TOKEN);
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_blob(stmt, 1, hash, TOKEN_HASH_LEN, SQLITE_STATIC);
-	return find_one(st, stmt, r);
-}
-
 int requests_holds_grant(const struct access_request *r)
 {
 	return strcmp(r->status, "granted") == 0 || strcmp(r->status, "contested") == 0;
@@ -252,25 +192,8 @@ static const char *opt(const char *s)
 
 int requests_insert(struct store *st, struct access_request *r, const unsigned char hash[TOKEN_HASH_LEN])
 {
-	sqlite3_stmt *stmt = store_stmt(st, STMT_REQUEST_INSERT);
-	if (stmt == NULL)
+	if (store_request_insert(st, r, hash) != 0)
 		return -1;
-	store_bind_text(stmt, 1, r->id);
-	sqlite3_bind_blob(stmt, 2, hash, TOKEN_HASH_LEN, SQLITE_STATIC);
-	store_bind_text(stmt, 3, opt(r->reference));
-	sqlite3_bind_int(stmt, 4, r->installation_type);
-	store_bind_text(stmt, 5, opt(r->installation_id));
-	store_bind_text(stmt, 6, r->partner_name);
-	store_bind_text(stmt, 7, r->lang);
-	sqlite3_bind_int(stmt, 8, r->show_existing);
-	store_bind_text(stmt, 9, opt(r->return_to));
-	sqlite3_bind_int64(stmt, 10, r->created_at);
-	sqlite3_bind_int64(stmt, 11, r->expires_at);
-	sqlite3_bind_int(stmt, 12, r->lang_given);
-	sqlite3_bind_int64(stmt, 13, r->ttl);
-	if (store_step_write(st, stmt, "request_insert") != 0)
-		return -1;
-	r->seq = sqlite3_last_insert_rowid(store_db(st));
 	char expires[TIMESTAMP_LEN + 1];
 	timestamp_format(r->expires_at, expires);
 	json_t *detail = json_pack("{s:s, s:s}", "installationType",
@@ -282,13 +205,7 @@ int requests_insert(struct store *st, struct access_request *r, const unsigned c
 int requests_set_token(struct store *st, struct access_request *r,
 		       const unsigned char hash[TOKEN_HASH_LEN], int64_t expires_at, int64_t now)
 {
-	sqlite3_stmt *stmt = store_stmt(st, STMT_REQUEST_SET_TOKEN);
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, r->seq);
-	sqlite3_bind_blob(stmt, 2, hash, TOKEN_HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, expires_at);
-	if (store_step_write(st, stmt, "request_reissue") != 0)
+	if (store_request_set_token(st, r->seq, hash, expires_at) != 0)
 		return -1;
 	if (strcmp(r->status, "expired") == 0 || strcmp(r->status, "denied") == 0 || requests_cancelled(r))
 		snprintf(r->status, sizeof r->status, "%s", r->opened_at ? "opened" : "pending");
@@ -304,15 +221,11 @@ int requests_set_token(struct store *st, struct access_request *r,
 
 int requests_mark_opened(struct store *st, struct access_request *r, int64_t now)
 {
-	sqlite3_stmt *stmt = store_stmt(st, STMT_REQUEST_SET_OPENED);
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, r->seq);
-	sqlite3_bind_int64(stmt, 2, now);
-	if (store_step_write(st, stmt, "request_open") != 0)
+	int changed;
+	if (store_request_mark_opened(st, r->seq, now, &changed) != 0)
 		return -1;
 	/* Two first clicks at once: only the one that changed the row records it. */
-	if (sqlite3_changes(store_db(st)) == 0)
+	if (!changed)
 		return 0;
 	r->opened_at = now;
 	snprintf(r->status, sizeof r->status, "opened");
@@ -324,15 +237,7 @@ int requests_complete(struct store *st, struct access_request *r, const char *st
 		      const char *installation_id, int64_t now)
 {
 	int success = strcmp(status, "denied") != 0;
-	sqlite3_stmt *stmt = store_stmt(st, STMT_REQUEST_COMPLETE);
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, r->seq);
-	store_bind_text(stmt, 2, status);
-	sqlite3_bind_int64(stmt, 3, now);
-	sqlite3_bind_int(stmt, 4, success);
-	store_bind_text(stmt, 5, installation_id);
-	if (store_step_write(st, stmt, "request_complete") != 0)
+	if (store_request_complete(st, r->seq, status, success, installation_id, now) != 0)
 		return -1;
 	snprintf(r->status, sizeof r->status, "%s", status);
 	r->completed_at = now;
@@ -343,15 +248,12 @@ int requests_complete(struct store *st, struct access_request *r, const char *st
 
 int requests_cancel(struct store *st, struct access_request *r, int64_t now)
 {
+	int changed;
 	if (requests_cancelled(r))
 		return 0;
-	sqlite3_stmt *stmt = store_stmt(st, STMT_REQUEST_CANCEL);
-	if (stmt == NULL)
+	if (store_request_cancel(st, r->seq, &changed) != 0)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, r->seq);
-	if (store_step_write(st, stmt, "request_cancel") != 0)
-		return -1;
-	if (sqlite3_changes(store_db(st)) == 0)
+	if (!changed)
 		return 0;
 	json_t *detail = json_pack("{s:s}", "previous", requests_status(r, now));
 	snprintf(r->status, sizeof r->status, "cancelled");
@@ -359,44 +261,52 @@ int requests_cancel(struct store *st, struct access_request *r, int64_t now)
 			     opt(r->reference), detail);
 }
 
-int requests_expire_due(struct store *st, void *arg)
-{
-	struct due {
+/* The requests an expiry pass found due, read before any is changed. */
+struct due_expiry {
+	int n, oom;
+	struct {
 		int64_t seq;
 		char id[TOKEN_ID_LEN + 1];
 		char *reference;
-	} due[EXPIRY_BATCH];
-	int n = 0, rc = 0;
+	} rows[EXPIRY_BATCH];
+};
+
+static int note_due(void *arg, int64_t seq, const char *id, const char *reference)
+{
+	struct due_expiry *d = arg;
+	if (d->n == EXPIRY_BATCH)
+		return 1;
+	d->rows[d->n].seq = seq;
+	copy_text(d->rows[d->n].id, sizeof d->rows[d->n].id, id);
+	d->rows[d->n].reference = reference ? strdup(reference) : NULL;
+	if (reference && d->rows[d->n].reference == NULL)
+		d->oom = 1;
+	d->n++;
+	return 0;
+}
+
+int requests_expire_due(struct store *st, void *arg)
+{
+	struct due_expiry *d = calloc(1, sizeof *d);
 	int64_t now = timestamp_now();
+	int rc;
 	(void)arg;
 
-	sqlite3_stmt *stmt = store_stmt(st, STMT_REQUEST_DUE_EXPIRY);
-	if (stmt == NULL)
+	if (d == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, now);
-	sqlite3_bind_int(stmt, 2, EXPIRY_BATCH);
-	int oom = 0;
-	while (n < EXPIRY_BATCH && sqlite3_step(stmt) == SQLITE_ROW) {
-		due[n].seq = sqlite3_column_int64(stmt, 0);
-		copy_text(due[n].id, sizeof due[n].id, (const char *)sqlite3_column_text(stmt, 1));
-		due[n].reference = store_column_strdup(stmt, 2, &oom);
-		n++;
-	}
-	sqlite3_reset(stmt);
-	for (int i = 0; i < n && rc == 0 && !oom; i++) {
-		stmt = store_stmt(st, STMT_REQUEST_SET_EXPIRED);
-		if (stmt == NULL) {
-			rc = -1;
-			break;
-		}
-		sqlite3_bind_int64(stmt, 1, due[i].seq);
-		rc = store_step_write(st, stmt, "request_expire");
+	rc = store_request_list_due_expiry(st, now, EXPIRY_BATCH, note_due, d);
+	for (int i = 0; i < d->n && rc == 0 && !d->oom; i++) {
+		rc = store_request_expire(st, d->rows[i].seq);
 		if (rc == 0)
-			rc = events_append(st, now, "request.expired", due[i].id, NULL, due[i].reference, NULL);
+			rc = events_append(st, now, "request.expired", d->rows[i].id, NULL, d->rows[i].reference,
+					   NULL);
 	}
-	for (int i = 0; i < n; i++)
-		free(due[i].reference);
-	if (n > 0 && rc == 0)
-		log_info("event=requests.expired count=%d", n);
-	return oom ? -1 : rc;
+	for (int i = 0; i < d->n; i++)
+		free(d->rows[i].reference);
+	if (d->n > 0 && rc == 0 && !d->oom)
+		log_info("event=requests.expired count=%d", d->n);
+	if (d->oom)
+		rc = -1;
+	free(d);
+	return rc;
 }

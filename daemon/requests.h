@@ -7,39 +7,12 @@
 #define ACCESSD_REQUESTS_H
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdint.h>
 
-#include "token.h"
-#include "validate.h"
+#include "records.h"
 
 struct config;
 struct store;
-
-#define REQUEST_REFERENCE_MAX 200    /* characters */
-#define REQUEST_PARTNER_NAME_MAX 100 /* characters */
-#define REQUEST_RETURN_TO_MAX 2048   /* bytes */
-#define REQUEST_LANG_MAX 35
-
-/* One row of access_requests. Optional strings are empty when not set; times
- * are Unix seconds, 0 when not set. Fixed buffers: no allocation per request. */
-struct access_request {
-	int64_t seq;
-	char id[TOKEN_ID_LEN + 1];
-	char reference[REQUEST_REFERENCE_MAX * 4 + 1];
-	int installation_type;                 /* 0 Pro, 1 Go/Home */
-	char installation_id[VALIDATE_GUID_LEN + 1];
-	char partner_name[REQUEST_PARTNER_NAME_MAX * 4 + 1];
-	char lang[REQUEST_LANG_MAX + 1];
-	int lang_given;                        /* lang was asked for, not default_lang */
-	int show_existing;
-	char return_to[REQUEST_RETURN_TO_MAX + 1];
-	char status[16];                       /* as stored */
-	int64_t created_at, expires_at, opened_at, completed_at;
-	int result_success;                    /* -1 none, 0 denied, 1 granted or contested */
-	char result_installation_id[VALIDATE_GUID_LEN + 1];
-	int64_t ttl;                           /* the lifetime it was created with, seconds */
-};
 
 /* What a partner asks for; NULL means "not given". */
 struct request_input {
@@ -61,14 +34,6 @@ struct request_input {
  */
 int requests_prepare(struct access_request *r, const struct request_input *in,
 		     const struct config *cfg, int64_t now, json_t *errors);
-
-/* Reads the current row of a statement that selects REQUEST_COLUMNS. */
-void requests_read(sqlite3_stmt *stmt, struct access_request *r);
-
-/* Finds a request. Returns 1 found, 0 not found, -1 on a database failure. */
-int requests_find_by_id(struct store *st, const char *id, struct access_request *r);
-int requests_find_by_token(struct store *st, const unsigned char hash[TOKEN_HASH_LEN],
-			   struct access_request *r);
 
 /* The status a client sees: an open request past expires_at is "expired". */
 const char *requests_status(const struct access_request *r, int64_t now);

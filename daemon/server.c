@@ -14,6 +14,7 @@
 #include "http.h"
 #include "log.h"
 #include "public.h"
+#include "redirect_cache.h"
 #include "server.h"
 #include "store.h"
 #include "systemd.h"
@@ -58,6 +59,7 @@ int server_start(const struct config *cfg, char *err, size_t errlen)
 	}
 	if (tls_load(cfg, &server.tls_cert, &server.tls_key, err, errlen) != 0)
 		return -1;
+	store_set_password(cfg->database_password);
 	systemd_notify_status("migrating the database");
 	struct store *st = store_open(cfg->database, 1, err, errlen);
 	if (st == NULL || store_migrate(st, err, errlen) != 0) {
@@ -67,6 +69,8 @@ int server_start(const struct config *cfg, char *err, size_t errlen)
 	}
 	store_close(st);
 	store_set_path(cfg->database);
+	redirect_cache_attach(config_database_is_postgresql(cfg->database) ? REDIRECT_CACHE_SHARED_TTL_MS
+									  : REDIRECT_CACHE_TTL_MS);
 	if (writer_start(cfg->database, err, errlen) != 0) {
 		free_tls();
 		return -1;

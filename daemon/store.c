@@ -1,213 +1,76 @@
 /*
- * store.c — SQLite connections with the daemon's settings, the migrations, and
- * the per-connection cache of prepared statements.
+ * store.c — what the store does whatever the engine: choosing the engine from
+ * the `database` value, handing each operation to it, the per-thread reader
+ * connections, the command line's transactions, and the commit hook.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "log.h"
 #include "store.h"
+#include "store_engine.h"
 
-/* The SQL text of every statement, indexed by enum store_stmt (store_sql.c). */
-extern const char *const store_sql[STMT_COUNT];
+/* SQLite last: it takes any path no other engine claims. */
+static const struct store_engine *const engines[] = { &store_pg_engine, &store_sqlite_engine };
+static char *password;
 
-struct store {
-	sqlite3 *db;
-	sqlite3_stmt *stmts[STMT_COUNT];
-};
-
-static char *reader_path;
+static char *reader_database;
 static pthread_key_t reader_key;
 static pthread_once_t reader_once = PTHREAD_ONCE_INIT;
+static void (*_Atomic requests_changed_hook)(const int64_t *seqs, size_t n);
+static void (*_Atomic events_added_hook)(void);
 
-static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
+/* The engine for a `database` value; the last one (SQLite, which takes any
+ * path) when no other claims it. */
+static const struct store_engine *engine_for(const char *database)
 {
-	char *msg = NULL;
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
-		return 0;
-	snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
-	sqlite3_free(msg);
-	return -1;
+	size_t n = sizeof engines / sizeof engines[0];
+	for (size_t i = 0; i + 1 < n; i++)
+		if (engines[i]->accepts(database))
+			return engines[i];
+	return engines[n - 1];
 }
 
 int store_global_init(void)
 {
-	return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK ? 0 : -1;
+	int rc = 0;
+	for (size_t i = 0; i < sizeof engines / sizeof engines[0]; i++)
+		rc |= engines[i]->global_init();
+	return rc;
 }
 
-struct store *store_open(const char *path, int create, char *err, size_t errlen)
+struct store *store_open(const char *database, int create, char *err, size_t errlen)
 {
-	struct store *st = calloc(1, sizeof *st);
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+	return engine_for(database)->open(database, create, STORE_ROLE_PLAIN, err, errlen);
+}
 
-	if (st == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
-		store_close(st);
-		return NULL;
-	}
-	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
-	char why[256];
-	if (exec_sql(st->db,
-		     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
-		     why, sizeof why) != 0) {
-		snprintf(err, errlen, "%s: %s", path, why);
-		store_close(st);
-		return NULL;
-	}
-	return st;
+struct store *store_open_writer(const char *database, char *err, size_t errlen)
+{
+	return engine_for(database)->open(database, 0, STORE_ROLE_WRITER, err, errlen);
 }
 
 void store_close(struct store *st)
 {
-	if (st == NULL)
-		return;
-	for (int i = 0; i < STMT_COUNT; i++)
-		sqlite3_finalize(st->stmts[i]);
-	sqlite3_close(st->db);
-	free(st);
+	if (st != NULL)
+		st->engine->close(st);
 }
 
-sqlite3 *store_db(struct store *st)
+const char *store_errmsg(struct store *st)
 {
-	return st->db;
-}
-
-int store_schema_version(struct store *st)
-{
-	sqlite3_stmt *stmt;
-	int version = -1;
-
-	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		version = sqlite3_column_int(stmt, 0);
-	sqlite3_finalize(stmt);
-	return version;
+	return st->engine->errmsg(st);
 }
 
 int store_migrate(struct store *st, char *err, size_t errlen)
 {
-	int have = store_schema_version(st);
-	int newest = store_migration_count ? store_migrations[store_migration_count - 1].version : 0;
-	char why[512], sql[64];
-
-	if (have < 0) {
-		snprintf(err, errlen, "cannot read the schema version: %s", sqlite3_errmsg(st->db));
-		return -1;
-	}
-	if (have > newest) {
-		snprintf(err, errlen,
-			 "the database has schema version %d, newer than this binary's %d: "
-			 "run a newer zaptec-accessd, or restore a backup",
-			 have, newest);
-		return -1;
-	}
-	for (unsigned i = 0; i < store_migration_count; i++) {
-		const struct store_migration *m = &store_migrations[i];
-		if (m->version <= have)
-			continue;
-		/* The migration and its version number commit together, or not at all. */
-		snprintf(sql, sizeof sql, "PRAGMA user_version = %d;", m->version);
-		if (exec_sql(st->db, "BEGIN IMMEDIATE;", why, sizeof why) != 0 ||
-		    exec_sql(st->db, m->sql, why, sizeof why) != 0 ||
-		    exec_sql(st->db, sql, why, sizeof why) != 0 ||
-		    exec_sql(st->db, "COMMIT;", why, sizeof why) != 0) {
-			sqlite3_exec(st->db, "ROLLBACK;", NULL, NULL, NULL);
-			snprintf(err, errlen, "migration %s failed: %s", m->name, why);
-			return -1;
-		}
-		log_info("event=migrated version=%d name=%s", m->version, m->name);
-	}
-	return 0;
+	return st->engine->migrate(st, err, errlen);
 }
 
-sqlite3_stmt *store_stmt(struct store *st, enum store_stmt id)
+int store_schema_version(struct store *st)
 {
-	sqlite3_stmt *stmt = st->stmts[id];
-
-	if (stmt == NULL) {
-		if (sqlite3_prepare_v3(st->db, store_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &stmt,
-				       NULL) != SQLITE_OK) {
-			log_error("event=db.prepare_failed sql=\"%.60s\" error=\"%s\"", store_sql[id],
-				  sqlite3_errmsg(st->db));
-			return NULL;
-		}
-		st->stmts[id] = stmt;
-		return stmt;
-	}
-	sqlite3_reset(stmt);
-	sqlite3_clear_bindings(stmt);
-	return stmt;
-}
-
-int store_exec(struct store *st, enum store_stmt id)
-{
-	sqlite3_stmt *stmt = store_stmt(st, id);
-	if (stmt == NULL)
-		return SQLITE_ERROR;
-	int rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		log_error("event=db.error sql=\"%.60s\" error=\"%s\"", store_sql[id], sqlite3_errmsg(st->db));
-	return rc;
-}
-
-int store_transaction(struct store *st, int (*run)(struct store *st, void *arg), void *arg)
-{
-	if (store_exec(st, STMT_BEGIN) != SQLITE_DONE)
-		return -1;
-	if (run(st, arg) == 0 && store_exec(st, STMT_COMMIT) == SQLITE_DONE)
-		return 0;
-	store_exec(st, STMT_ROLLBACK);
-	return -1;
-}
-
-int store_step_write(struct store *st, sqlite3_stmt *stmt, const char *op)
-{
-	int rc = stmt ? sqlite3_step(stmt) : SQLITE_ERROR;
-	if (stmt)
-		sqlite3_reset(stmt);
-	if (rc == SQLITE_DONE)
-		return 0;
-	log_error("event=db.error op=%s error=\"%s\"", op, sqlite3_errmsg(st->db));
-	return -1;
-}
-
-int store_bind_text(sqlite3_stmt *stmt, int index, const char *s)
-{
-	if (s == NULL)
-		return sqlite3_bind_null(stmt, index);
-	return sqlite3_bind_text(stmt, index, s, -1, SQLITE_STATIC);
-}
-
-char *store_column_strdup(sqlite3_stmt *stmt, int col, int *oom)
-{
-	const unsigned char *text = sqlite3_column_text(stmt, col);
-	if (text == NULL)
-		return NULL;
-	char *copy = strdup((const char *)text);
-	if (copy == NULL)
-		*oom = 1;
-	return copy;
-}
-
-int store_probe_write(struct store *st)
-{
-	sqlite3_stmt *stmt = store_stmt(st, STMT_READY_PROBE);
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)time(NULL));
-	int rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return st->engine->schema_version(st);
 }
 
 static void reader_destroy(void *st)
@@ -220,10 +83,10 @@ static void reader_key_create(void)
 	pthread_key_create(&reader_key, reader_destroy);
 }
 
-void store_set_path(const char *path)
+void store_set_path(const char *database)
 {
-	free(reader_path);
-	reader_path = strdup(path);
+	free(reader_database);
+	reader_database = strdup(database);
 }
 
 struct store *store_reader(void)
@@ -234,16 +97,11 @@ struct store *store_reader(void)
 		return st;
 
 	char err[512];
-	st = store_open(reader_path, 0, err, sizeof err);
+	st = engine_for(reader_database)->open(reader_database, 0, STORE_ROLE_READER, err, sizeof err);
 	if (st == NULL) {
 		log_error("event=db.open_failed error=\"%s\"", err);
 		return NULL;
 	}
-	/* Readers never write: every write goes through the writer thread. Their
-	 * page caches are 1 MiB, half SQLite's default: there is one per thread,
-	 * repeat clicks no longer read (redirect_cache.c), and what they read at
-	 * random (tokens, references) would not stay cached in 2 MiB either. */
-	sqlite3_exec(st->db, "PRAGMA query_only=1; PRAGMA cache_size=-1024;", NULL, NULL, NULL);
 	pthread_setspecific(reader_key, st);
 	return st;
 }
@@ -253,4 +111,308 @@ void store_reader_release(void)
 	pthread_once(&reader_once, reader_key_create);
 	store_close(pthread_getspecific(reader_key));
 	pthread_setspecific(reader_key, NULL);
+}
+
+int store_begin(struct store *st)
+{
+	return st->engine->begin(st);
+}
+
+int store_commit(struct store *st)
+{
+	return st->engine->commit(st);
+}
+
+int store_rollback(struct store *st)
+{
+	return st->engine->rollback(st);
+}
+
+int store_savepoint(struct store *st)
+{
+	return st->engine->savepoint(st);
+}
+
+int store_release(struct store *st)
+{
+	return st->engine->release(st);
+}
+
+int store_rollback_to(struct store *st)
+{
+	return st->engine->rollback_to(st);
+}
+
+int store_transaction(struct store *st, int (*run)(struct store *st, void *arg), void *arg)
+{
+	if (store_begin(st) != 0)
+		return -1;
+	if (run(st, arg) == 0 && store_commit(st) == 0)
+		return 0;
+	store_rollback(st);
+	return -1;
+}
+
+void store_on_requests_changed(void (*hook)(const int64_t *seqs, size_t n))
+{
+	atomic_store(&requests_changed_hook, hook);
+}
+
+void store_notify_requests_changed(const int64_t *seqs, size_t n)
+{
+	void (*hook)(const int64_t *, size_t) = atomic_load(&requests_changed_hook);
+	if (hook != NULL)
+		hook(seqs, n);
+}
+
+void store_on_events_added(void (*hook)(void))
+{
+	atomic_store(&events_added_hook, hook);
+}
+
+void store_notify_events_added(void)
+{
+	void (*hook)(void) = atomic_load(&events_added_hook);
+	if (hook != NULL)
+		hook();
+}
+
+void store_after_batch(struct store *st)
+{
+	st->engine->after_batch(st);
+}
+
+unsigned long long store_pages_logged(struct store *st)
+{
+	return st->engine->pages_logged(st);
+}
+
+int store_probe_write(struct store *st)
+{
+	return st->engine->probe_write(st);
+}
+
+int store_backup_supported(const char *database, char *err, size_t errlen)
+{
+	return engine_for(database)->backup_supported(database, err, errlen);
+}
+
+int store_backup_copy(struct store *src, const char *path, char *err, size_t errlen)
+{
+	return src->engine->backup_copy(src, path, err, errlen);
+}
+
+/* A backup is always a file of the embedded engine. */
+int store_backup_check(const char *path, int *version, char *err, size_t errlen)
+{
+	return store_sqlite_engine.backup_check(path, version, err, errlen);
+}
+
+int store_request_insert(struct store *st, struct access_request *r, const unsigned char hash[TOKEN_HASH_LEN])
+{
+	return st->engine->request_insert(st, r, hash);
+}
+
+int store_request_find_by_id(struct store *st, const char *id, struct access_request *r)
+{
+	return st->engine->request_find_by_id(st, id, r);
+}
+
+int store_request_find_by_token(struct store *st, const unsigned char hash[TOKEN_HASH_LEN],
+				struct access_request *r)
+{
+	return st->engine->request_find_by_token(st, hash, r);
+}
+
+int store_request_list(struct store *st, int64_t before_seq, const char *reference, const char *status,
+		       int64_t now, long limit, int (*visit)(void *arg, const struct access_request *r),
+		       void *arg)
+{
+	return st->engine->request_list(st, before_seq, reference, status, now, limit, visit, arg);
+}
+
+int store_request_mark_opened(struct store *st, int64_t seq, int64_t now, int *changed)
+{
+	return st->engine->request_mark_opened(st, seq, now, changed);
+}
+
+int store_request_set_token(struct store *st, int64_t seq, const unsigned char hash[TOKEN_HASH_LEN],
+			    int64_t expires_at)
+{
+	return st->engine->request_set_token(st, seq, hash, expires_at);
+}
+
+int store_request_complete(struct store *st, int64_t seq, const char *status, int success,
+			   const char *installation_id, int64_t now)
+{
+	return st->engine->request_complete(st, seq, status, success, installation_id, now);
+}
+
+int store_request_cancel(struct store *st, int64_t seq, int *changed)
+{
+	return st->engine->request_cancel(st, seq, changed);
+}
+
+int store_request_list_due_expiry(struct store *st, int64_t now, long limit,
+				  int (*visit)(void *arg, int64_t seq, const char *id, const char *reference),
+				  void *arg)
+{
+	return st->engine->request_list_due_expiry(st, now, limit, visit, arg);
+}
+
+int store_request_expire(struct store *st, int64_t seq)
+{
+	return st->engine->request_expire(st, seq);
+}
+
+int store_request_count_by_status(struct store *st, int (*visit)(void *arg, const char *status, long long n),
+				  void *arg)
+{
+	return st->engine->request_count_by_status(st, visit, arg);
+}
+
+int store_installation_find(struct store *st, const char *installation_id, struct installation *in)
+{
+	return st->engine->installation_find(st, installation_id, in);
+}
+
+int store_installation_record_grant(struct store *st, const char *installation_id, const char *status,
+				    int installation_type, const char *reference, const char *request_id,
+				    int64_t now)
+{
+	return st->engine->installation_record_grant(st, installation_id, status, installation_type, reference,
+						     request_id, now);
+}
+
+int store_installation_list(struct store *st, int64_t before_updated, int64_t before_seq, int64_t since,
+			    const char *status, const char *reference, long limit,
+			    int (*visit)(void *arg, const struct installation *in), void *arg)
+{
+	return st->engine->installation_list(st, before_updated, before_seq, since, status, reference, limit,
+					     visit, arg);
+}
+
+int store_installation_revoke(struct store *st, const char *installation_id, int64_t now, int *changed)
+{
+	return st->engine->installation_revoke(st, installation_id, now, changed);
+}
+
+int store_installation_count_by_status(struct store *st,
+				       int (*visit)(void *arg, const char *status, long long n), void *arg)
+{
+	return st->engine->installation_count_by_status(st, visit, arg);
+}
+
+int store_installation_set_verified(struct store *st, const char *installation_id, int64_t now,
+				    const char *name, int64_t roles, int *changed)
+{
+	return st->engine->installation_set_verified(st, installation_id, now, name, roles, changed);
+}
+
+int store_installation_set_unconfirmed(struct store *st, const char *installation_id, int64_t now,
+				       const char *error, int *changed)
+{
+	return st->engine->installation_set_unconfirmed(st, installation_id, now, error, changed);
+}
+
+int store_installation_promote(struct store *st, const char *installation_id, int64_t now, const char *name,
+			       int64_t roles, int *changed)
+{
+	return st->engine->installation_promote(st, installation_id, now, name, roles, changed);
+}
+
+int store_installation_set_last_error(struct store *st, const char *installation_id, const char *error)
+{
+	return st->engine->installation_set_last_error(st, installation_id, error);
+}
+
+int store_installation_list_granted_after(struct store *st, int64_t after_seq, long limit,
+					  int (*visit)(void *arg, int64_t seq, const char *installation_id,
+						       int64_t updated_at),
+					  void *arg)
+{
+	return st->engine->installation_list_granted_after(st, after_seq, limit, visit, arg);
+}
+
+int store_installation_insert_discovered(struct store *st, const char *installation_id, int type, int64_t now,
+					 const char *name, int64_t roles, int *changed)
+{
+	return st->engine->installation_insert_discovered(st, installation_id, type, now, name, roles, changed);
+}
+
+int store_verification_queue(struct store *st, const char *installation_id, int64_t now)
+{
+	return st->engine->verification_queue(st, installation_id, now);
+}
+
+int store_verification_list_due(struct store *st, int64_t now, long limit,
+				int (*visit)(void *arg, const struct verification_due *due), void *arg)
+{
+	return st->engine->verification_list_due(st, now, limit, visit, arg);
+}
+
+int store_verification_reschedule(struct store *st, const struct verification_due *due, int64_t next_attempt,
+				  const char *error, int *changed)
+{
+	return st->engine->verification_reschedule(st, due, next_attempt, error, changed);
+}
+
+int store_verification_finish(struct store *st, const struct verification_due *due, int *changed)
+{
+	return st->engine->verification_finish(st, due, changed);
+}
+
+int store_verification_cancel(struct store *st, const char *installation_id)
+{
+	return st->engine->verification_cancel(st, installation_id);
+}
+
+int store_verification_stats(struct store *st, long long *count, int64_t *oldest_queued_at)
+{
+	return st->engine->verification_stats(st, count, oldest_queued_at);
+}
+
+int store_event_append(struct store *st, int64_t at, const char *type, const char *request_id,
+		       const char *installation_id, const char *reference, const char *detail)
+{
+	return st->engine->event_append(st, at, type, request_id, installation_id, reference, detail);
+}
+
+int store_event_list_after(struct store *st, int64_t after, long limit,
+			   int (*visit)(void *arg, const struct event_record *e), void *arg)
+{
+	return st->engine->event_list_after(st, after, limit, visit, arg);
+}
+
+int store_event_list_by_installation(struct store *st, const char *installation_id, long limit,
+				     int (*visit)(void *arg, const struct event_record *e), void *arg)
+{
+	return st->engine->event_list_by_installation(st, installation_id, limit, visit, arg);
+}
+
+int store_lease_take(struct store *st, const char *kind, const char *holder, int64_t now, int64_t expires_at,
+		     int *held)
+{
+	return st->engine->lease_take(st, kind, holder, now, expires_at, held);
+}
+
+int store_lease_release(struct store *st, const char *kind, const char *holder)
+{
+	return st->engine->lease_release(st, kind, holder);
+}
+
+int store_check_database(const char *database, char *err, size_t errlen)
+{
+	return engine_for(database)->check_database(database, err, errlen);
+}
+
+void store_set_password(const char *text)
+{
+	free(password);
+	password = text ? strdup(text) : NULL;
+}
+
+const char *store_password(void)
+{
+	return password;
 }

@@ -85,6 +85,16 @@ void token_new_id(char id[TOKEN_ID_LEN + 1])
 	id[o] = '\0';
 }
 
+int token_is_id(const char *s)
+{
+	for (size_t i = 0; i < TOKEN_ID_LEN; i++) {
+		int dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? s[i] != '-' : !((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	}
+	return s[TOKEN_ID_LEN] == '\0';
+}
+
 int token_equal(const void *a, const void *b, size_t len)
 {
 	return sodium_memcmp(a, b, len) == 0 ? 0 : -1;

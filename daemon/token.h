@@ -30,6 +30,10 @@ int token_decode(const char *text, size_t len, unsigned char hash[TOKEN_HASH_LEN
 /* Writes a new random request id (a lowercase version 4 UUID) and a NUL into id. */
 void token_new_id(char id[TOKEN_ID_LEN + 1]);
 
+/* Whether s has the form of a request id: 36 characters of lowercase hex and
+ * dashes in 8-4-4-4-12 form. Only such a string can name a request. */
+int token_is_id(const char *s);
+
 /* Constant-time comparison of two byte strings of the same length: 0 when equal. */
 int token_equal(const void *a, const void *b, size_t len);
 

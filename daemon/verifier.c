@@ -16,6 +16,7 @@
 #include "config.h"
 #include "events.h"
 #include "installations.h"
+#include "lease.h"
 #include "log.h"
 #include "metrics.h"
 #include "ratelimit.h"
@@ -37,19 +38,12 @@
  * after start, so pending verifications and the first login go first. */
 #define FIRST_PASS_DELAY 10
 
-/* One row of the queue as read; queued_at and attempts identify this round of
- * it, since a grant queued again resets them. */
-struct due {
-	char id[ZAPTEC_ID_LEN + 1];
-	int64_t queued_at;
-	int attempts;
-};
 
 enum outcome { OUTCOME_VERIFIED, OUTCOME_RETRY, OUTCOME_UNCONFIRMED };
 
 /* What one answer changes, carried to the writer. */
 struct outcome_job {
-	const struct due *due;
+	const struct verification_due *due;
 	enum outcome kind;
 	int status;                             /* the API's answer, as zaptec.h reports it */
 	const struct zaptec_installation *inst; /* OUTCOME_VERIFIED only */
@@ -94,51 +88,32 @@ static void note_api(int status)
  * row was found to be still this round's. */
 static int apply_to_installation(struct store *st, struct outcome_job *job)
 {
-	const char *id = job->due->id;
+	const char *id = job->due->installation_id;
 	struct installation in;
-	json_t *detail;
-	const char *type;
-	sqlite3_stmt *stmt;
+	json_t *detail = NULL;
+	const char *type = NULL;
+	int changed = 0, rc;
 
-	int found = installations_find(st, id, &in);
+	int found = store_installation_find(st, id, &in);
 	if (found <= 0)
 		return found; /* gone: nothing to record */
 	if (job->kind == OUTCOME_VERIFIED) {
 		const struct zaptec_installation *inst = job->inst;
-		if ((stmt = store_stmt(st, STMT_INSTALLATION_SET_VERIFIED)) == NULL)
-			return -1;
-		store_bind_text(stmt, 1, id);
-		sqlite3_bind_int64(stmt, 2, job->now);
-		store_bind_text(stmt, 3, inst->name);
-		if (inst->roles >= 0)
-			sqlite3_bind_int64(stmt, 4, inst->roles);
+		rc = store_installation_set_verified(st, id, job->now, inst->name, inst->roles, &changed);
 		type = "installation.verified";
 		detail = json_pack("{s:o, s:o}", "name", inst->name ? json_string(inst->name) : json_null(),
 				   "roles", inst->roles >= 0 ? json_integer(inst->roles) : json_null());
+	} else if (job->kind == OUTCOME_RETRY) {
+		rc = store_installation_set_last_error(st, id, job->error);
 	} else {
-		int retry = job->kind == OUTCOME_RETRY;
-		if ((stmt = store_stmt(st, retry ? STMT_INSTALLATION_SET_LAST_ERROR
-						 : STMT_INSTALLATION_SET_UNCONFIRMED)) == NULL)
-			return -1;
-		store_bind_text(stmt, 1, id);
-		if (retry) {
-			store_bind_text(stmt, 2, job->error);
-		} else {
-			sqlite3_bind_int64(stmt, 2, job->now);
-			store_bind_text(stmt, 3, job->error);
-		}
-		type = retry ? NULL : "installation.unconfirmed";
-		detail = retry ? NULL : json_pack("{s:i, s:i}", "lastStatus", job->status,
-						  "attempts", job->due->attempts + 1);
-	}
-	if (store_step_write(st, stmt, "verification_outcome") != 0) {
-		json_decref(detail);
-		return -1;
+		rc = store_installation_set_unconfirmed(st, id, job->now, job->error, &changed);
+		type = "installation.unconfirmed";
+		detail = json_pack("{s:i, s:i}", "lastStatus", job->status, "attempts", job->due->attempts + 1);
 	}
 	/* A row no longer "verifying" (revoked meanwhile) keeps its status. */
-	if (type == NULL || sqlite3_changes(store_db(st)) == 0) {
+	if (rc != 0 || type == NULL || !changed) {
 		json_decref(detail);
-		return 0;
+		return rc;
 	}
 	return events_append(st, job->now, type, in.request_id[0] ? in.request_id : NULL, id,
 			     in.reference[0] ? in.reference : NULL, detail);
@@ -153,21 +128,11 @@ static int apply_to_installation(struct store *st, struct outcome_job *job)
 static int apply_outcome(struct store *st, void *arg)
 {
 	struct outcome_job *job = arg;
-	int retry = job->kind == OUTCOME_RETRY;
-	sqlite3_stmt *stmt = store_stmt(st, retry ? STMT_VERIFICATION_RESCHEDULE : STMT_VERIFICATION_FINISH);
-
-	if (stmt == NULL)
+	int rc = job->kind == OUTCOME_RETRY
+			 ? store_verification_reschedule(st, job->due, job->next_attempt, job->error, &job->applied)
+			 : store_verification_finish(st, job->due, &job->applied);
+	if (rc != 0)
 		return -1;
-	store_bind_text(stmt, 1, job->due->id);
-	sqlite3_bind_int64(stmt, 2, job->due->queued_at);
-	sqlite3_bind_int(stmt, 3, job->due->attempts);
-	if (retry) {
-		sqlite3_bind_int64(stmt, 4, job->next_attempt);
-		store_bind_text(stmt, 5, job->error);
-	}
-	if (store_step_write(st, stmt, "verification_update") != 0)
-		return -1;
-	job->applied = sqlite3_changes(store_db(st)) > 0;
 	return job->applied ? apply_to_installation(st, job) : 0;
 }
 
@@ -191,13 +156,13 @@ static int64_t after(int64_t now, double delay)
  * Asks Zaptec about one due verification and records the outcome: see
  * verifier.h. Nothing is recorded when the call ended because we are stopping.
  */
-static void verify_one(const struct due *due)
+static void verify_one(const struct verification_due *due)
 {
 	struct zaptec_installation inst = { .name = NULL };
 	struct outcome_job job = { .due = due };
 	char err[256] = "", error[300];
 
-	int status = zaptec_get_installation(v.client, due->id, &inst, err, sizeof err);
+	int status = zaptec_get_installation(v.client, due->installation_id, &inst, err, sizeof err);
 	if (stopping()) {
 		zaptec_installation_clear(&inst);
 		return;
@@ -234,46 +199,46 @@ static void verify_one(const struct due *due)
 
 	if (job.kind == OUTCOME_RETRY)
 		log_warn("event=verification.retry installation=%s status=%d attempts=%d next_in=%llds reason=\"%s\"",
-			 due->id, status, due->attempts + 1, (long long)(job.next_attempt - job.now), error);
+			 due->installation_id, status, due->attempts + 1, (long long)(job.next_attempt - job.now), error);
 	if (writer_run(apply_outcome, &job) != 0) {
-		log_error("event=verification.store_failed installation=%s", due->id);
+		log_error("event=verification.store_failed installation=%s", due->installation_id);
 		pause_after_trouble();
 	} else if (!job.applied) {
-		log_debug("event=verification.stale installation=%s", due->id);
+		log_debug("event=verification.stale installation=%s", due->installation_id);
 	} else if (job.kind == OUTCOME_VERIFIED) {
-		log_info("event=installation.verified installation=%s roles=%ld", due->id, inst.roles);
+		log_info("event=installation.verified installation=%s roles=%ld", due->installation_id, inst.roles);
 	} else if (job.kind == OUTCOME_UNCONFIRMED) {
-		log_info("event=installation.unconfirmed installation=%s status=%d attempts=%d", due->id, status,
+		log_info("event=installation.unconfirmed installation=%s status=%d attempts=%d", due->installation_id, status,
 			 due->attempts + 1);
 	}
 	zaptec_installation_clear(&inst);
 }
 
+/* The verifications being read into the caller's array. */
+struct due_read {
+	struct verification_due *out;
+	int n, cap;
+};
+
+static int note_due(void *arg, const struct verification_due *due)
+{
+	struct due_read *d = arg;
+	if (d->n == d->cap)
+		return 1;
+	d->out[d->n++] = *due;
+	return 0;
+}
+
 /* Reads up to cap verifications due at now into out, earliest first. Returns
  * how many, or -1 when the database failed (logged). */
-static int read_due(struct due *out, int cap, int64_t now)
+static int read_due(struct verification_due *out, int cap, int64_t now)
 {
 	struct store *st = store_reader();
-	sqlite3_stmt *stmt = st ? store_stmt(st, STMT_VERIFICATION_DUE) : NULL;
-	int n = 0, rc = SQLITE_DONE;
+	struct due_read d = { .out = out, .cap = cap };
 
-	if (stmt == NULL)
+	if (st == NULL || store_verification_list_due(st, now, cap, note_due, &d) != 0)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, now);
-	sqlite3_bind_int(stmt, 2, cap);
-	while (n < cap && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const unsigned char *id = sqlite3_column_text(stmt, 0);
-		snprintf(out[n].id, sizeof out[n].id, "%s", id ? (const char *)id : "");
-		out[n].queued_at = sqlite3_column_int64(stmt, 1);
-		out[n].attempts = sqlite3_column_int(stmt, 2);
-		n++;
-	}
-	if (n < cap && rc != SQLITE_DONE) {
-		log_error("event=db.error op=verification_due error=\"%s\"", sqlite3_errmsg(store_db(st)));
-		n = -1;
-	}
-	sqlite3_reset(stmt);
-	return n;
+	return d.n;
 }
 
 /* Sleeps up to seconds, or until verifier_stop() wakes the thread. */
@@ -294,10 +259,15 @@ static void wait_for(double seconds)
  */
 static void *run(void *arg)
 {
-	struct due due[DUE_BATCH];
+	struct verification_due due[DUE_BATCH];
 
 	(void)arg;
 	while (!stopping()) {
+		/* Zaptec's limits are per account: one instance at a time calls it. */
+		if (!lease_held(LEASE_ZAPTEC)) {
+			wait_for(IDLE_WAIT);
+			continue;
+		}
 		int64_t now = timestamp_now();
 		int busy = 0, paused = ratelimit_monotonic(NULL) < v.paused_until;
 
@@ -353,10 +323,10 @@ static void metrics_lines(struct strbuf *b)
 		       stats.rate_limited);
 
 	struct store *st = store_reader();
-	sqlite3_stmt *stmt = st ? store_stmt(st, STMT_VERIFICATION_STATS) : NULL;
-	if (stmt != NULL && sqlite3_step(stmt) == SQLITE_ROW) {
-		long long count = sqlite3_column_int64(stmt, 0);
-		long long age = count > 0 ? (long long)(timestamp_now() - sqlite3_column_int64(stmt, 1)) : 0;
+	long long count = 0;
+	int64_t oldest = 0;
+	if (st != NULL && store_verification_stats(st, &count, &oldest) == 0) {
+		long long age = count > 0 ? (long long)(timestamp_now() - oldest) : 0;
 		strbuf_addf(b,
 			       "# HELP accessd_verification_queue_length Grants waiting to be confirmed with the Zaptec API.\n"
 			       "# TYPE accessd_verification_queue_length gauge\n"
@@ -366,8 +336,6 @@ static void metrics_lines(struct strbuf *b)
 			       "accessd_verification_oldest_age_seconds %lld\n",
 			       count, age < 0 ? 0 : age);
 	}
-	if (stmt != NULL)
-		sqlite3_reset(stmt);
 	int up = atomic_load(&api_up);
 	if (up >= 0)
 		strbuf_addf(b,

@@ -133,7 +133,7 @@ int webhook_deliver_start(const struct config *cfg, char *err, size_t errlen)
 		return -1;
 	}
 	d.running = 1;
-	writer_on_events(webhook_wake_events);
+	store_on_events_added(webhook_wake_events);
 	webhook_metrics_register();
 	return 0;
 }
@@ -142,7 +142,7 @@ void webhook_deliver_stop(void)
 {
 	if (!d.running)
 		return;
-	writer_on_events(NULL);
+	store_on_events_added(NULL);
 	webhook_wake_stop();
 	pthread_join(d.supervisor, NULL);
 	d.running = 0;

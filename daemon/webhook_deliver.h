@@ -12,7 +12,7 @@
  *
  * A supervisor thread starts a worker for every enabled endpoint (at most
  * WEBHOOK_MAX_ENDPOINTS) and reaps those whose endpoint went away. Workers
- * sleep until the writer commits new events (writer_on_events) or an endpoint
+ * sleep until the writer commits new events (store_on_events_added) or an endpoint
  * changes (webhook_wake_notify), with a slow poll besides for changes made
  * by another process.
  */

@@ -1,7 +1,8 @@
 /*
  * webhook_store.h — where the webhook endpoints, their cursors and the state of
  * their deliveries are kept: the domain operations the API and the delivery
- * workers call, with no SQL in sight. webhook_store.c implements them on SQLite.
+ * workers call, with no SQL in sight. store_sqlite_webhooks.c implements them on
+ * SQLite; PostgreSQL's implementation is still to come.
  *
  * Reads run on the calling thread's own connection (store_reader()); every
  * operation that writes takes the writer's connection and runs inside a writer

@@ -37,11 +37,6 @@ int writer_run(int (*run)(struct store *st, void *arg), void *arg);
 /* Finishes every queued job, then stops the thread and closes its connection. */
 void writer_stop(void);
 
-/* Sets the function called on the writer thread after every commit that
- * added events (NULL for none), so that whoever delivers them is woken at
- * once. It must not block. */
-void writer_on_events(void (*listener)(void));
-
 /* What the writer has done since start (for /metrics). */
 struct writer_stats {
 	unsigned long long jobs;       /* jobs run */

@@ -6,10 +6,10 @@
 # As root it runs apt-get; as anyone else it prints the command to run instead.
 set -eu
 
-build="build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev
+build="build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libpq-dev libjansson-dev
        libsodium-dev libsystemd-dev libcurl4-gnutls-dev sqlite3"
 test="check curl openssl systemd python3 valgrind clang libclang-rt-dev
-      chromium slowhttptest iproute2 prometheus"
+      chromium slowhttptest iproute2 prometheus postgresql"
 bench="nginx wrk linux-perf"
 
 case "${1:-build}" in

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs every test of 'make check': the Check suites, then each script in
-# tests/scripts in name order. Prints one line per script and a closing
+# tests/scripts in name order, then what exercises the store once more on
+# PostgreSQL. Prints one line per script and a closing
 # "N passed, N failed" line; fails when anything failed or nothing ran.
 set -u
 cd "$(dirname "$0")/.."
@@ -20,6 +21,23 @@ for script in tests/scripts/[0-9]*.sh; do
 	name=$(basename "$script" .sh)
 	echo "=== $name"
 	if sh "$script"; then
+		echo "--- $name: ok"
+		passed=$((passed + 1))
+	else
+		echo "--- $name: FAILED"
+		failed=$((failed + 1))
+		failures="$failures $name"
+	fi
+done
+
+# The second engine: the Check suites and the scripts that exercise the store,
+# the API, callbacks, pages and the hostile-input table, again on a private
+# PostgreSQL server that tests/with-postgresql.sh starts and stops for each.
+for cmd in build/check-unit tests/scripts/70-bad-input.sh tests/scripts/71-open-redirect.sh; do
+	name="$(basename "$cmd" .sh)@postgresql"
+	echo "=== $name"
+	case "$cmd" in *.sh) run="sh $cmd" ;; *) run=$cmd ;; esac
+	if tests/with-postgresql.sh $run; then
 		echo "--- $name: ok"
 		passed=$((passed + 1))
 	else

@@ -736,6 +736,13 @@ def setup(d):
         raise Failure("contesting the fixture installation answered %s" % r[0])
     pro_id, pro_token = d.create_request(reference="pro-fixture", installationType="pro",
                                          installationId=str(uuid.uuid4()))
+    if os.environ.get("ACCESSD_TEST_PG"):
+        # The webhook store is the SQLite engine's only, for now: no fixture
+        # endpoint, and no webhook rows (the auth rows still name the routes).
+        return {"open_id": open_id, "open_token": open_token, "granted_id": granted_id,
+                "granted_token": granted_token, "granted_installation": installation,
+                "contest_token": contest_token, "contested_id": contested_id, "pro_token": pro_token,
+                "webhook_id": str(uuid.uuid4())}
     status, _, doc = d.admin("POST", "/api/v1/webhook-endpoints", {"url": "https://backend.example.test/hook"})
     if status != 201:
         raise Failure("creating the fixture webhook endpoint answered %s" % status)
@@ -866,6 +873,8 @@ def main():
                      table.revoke_rows, table.reissue_rows, table.transfer_rows, table.webhook_rows,
                      table.method_rows, table.path_rows, table.overlong_rows,
                      table.auth_rows):
+            if part == table.webhook_rows and os.environ.get("ACCESSD_TEST_PG"):
+                continue
             part()
         groups = {}
         refused = {}

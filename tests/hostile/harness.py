@@ -2,7 +2,9 @@
 
 A Daemon writes a configuration into a temporary directory, starts
 ./zaptec-accessd on loopback ports picked free, waits (bounded) for its
-"event=ready" line and can kill, restart and stop it. raw_request() sends a
+"event=ready" line and can kill, restart and stop it. When ACCESSD_TEST_PG
+holds a PostgreSQL URI (tests/with-postgresql.sh), each Daemon's database is a
+schema of its own there instead of a SQLite file. raw_request() sends a
 request byte for byte over a plain socket, so nothing normalises the target
 or the headers; Client keeps one connection open for load. db_snapshot()
 reads the database read-only to compare it before and after a request.
@@ -58,11 +60,12 @@ class Daemon:
         self.dir = workdir or tempfile.mkdtemp(prefix="accessd-", dir=os.environ.get("HOSTILE_TMP"))
         self.public_port = free_port()
         self.admin_port = free_port()
-        self.database = database or os.path.join(self.dir, "accessd.db")
+        self.database = database or pg_database(self.dir) or os.path.join(self.dir, "accessd.db")
         self.log_path = os.path.join(self.dir, "daemon.log")
         self.conf = os.path.join(self.dir, "accessd.conf")
         self.proc = None
         self.starts = 0
+        self.env = {}  # further environment variables of the process
         token_file = os.path.join(self.dir, "api-token")
         with open(token_file, "w") as f:
             f.write(TOKEN + "\n")
@@ -89,7 +92,7 @@ class Daemon:
         log = open(self.log_path, "ab")
         offset = log.tell()
         self.proc = subprocess.Popen([BIN, "-c", self.conf, "serve"], stdin=subprocess.DEVNULL,
-                                     stdout=log, stderr=log)
+                                     stdout=log, stderr=log, env=dict(os.environ, **self.env))
         log.close()
         self.starts += 1
         deadline = time.monotonic() + READY_TIMEOUT
@@ -228,14 +231,50 @@ def build_request(method, target, headers=(), body=b"", host="127.0.0.1"):
     return b"\r\n".join(out) + b"\r\n\r\n" + body
 
 
+def psql(uri, sql):
+    """Runs sql with psql on uri; its rows as lists of text (NULL as '')."""
+    out = subprocess.run(["psql", "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-d", uri, "-c", sql],
+                         check=True, capture_output=True, text=True).stdout
+    return [line.split("\t") for line in out.splitlines()]
+
+
+def pg_database(directory):
+    """On PostgreSQL: a new schema named after directory, and the daemon's
+    `database` URI that works in it; None on SQLite."""
+    base = os.environ.get("ACCESSD_TEST_PG")
+    if not base:
+        return None
+    schema = "h_" + re.sub(r"[^a-z0-9]", "_", os.path.basename(directory).lower())
+    psql(base, "CREATE SCHEMA %s" % schema)
+    return "%s&options=-csearch_path%%3D%s" % (base, schema)
+
+
+def pg_snapshot(uri):
+    """db_snapshot on PostgreSQL, in one psql call."""
+    sql = """SELECT json_build_object(
+      'counts', (SELECT json_object_agg(table_name, (xpath('/row/c/text()', query_to_xml(
+                   format('SELECT count(*) AS c FROM %I', table_name), false, true, '')))[1]::text::int)
+                 FROM information_schema.tables
+                 WHERE table_schema = current_schema() AND table_name NOT IN ('health', 'leases')),
+      'sums', json_build_object(
+          'access_requests', (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY seq), '')) FROM access_requests t),
+          'installations', (SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY seq), '')) FROM installations t)),
+      'events', (SELECT coalesce(json_object_agg(type, n), '{}') FROM
+                 (SELECT type, count(*) AS n FROM events GROUP BY type) e),
+      'max_event', (SELECT coalesce(max(id), 0) FROM events))"""
+    return json.loads(psql(uri, sql)[0][0])
+
+
 def db_snapshot(path):
     """Row counts of every table, checksums of access_requests and installations,
     and events counted by type, read through a read-only connection."""
+    if path.startswith("postgresql://"):
+        return pg_snapshot(path)
     db = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=10)
     try:
         counts = {}
         for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table' "
-                                  "AND name NOT LIKE 'sqlite_%' AND name <> 'health'"):
+                                  "AND name NOT LIKE 'sqlite_%' AND name NOT IN ('health', 'leases')"):
             counts[name] = db.execute('SELECT count(*) FROM "%s"' % name).fetchone()[0]
         sums = {}
         for table in ("access_requests", "installations"):

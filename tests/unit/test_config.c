@@ -134,7 +134,13 @@ static const struct line_error line_errors[] = {
 	{ "log_level = verbose", "t.conf:4: log_level: expected error, warn, info or debug, got verbose" },
 	{ "log_level = INFO", "t.conf:4: log_level: expected error, warn, info or debug, got INFO" },
 	{ "default_lang = english", "t.conf:4: default_lang: must be a language tag such as \"en\" or \"nb-NO\"" },
-	{ "database = accessd.db", "t.conf:4: database: expected a file path, got accessd.db" },
+	{ "database = accessd.db", "t.conf:4: database: expected a file path or a postgresql:// URI, got accessd.db" },
+	{ "database = postgresql://accessd:s3cret@db.example/accessd",
+	  "t.conf:4: database: the URI holds a password; put it in database_password_file or the credential "
+	  "\"database-password\" instead" },
+	{ "database = postgres://db.example/accessd?user=accessd&password=s3cret",
+	  "t.conf:4: database: the URI holds a password; put it in database_password_file or the credential "
+	  "\"database-password\" instead" },
 	{ "support_url = http://help.example/zaptec",
 	  "t.conf:4: support_url: http://help.example/zaptec: must use https (http is allowed only for loopback hosts)" },
 	{ "support_url = help.example", "t.conf:4: support_url: help.example: must be an absolute https URL" },

@@ -1129,6 +1129,9 @@ START_TEST(test_the_token_never_reaches_the_database_file)
 	json_decref(re);
 	test_response_free(&r);
 
+	/* The files searched are SQLite's; PostgreSQL's own files are the server's. */
+	if (test_on_postgresql())
+		return;
 	char db[512], wal[512];
 	snprintf(db, sizeof db, "%s/accessd.db", test_dir());
 	snprintf(wal, sizeof wal, "%s/accessd.db-wal", test_dir());

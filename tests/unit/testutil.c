@@ -2,7 +2,10 @@
  * testutil.c — the in-process daemon and HTTP client of the tests.
  */
 #include <check.h>
+#include <ctype.h>
 #include <curl/curl.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,8 @@
 
 static struct {
 	char dir[256];
+	char database[1024]; /* the daemon's `database` */
+	char schema[64];     /* on PostgreSQL: this test's own schema */
 	struct config cfg;
 	int running;
 	CURL *curl;
@@ -36,6 +41,7 @@ void test_server_start(const char *extra_config)
 	fclose(f);
 	ck_assert_int_eq(chmod(path, 0600), 0); /* the daemon refuses a secret others can read */
 
+	test_database_create(t.dir, t.database, sizeof t.database, t.schema, sizeof t.schema);
 	snprintf(path, sizeof path, "%s/accessd.conf", t.dir);
 	f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
@@ -45,13 +51,13 @@ void test_server_start(const char *extra_config)
 		"partner_name = Acme Energy\n"
 		"listen = 127.0.0.1:0\n"
 		"admin_listen = 127.0.0.1:0\n"
-		"database = %s/accessd.db\n"
+		"database = %s\n"
 		"api_token_file = %s/api-token\n"
 		"threads = 2\n"
 		"log_level = %s\n"
 		"%s",
 		extra_config && strstr(extra_config, "public_url =") ? "" : "public_url = https://partner.example/base/\n",
-		t.dir, t.dir, getenv("TEST_LOG") ? "debug" : "error", extra_config ? extra_config : "");
+		t.database, t.dir, getenv("TEST_LOG") ? "debug" : "error", extra_config ? extra_config : "");
 	fclose(f);
 
 	if (config_load(&t.cfg, path, 1, err, sizeof err) != 0)
@@ -91,6 +97,7 @@ void test_server_teardown(void)
 		server_stop();
 	t.running = 0;
 	config_free(&t.cfg);
+	test_database_drop(t.schema);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", t.dir);
 	if (t.dir[0] && system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", t.dir);
@@ -224,53 +231,130 @@ void test_response_free(struct test_response *resp)
 	memset(resp, 0, sizeof *resp);
 }
 
-/* Runs sql on a fresh connection and steps to its first row. */
-static sqlite3_stmt *query(sqlite3 **db, const char *sql)
+/* The functions of SQLite that the tests' SQL uses, for PostgreSQL: the
+ * test's schema comes first in the search path, so these win. */
+static const char pg_compat[] =
+	"CREATE FUNCTION json_extract(t text, path text) RETURNS text LANGUAGE sql IMMUTABLE "
+	"AS $$ SELECT (t::jsonb) #>> string_to_array(pg_catalog.substr(path, 3), '.') $$;"
+	"CREATE FUNCTION unixepoch() RETURNS bigint LANGUAGE sql "
+	"AS $$ SELECT extract(epoch FROM now())::bigint $$;"
+	"CREATE FUNCTION substr(t text, start integer) RETURNS text LANGUAGE sql IMMUTABLE "
+	"AS $$ SELECT CASE WHEN start < 0 THEN right(t, -start) ELSE pg_catalog.substr(t, start) END $$;";
+
+/* Runs sql on a new connection to conninfo; fails the test on an error. */
+static void pg_exec_on(const char *conninfo, const char *sql)
 {
-	char path[512];
+	PGconn *conn = PQconnectdb(conninfo);
+	ck_assert_msg(PQstatus(conn) == CONNECTION_OK, "%s", PQerrorMessage(conn));
+	PGresult *res = PQexec(conn, sql);
+	ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s",
+		      sql, PQresultErrorMessage(res));
+	PQclear(res);
+	PQfinish(conn);
+}
+
+void test_database_create(const char *dir, char *database, size_t cap, char *schema, size_t schema_cap)
+{
+	const char *base = getenv("ACCESSD_TEST_PG");
+	schema[0] = '\0';
+	if (base == NULL) {
+		snprintf(database, cap, "%s/accessd.db", dir);
+		return;
+	}
+	/* The directory's random suffix names the schema, in lower case. */
+	snprintf(schema, schema_cap, "t_%s", strrchr(dir, '-') + 1);
+	for (char *c = schema; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	snprintf(database, cap, "%s&options=-csearch_path%%3D%s%%2Cpg_catalog", base, schema);
+	char sql[2048];
+	snprintf(sql, sizeof sql, "CREATE SCHEMA %s; SET search_path = %s, pg_catalog; %s", schema, schema,
+		 pg_compat);
+	pg_exec_on(base, sql);
+}
+
+void test_database_drop(const char *schema)
+{
+	const char *base = getenv("ACCESSD_TEST_PG");
+	char sql[128];
+	if (base == NULL || schema[0] == '\0')
+		return;
+	snprintf(sql, sizeof sql, "SET client_min_messages = warning; DROP SCHEMA %s CASCADE", schema);
+	pg_exec_on(base, sql);
+}
+
+int test_on_postgresql(void)
+{
+	return getenv("ACCESSD_TEST_PG") != NULL;
+}
+
+/* The first column of the first row of sql, as text (NULL for NULL), on a new
+ * connection to the test's database; fails the test on an error or no row. */
+static const char *query_value(const char *sql, int want_row)
+{
+	static char value[4096];
+	const char *out = NULL;
+
+	if (test_on_postgresql()) {
+		PGconn *conn = PQconnectdb(t.database);
+		ck_assert_msg(PQstatus(conn) == CONNECTION_OK, "%s", PQerrorMessage(conn));
+		PGresult *res = PQexec(conn, sql);
+		ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK || PQresultStatus(res) == PGRES_COMMAND_OK,
+			      "%s: %s", sql, PQresultErrorMessage(res));
+		if (want_row) {
+			ck_assert_msg(PQntuples(res) > 0, "%s: no row", sql);
+			if (!PQgetisnull(res, 0, 0)) {
+				/* Booleans read as SQLite's integers. */
+				const char *v = PQgetvalue(res, 0, 0);
+				snprintf(value, sizeof value, "%s",
+					 PQftype(res, 0) == 16 ? (v[0] == 't' ? "1" : "0") : v);
+				out = value;
+			}
+		}
+		PQclear(res);
+		PQfinish(conn);
+		return out;
+	}
+	sqlite3 *db;
 	sqlite3_stmt *stmt = NULL;
-	snprintf(path, sizeof path, "%s/accessd.db", t.dir);
-	ck_assert_int_eq(sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(*db, 5000);
-	ck_assert_msg(sqlite3_prepare_v2(*db, sql, -1, &stmt, NULL) == SQLITE_OK, "%s: %s", sql,
-		      sqlite3_errmsg(*db));
+	char *err = NULL;
+	ck_assert_int_eq(sqlite3_open_v2(t.database, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	if (!want_row) {
+		ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &err) == SQLITE_OK, "%s: %s", sql, err);
+		sqlite3_close(db);
+		return NULL;
+	}
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(db));
 	ck_assert_msg(sqlite3_step(stmt) == SQLITE_ROW, "%s: no row", sql);
-	return stmt;
+	const unsigned char *s = sqlite3_column_text(stmt, 0);
+	if (s) {
+		snprintf(value, sizeof value, "%s", (const char *)s);
+		out = value;
+	}
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return out;
 }
 
 long long test_db_int(const char *sql)
 {
-	sqlite3 *db;
-	sqlite3_stmt *stmt = query(&db, sql);
-	long long v = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
-	sqlite3_close(db);
-	return v;
+	const char *v = query_value(sql, 1);
+	return v ? strtoll(v, NULL, 10) : 0;
 }
 
 void test_db_exec(const char *sql)
 {
-	char path[512];
-	sqlite3 *db;
-	char *err = NULL;
-	snprintf(path, sizeof path, "%s/accessd.db", t.dir);
-	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &err) == SQLITE_OK, "%s: %s", sql, err);
-	sqlite3_close(db);
+	query_value(sql, 0);
 }
 
 const char *test_db_text(const char *sql)
 {
-	static char value[4096];
-	sqlite3 *db;
-	sqlite3_stmt *stmt = query(&db, sql);
-	const unsigned char *s = sqlite3_column_text(stmt, 0);
-	if (s)
-		snprintf(value, sizeof value, "%s", (const char *)s);
-	sqlite3_finalize(stmt);
-	sqlite3_close(db);
-	return s ? value : NULL;
+	return query_value(sql, 1);
+}
+
+const char *test_database(void)
+{
+	return t.database;
 }
 
 const char *test_create_request(const char *json_body, char *id_out)

@@ -10,7 +10,6 @@
 #define ACCESSD_TESTUTIL_H
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stddef.h>
 
 #define TEST_TOKEN "test-admin-token-0123456789abcdef"
@@ -77,6 +76,19 @@ void test_db_exec(const char *sql);
 
 /* The same for one text value, copied into a static buffer; NULL for SQL NULL. */
 const char *test_db_text(const char *sql);
+
+/* The test's database: a file in dir, or, when ACCESSD_TEST_PG holds the URI
+ * of a PostgreSQL database (tests/with-postgresql.sh), a schema of the test's
+ * own in it, with the few SQLite functions the tests' SQL uses. Writes the
+ * daemon's `database` value, and the schema's name ("" on SQLite). */
+void test_database_create(const char *dir, char *database, size_t cap, char *schema, size_t schema_cap);
+void test_database_drop(const char *schema);
+
+/* Whether the tests run on PostgreSQL. */
+int test_on_postgresql(void);
+
+/* The daemon's `database` value for the running test. */
+const char *test_database(void);
 
 /* Creates an access request through the API with the given JSON body and
  * returns the token of its connect link (static buffer) and its id in id_out

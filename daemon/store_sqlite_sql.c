@@ -1,12 +1,13 @@
 /*
- * store_sql.c — the text of every SQL statement, indexed by enum store_stmt.
- * Nothing else in the daemon holds SQL, and no statement is ever built from
- * input: values are bound.
+ * store_sqlite_sql.c — the text of every SQL statement of the SQLite engine,
+ * indexed by enum sqlite_stmt. Nothing else in the daemon holds SQLite's SQL,
+ * and no statement is ever built from input: values are bound.
  */
-#include "store.h"
+#include "store_sqlite.h"
 
 /* Every read of a request or an installation returns these columns, in this
- * order (requests.c and installations.c read them by position). */
+ * order (store_sqlite_requests.c and store_sqlite_installations.c read them
+ * by position). */
 #define REQUEST_COLUMNS                                                                    \
 	"seq, id, reference, installation_type, installation_id, partner_name, lang, "   \
 	"show_existing, return_to, status, created_at, expires_at, opened_at, "           \
@@ -15,7 +16,7 @@
 	"seq, installation_id, status, installation_type, reference, request_id, "        \
 	"granted_at, updated_at, revoked_at, verified_at, name, roles, last_error"
 #define EVENT_COLUMNS "id, at, type, request_id, installation_id, reference, detail"
-/* webhook_store.c reads an endpoint's columns by position, in this order. */
+/* store_sqlite_webhooks.c reads an endpoint's columns by position, in this order. */
 #define WEBHOOK_COLUMNS                                                                     \
 	"id, url, types, description, enabled, created_at, secret, previous_secret, "      \
 	"previous_secret_until, delivered_through, revision, attempts, next_attempt_ms, "  \
@@ -31,7 +32,7 @@
 	"(CASE WHEN status IN ('pending', 'opened') AND expires_at <= " now                  \
 	" THEN 'expired' ELSE status END)"
 
-const char *const store_sql[STMT_COUNT] = {
+const char *const store_sqlite_sql[STMT_COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
@@ -173,6 +174,15 @@ const char *const store_sql[STMT_COUNT] = {
 		"SELECT " EVENT_COLUMNS " FROM events "
 		"WHERE installation_seq = (SELECT seq FROM installations WHERE installation_id = ?1) "
 		"ORDER BY id LIMIT ?2",
+
+	/* Taken when free, expired, or already ours (a renewal): ?1 kind,
+	 * ?2 holder, ?3 now, ?4 new expiry. */
+	[STMT_LEASE_TAKE] =
+		"INSERT INTO leases (kind, holder, expires_at) VALUES (?1, ?2, ?4) "
+		"ON CONFLICT (kind) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at "
+		"WHERE leases.holder = excluded.holder OR leases.expires_at <= ?3",
+	[STMT_LEASE_RELEASE] = "DELETE FROM leases WHERE kind = ?1 AND holder = ?2",
+
 	/* Two subqueries: SQLite answers a lone min() or max() from the end of
 	 * the index, but scans the whole table for both in one SELECT. */
 	[STMT_EVENT_BOUNDS] =

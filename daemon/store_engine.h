@@ -1,0 +1,139 @@
+/*
+ * store_engine.h — what an engine of the store provides: one table of
+ * functions, one per operation of store.h, and the connection every engine's
+ * own connection begins with. Included only by store.c and the engines.
+ */
+#ifndef ACCESSD_STORE_ENGINE_H
+#define ACCESSD_STORE_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "records.h"
+
+/* One migration, embedded from schema/ by the build (scripts/embed-schema.sh). */
+struct store_migration {
+	int version;
+	const char *name;
+	const char *sql;
+};
+
+/* The start of every engine's connection structure. */
+struct store {
+	const struct store_engine *engine;
+};
+
+struct store_engine {
+	const char *name;
+	/* Whether this engine serves the `database` value. */
+	int (*accepts)(const char *database);
+	int (*global_init)(void);
+	struct store *(*open)(const char *database, int create, int role, char *err, size_t errlen);
+	void (*close)(struct store *st);
+	const char *(*errmsg)(struct store *st);
+	int (*migrate)(struct store *st, char *err, size_t errlen);
+	int (*schema_version)(struct store *st);
+
+	int (*begin)(struct store *st);
+	int (*commit)(struct store *st);
+	int (*rollback)(struct store *st);
+	int (*savepoint)(struct store *st);
+	int (*release)(struct store *st);
+	int (*rollback_to)(struct store *st);
+	void (*after_batch)(struct store *st);
+	unsigned long long (*pages_logged)(struct store *st);
+	int (*probe_write)(struct store *st);
+
+	int (*backup_supported)(const char *database, char *err, size_t errlen);
+	int (*backup_copy)(struct store *src, const char *path, char *err, size_t errlen);
+	int (*backup_check)(const char *path, int *version, char *err, size_t errlen);
+
+	int (*request_insert)(struct store *st, struct access_request *r, const unsigned char hash[TOKEN_HASH_LEN]);
+	int (*request_find_by_id)(struct store *st, const char *id, struct access_request *r);
+	int (*request_find_by_token)(struct store *st, const unsigned char hash[TOKEN_HASH_LEN],
+				     struct access_request *r);
+	int (*request_list)(struct store *st, int64_t before_seq, const char *reference, const char *status,
+			    int64_t now, long limit, int (*visit)(void *arg, const struct access_request *r),
+			    void *arg);
+	int (*request_mark_opened)(struct store *st, int64_t seq, int64_t now, int *changed);
+	int (*request_set_token)(struct store *st, int64_t seq, const unsigned char hash[TOKEN_HASH_LEN],
+				 int64_t expires_at);
+	int (*request_complete)(struct store *st, int64_t seq, const char *status, int success,
+				const char *installation_id, int64_t now);
+	int (*request_cancel)(struct store *st, int64_t seq, int *changed);
+	int (*request_list_due_expiry)(struct store *st, int64_t now, long limit,
+				       int (*visit)(void *arg, int64_t seq, const char *id, const char *reference),
+				       void *arg);
+	int (*request_expire)(struct store *st, int64_t seq);
+	int (*request_count_by_status)(struct store *st, int (*visit)(void *arg, const char *status, long long n),
+				       void *arg);
+
+	int (*installation_find)(struct store *st, const char *installation_id, struct installation *in);
+	int (*installation_record_grant)(struct store *st, const char *installation_id, const char *status,
+					 int installation_type, const char *reference, const char *request_id,
+					 int64_t now);
+	int (*installation_list)(struct store *st, int64_t before_updated, int64_t before_seq, int64_t since,
+				 const char *status, const char *reference, long limit,
+				 int (*visit)(void *arg, const struct installation *in), void *arg);
+	int (*installation_revoke)(struct store *st, const char *installation_id, int64_t now, int *changed);
+	int (*installation_count_by_status)(struct store *st,
+					    int (*visit)(void *arg, const char *status, long long n), void *arg);
+	int (*installation_set_verified)(struct store *st, const char *installation_id, int64_t now,
+					 const char *name, int64_t roles, int *changed);
+	int (*installation_set_unconfirmed)(struct store *st, const char *installation_id, int64_t now,
+					    const char *error, int *changed);
+	int (*installation_promote)(struct store *st, const char *installation_id, int64_t now, const char *name,
+				    int64_t roles, int *changed);
+	int (*installation_set_last_error)(struct store *st, const char *installation_id, const char *error);
+	int (*installation_list_granted_after)(struct store *st, int64_t after_seq, long limit,
+					       int (*visit)(void *arg, int64_t seq, const char *installation_id,
+							    int64_t updated_at),
+					       void *arg);
+	int (*installation_insert_discovered)(struct store *st, const char *installation_id, int type,
+					      int64_t now, const char *name, int64_t roles, int *changed);
+
+	int (*verification_queue)(struct store *st, const char *installation_id, int64_t now);
+	int (*verification_list_due)(struct store *st, int64_t now, long limit,
+				     int (*visit)(void *arg, const struct verification_due *due), void *arg);
+	int (*verification_reschedule)(struct store *st, const struct verification_due *due,
+				       int64_t next_attempt, const char *error, int *changed);
+	int (*verification_finish)(struct store *st, const struct verification_due *due, int *changed);
+	int (*verification_cancel)(struct store *st, const char *installation_id);
+	int (*verification_stats)(struct store *st, long long *count, int64_t *oldest_queued_at);
+
+	int (*event_append)(struct store *st, int64_t at, const char *type, const char *request_id,
+			    const char *installation_id, const char *reference, const char *detail);
+	int (*event_list_after)(struct store *st, int64_t after, long limit,
+				int (*visit)(void *arg, const struct event_record *e), void *arg);
+	int (*event_list_by_installation)(struct store *st, const char *installation_id, long limit,
+					  int (*visit)(void *arg, const struct event_record *e), void *arg);
+
+	int (*lease_take)(struct store *st, const char *kind, const char *holder, int64_t now, int64_t expires_at,
+			  int *held);
+	int (*lease_release)(struct store *st, const char *kind, const char *holder);
+	int (*check_database)(const char *database, char *err, size_t errlen);
+};
+
+/* What a connection is for, passed to open. */
+enum store_role {
+	STORE_ROLE_PLAIN,  /* the command line, migrations */
+	STORE_ROLE_READER, /* a thread's reading connection: never writes */
+	STORE_ROLE_WRITER, /* the writer thread's */
+};
+
+/* The engines. */
+extern const struct store_engine store_sqlite_engine;
+extern const struct store_engine store_pg_engine;
+
+/* The password of store_set_password, or NULL. */
+const char *store_password(void);
+
+/* The registered hook of store_on_requests_changed (store.c); engines call it
+ * when a transaction that changed requests has ended. */
+void store_notify_requests_changed(const int64_t *seqs, size_t n);
+
+/* The registered hook of store_on_events_added; engines call it after a commit
+ * that added events. */
+void store_notify_events_added(void);
+
+#endif

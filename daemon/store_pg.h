@@ -1,0 +1,175 @@
+/*
+ * store_pg.h — the PostgreSQL engine's own: its connection, its statements,
+ * and the helpers its files share. Only the engine's files (store_pg*.c)
+ * include this header, and with it libpq-fe.h.
+ */
+#ifndef ACCESSD_STORE_PG_H
+#define ACCESSD_STORE_PG_H
+
+#include <libpq-fe.h>
+
+#include "store_engine.h"
+
+enum pg_stmt {
+	PG_READY_PROBE,
+	PG_REQUEST_INSERT,
+	PG_REQUEST_BY_ID,
+	PG_REQUEST_BY_TOKEN,
+	PG_REQUEST_LIST,
+	PG_REQUEST_SET_OPENED,
+	PG_REQUEST_SET_TOKEN,
+	PG_REQUEST_COMPLETE,
+	PG_REQUEST_DUE_EXPIRY,
+	PG_REQUEST_SET_EXPIRED,
+	PG_REQUEST_CANCEL,
+	PG_REQUEST_COUNT_BY_STATUS,
+	PG_INSTALLATION_BY_ID,
+	PG_INSTALLATION_UPSERT_GRANT,
+	PG_INSTALLATION_LIST,
+	PG_INSTALLATION_LIST_STATUS,
+	PG_INSTALLATION_LIST_REFERENCE,
+	PG_INSTALLATION_REVOKE,
+	PG_INSTALLATION_COUNT_BY_STATUS,
+	PG_INSTALLATION_SET_VERIFIED,
+	PG_INSTALLATION_SET_UNCONFIRMED,
+	PG_INSTALLATION_PROMOTE,
+	PG_INSTALLATION_SET_LAST_ERROR,
+	PG_INSTALLATION_GRANTED_AFTER,
+	PG_INSTALLATION_INSERT_DISCOVERED,
+	PG_VERIFICATION_QUEUE,
+	PG_VERIFICATION_DUE,
+	PG_VERIFICATION_RESCHEDULE,
+	PG_VERIFICATION_FINISH,
+	PG_VERIFICATION_CANCEL,
+	PG_VERIFICATION_STATS,
+	PG_EVENT_INSERT,
+	PG_EVENT_LIST_AFTER,
+	PG_EVENT_BY_INSTALLATION,
+	PG_LEASE_TAKE,
+	PG_LEASE_RELEASE,
+	PG_STMT_COUNT
+};
+
+/* A statement's text and how many parameters it takes. */
+struct pg_stmt_text {
+	int params;
+	const char *sql;
+};
+
+extern const struct pg_stmt_text store_pg_sql[PG_STMT_COUNT];
+
+/* The migrations of schema/postgresql/, embedded by the build. */
+extern const struct store_migration store_pg_migrations[];
+extern const unsigned store_pg_migrations_count;
+
+/* The requests one transaction may change and still be reported one by one to
+ * the commit hook; beyond that it reports "any". */
+#define PG_CHANGED_MAX 1024
+
+struct pg_store {
+	struct store base;
+	PGconn *conn;
+	char *database;
+	unsigned char prepared[PG_STMT_COUNT];
+	int in_transaction;
+	int64_t changed[PG_CHANGED_MAX];
+	size_t changed_count;
+	int changed_overflow;
+	int events_added; /* the current transaction added events */
+};
+
+/* Up to this many parameters, each as text (or bytes), built on the stack. */
+#define PG_PARAMS_MAX 16
+struct pg_params {
+	int n;
+	const char *values[PG_PARAMS_MAX];
+	int lengths[PG_PARAMS_MAX];
+	int formats[PG_PARAMS_MAX];
+	char numbers[PG_PARAMS_MAX][24];
+};
+
+void pg_param_text(struct pg_params *p, const char *s);     /* NULL for NULL */
+void pg_param_opt(struct pg_params *p, const char *s);      /* NULL for NULL or "" */
+void pg_param_int(struct pg_params *p, int64_t v);
+void pg_param_known(struct pg_params *p, int64_t v);        /* NULL when below zero */
+void pg_param_bytes(struct pg_params *p, const unsigned char *b, int len);
+
+struct pg_store *pg_of(struct store *st);
+
+/* Runs statement id with p, preparing it on first use on this connection and
+ * re-establishing a dropped connection outside a transaction. Returns the
+ * result when it succeeded (the caller clears it), or NULL (logged as op). */
+PGresult *pg_run(struct pg_store *s, enum pg_stmt id, const struct pg_params *p, const char *op);
+
+/* Runs a statement that returns no rows; changed (may be NULL) is set to
+ * whether it changed a row. Returns 0 or -1. */
+int pg_run_write(struct pg_store *s, enum pg_stmt id, const struct pg_params *p, const char *op, int *changed);
+
+/* A column as text ("" for NULL), as a number (none for NULL). */
+const char *pg_text(const PGresult *res, int row, int col);
+int64_t pg_int(const PGresult *res, int row, int col, int64_t none);
+void pg_copy_text(char *dst, size_t cap, const PGresult *res, int row, int col);
+
+/* Notes a request the current transaction changed, for the commit hook. */
+void pg_note_changed(struct pg_store *s, int64_t seq);
+
+int pg_request_insert(struct store *st, struct access_request *r, const unsigned char hash[TOKEN_HASH_LEN]);
+int pg_request_find_by_id(struct store *st, const char *id, struct access_request *r);
+int pg_request_find_by_token(struct store *st, const unsigned char hash[TOKEN_HASH_LEN], struct access_request *r);
+int pg_request_list(struct store *st, int64_t before_seq, const char *reference, const char *status, int64_t now,
+		    long limit, int (*visit)(void *arg, const struct access_request *r), void *arg);
+int pg_request_mark_opened(struct store *st, int64_t seq, int64_t now, int *changed);
+int pg_request_set_token(struct store *st, int64_t seq, const unsigned char hash[TOKEN_HASH_LEN], int64_t expires_at);
+int pg_request_complete(struct store *st, int64_t seq, const char *status, int success, const char *installation_id,
+			int64_t now);
+int pg_request_cancel(struct store *st, int64_t seq, int *changed);
+int pg_request_list_due_expiry(struct store *st, int64_t now, long limit,
+			       int (*visit)(void *arg, int64_t seq, const char *id, const char *reference), void *arg);
+int pg_request_expire(struct store *st, int64_t seq);
+int pg_request_count_by_status(struct store *st, int (*visit)(void *arg, const char *status, long long n),
+			       void *arg);
+int pg_visit_counts(struct pg_store *s, enum pg_stmt id, int (*visit)(void *arg, const char *status, long long n),
+		    void *arg);
+
+int pg_installation_find(struct store *st, const char *installation_id, struct installation *in);
+int pg_installation_record_grant(struct store *st, const char *installation_id, const char *status,
+				 int installation_type, const char *reference, const char *request_id, int64_t now);
+int pg_installation_list(struct store *st, int64_t before_updated, int64_t before_seq, int64_t since,
+			 const char *status, const char *reference, long limit,
+			 int (*visit)(void *arg, const struct installation *in), void *arg);
+int pg_installation_revoke(struct store *st, const char *installation_id, int64_t now, int *changed);
+int pg_installation_count_by_status(struct store *st, int (*visit)(void *arg, const char *status, long long n),
+				    void *arg);
+int pg_installation_set_verified(struct store *st, const char *installation_id, int64_t now, const char *name,
+				 int64_t roles, int *changed);
+int pg_installation_set_unconfirmed(struct store *st, const char *installation_id, int64_t now, const char *error,
+				    int *changed);
+int pg_installation_promote(struct store *st, const char *installation_id, int64_t now, const char *name,
+			    int64_t roles, int *changed);
+int pg_installation_set_last_error(struct store *st, const char *installation_id, const char *error);
+int pg_installation_list_granted_after(struct store *st, int64_t after_seq, long limit,
+				       int (*visit)(void *arg, int64_t seq, const char *installation_id,
+						    int64_t updated_at),
+				       void *arg);
+int pg_installation_insert_discovered(struct store *st, const char *installation_id, int type, int64_t now,
+				      const char *name, int64_t roles, int *changed);
+int pg_verification_queue(struct store *st, const char *installation_id, int64_t now);
+int pg_verification_list_due(struct store *st, int64_t now, long limit,
+			     int (*visit)(void *arg, const struct verification_due *due), void *arg);
+int pg_verification_reschedule(struct store *st, const struct verification_due *due, int64_t next_attempt,
+			       const char *error, int *changed);
+int pg_verification_finish(struct store *st, const struct verification_due *due, int *changed);
+int pg_verification_cancel(struct store *st, const char *installation_id);
+int pg_verification_stats(struct store *st, long long *count, int64_t *oldest_queued_at);
+
+int pg_event_append(struct store *st, int64_t at, const char *type, const char *request_id,
+		    const char *installation_id, const char *reference, const char *detail);
+int pg_event_list_after(struct store *st, int64_t after, long limit,
+			int (*visit)(void *arg, const struct event_record *e), void *arg);
+int pg_event_list_by_installation(struct store *st, const char *installation_id, long limit,
+				  int (*visit)(void *arg, const struct event_record *e), void *arg);
+int pg_lease_take(struct store *st, const char *kind, const char *holder, int64_t now, int64_t expires_at,
+		  int *held);
+int pg_lease_release(struct store *st, const char *kind, const char *holder);
+
+#endif

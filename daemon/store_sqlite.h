@@ -1,0 +1,208 @@
+/*
+ * store_sqlite.h — the SQLite engine's own: its connection, its table of
+ * prepared statements and the helpers its files share. Only the engine's files
+ * (store_sqlite*.c) include this header, and with it sqlite3.h.
+ */
+#ifndef ACCESSD_STORE_SQLITE_H
+#define ACCESSD_STORE_SQLITE_H
+
+#include <sqlite3.h>
+
+#include "store_engine.h"
+
+/* Every SQL statement the engine runs, by name; the text is in store_sqlite_sql.c. */
+enum sqlite_stmt {
+	STMT_BEGIN,
+	STMT_COMMIT,
+	STMT_ROLLBACK,
+	STMT_SAVEPOINT,
+	STMT_RELEASE,
+	STMT_ROLLBACK_TO,
+	STMT_READY_PROBE,
+	STMT_REQUEST_INSERT,
+	STMT_REQUEST_BY_ID,
+	STMT_REQUEST_BY_TOKEN,
+	STMT_REQUEST_LIST,
+	STMT_REQUEST_SET_OPENED,
+	STMT_REQUEST_SET_TOKEN,
+	STMT_REQUEST_COMPLETE,
+	STMT_REQUEST_DUE_EXPIRY,
+	STMT_REQUEST_SET_EXPIRED,
+	STMT_REQUEST_CANCEL,
+	STMT_REQUEST_COUNT_BY_STATUS,
+	STMT_INSTALLATION_BY_ID,
+	STMT_INSTALLATION_UPSERT_GRANT,
+	STMT_INSTALLATION_LIST,
+	STMT_INSTALLATION_LIST_STATUS,
+	STMT_INSTALLATION_LIST_REFERENCE,
+	STMT_INSTALLATION_REVOKE,
+	STMT_INSTALLATION_COUNT_BY_STATUS,
+	STMT_INSTALLATION_SET_VERIFIED,
+	STMT_INSTALLATION_SET_UNCONFIRMED,
+	STMT_INSTALLATION_PROMOTE,
+	STMT_INSTALLATION_SET_LAST_ERROR,
+	STMT_INSTALLATION_GRANTED_AFTER,
+	STMT_INSTALLATION_INSERT_DISCOVERED,
+	STMT_VERIFICATION_QUEUE,
+	STMT_VERIFICATION_DUE,
+	STMT_VERIFICATION_RESCHEDULE,
+	STMT_VERIFICATION_FINISH,
+	STMT_VERIFICATION_CANCEL,
+	STMT_VERIFICATION_STATS,
+	STMT_EVENT_INSERT,
+	STMT_EVENT_LIST_AFTER,
+	STMT_EVENT_BY_INSTALLATION,
+	STMT_EVENT_BOUNDS,
+	STMT_WEBHOOK_INSERT,
+	STMT_WEBHOOK_BY_ID,
+	STMT_WEBHOOK_LIST,
+	STMT_WEBHOOK_COUNT,
+	STMT_WEBHOOK_SAVE,
+	STMT_WEBHOOK_DELETE,
+	STMT_WEBHOOK_ADVANCE,
+	STMT_WEBHOOK_FAILED,
+	STMT_WEBHOOK_DISABLE,
+	STMT_WEBHOOK_TESTS_SENT,
+	STMT_WEBHOOK_NEXT_EVENT,
+	STMT_WEBHOOK_PENDING,
+	STMT_LEASE_TAKE,
+	STMT_LEASE_RELEASE,
+	STMT_COUNT
+};
+
+/* The access requests one transaction may change and still be reported one by
+ * one to the commit hook; beyond that it reports "any". */
+#define SQLITE_CHANGED_MAX 1024
+
+struct sqlite_wal;
+
+struct sqlite_store {
+	struct store base;
+	sqlite3 *db;
+	sqlite3_stmt *stmts[STMT_COUNT];
+	/* The access requests (by seq) the current transaction changed. */
+	int64_t changed[SQLITE_CHANGED_MAX];
+	size_t changed_count;
+	int changed_overflow;
+	int events_added; /* the current transaction added events */
+	/* The writer's connection only: the upkeep of the write-ahead log. */
+	struct sqlite_wal *wal;
+};
+
+/* The SQL text of every statement, indexed by enum sqlite_stmt. */
+extern const char *const store_sqlite_sql[STMT_COUNT];
+
+/* The migrations of schema/, embedded by the build. */
+extern const struct store_migration store_sqlite_migrations[];
+extern const unsigned store_sqlite_migrations_count;
+
+/* The engine's connection behind a store. */
+struct sqlite_store *sqlite_of(struct store *st);
+
+/* The raw handle, for the engine's files and its tests. */
+sqlite3 *store_sqlite_db(struct store *st);
+
+/* The prepared statement id, reset and unbound, ready to bind. The connection
+ * owns it. NULL only when preparing failed (logged). */
+sqlite3_stmt *sqlite_stmt(struct sqlite_store *s, enum sqlite_stmt id);
+
+/* Steps a bound statement that returns no rows and resets it; a failure is
+ * logged with op naming the operation. stmt may be NULL (preparing failed).
+ * With changed not NULL, it is set to whether a row changed. Returns 0 or -1. */
+int sqlite_step_write(struct sqlite_store *s, sqlite3_stmt *stmt, const char *op, int *changed);
+
+/* Binds text, or NULL when s is NULL; _opt binds NULL for "" too. */
+int sqlite_bind_text(sqlite3_stmt *stmt, int index, const char *s);
+int sqlite_bind_opt(sqlite3_stmt *stmt, int index, const char *s);
+
+/* Binds an integer, or NULL when it is below zero (unknown). */
+int sqlite_bind_known(sqlite3_stmt *stmt, int index, int64_t v);
+
+/* Copies a column's text into a fixed buffer, "" for NULL. */
+void sqlite_copy_text(char *dst, size_t cap, sqlite3_stmt *stmt, int col);
+
+/* Visits every row of a "status, count" statement. Returns 0 or -1. */
+int sqlite_visit_counts(struct sqlite_store *s, enum sqlite_stmt id,
+			int (*visit)(void *arg, const char *status, long long n), void *arg);
+
+/* Logs a failed step of op with the connection's message. */
+void sqlite_log_error(struct sqlite_store *s, const char *op);
+
+/* The write-ahead log's upkeep on the writer's connection (store_sqlite_wal.c):
+ * start with the connection, the pass after each batch, the pages logged, and
+ * stop before the connection closes. */
+int sqlite_wal_start(struct sqlite_store *s, const char *path, char *err, size_t errlen);
+void sqlite_wal_after_batch(struct sqlite_store *s);
+unsigned long long sqlite_wal_pages_logged(struct sqlite_store *s);
+void sqlite_wal_stop(struct sqlite_store *s);
+
+/* The operations by domain (store_sqlite_requests.c, _installations.c,
+ * _events.c, _backup.c). */
+int sqlite_request_insert(struct store *st, struct access_request *r, const unsigned char hash[TOKEN_HASH_LEN]);
+int sqlite_request_find_by_id(struct store *st, const char *id, struct access_request *r);
+int sqlite_request_find_by_token(struct store *st, const unsigned char hash[TOKEN_HASH_LEN],
+				 struct access_request *r);
+int sqlite_request_list(struct store *st, int64_t before_seq, const char *reference, const char *status,
+			int64_t now, long limit, int (*visit)(void *arg, const struct access_request *r), void *arg);
+int sqlite_request_mark_opened(struct store *st, int64_t seq, int64_t now, int *changed);
+int sqlite_request_set_token(struct store *st, int64_t seq, const unsigned char hash[TOKEN_HASH_LEN],
+			     int64_t expires_at);
+int sqlite_request_complete(struct store *st, int64_t seq, const char *status, int success,
+			    const char *installation_id, int64_t now);
+int sqlite_request_cancel(struct store *st, int64_t seq, int *changed);
+int sqlite_request_list_due_expiry(struct store *st, int64_t now, long limit,
+				   int (*visit)(void *arg, int64_t seq, const char *id, const char *reference),
+				   void *arg);
+int sqlite_request_expire(struct store *st, int64_t seq);
+int sqlite_request_count_by_status(struct store *st, int (*visit)(void *arg, const char *status, long long n),
+				   void *arg);
+
+int sqlite_installation_find(struct store *st, const char *installation_id, struct installation *in);
+int sqlite_installation_record_grant(struct store *st, const char *installation_id, const char *status,
+				     int installation_type, const char *reference, const char *request_id,
+				     int64_t now);
+int sqlite_installation_list(struct store *st, int64_t before_updated, int64_t before_seq, int64_t since,
+			     const char *status, const char *reference, long limit,
+			     int (*visit)(void *arg, const struct installation *in), void *arg);
+int sqlite_installation_revoke(struct store *st, const char *installation_id, int64_t now, int *changed);
+int sqlite_installation_count_by_status(struct store *st,
+					int (*visit)(void *arg, const char *status, long long n), void *arg);
+int sqlite_installation_set_verified(struct store *st, const char *installation_id, int64_t now,
+				     const char *name, int64_t roles, int *changed);
+int sqlite_installation_set_unconfirmed(struct store *st, const char *installation_id, int64_t now,
+					const char *error, int *changed);
+int sqlite_installation_promote(struct store *st, const char *installation_id, int64_t now, const char *name,
+				int64_t roles, int *changed);
+int sqlite_installation_set_last_error(struct store *st, const char *installation_id, const char *error);
+int sqlite_installation_list_granted_after(struct store *st, int64_t after_seq, long limit,
+					   int (*visit)(void *arg, int64_t seq, const char *installation_id,
+							int64_t updated_at),
+					   void *arg);
+int sqlite_installation_insert_discovered(struct store *st, const char *installation_id, int type, int64_t now,
+					  const char *name, int64_t roles, int *changed);
+
+int sqlite_verification_queue(struct store *st, const char *installation_id, int64_t now);
+int sqlite_verification_list_due(struct store *st, int64_t now, long limit,
+				 int (*visit)(void *arg, const struct verification_due *due), void *arg);
+int sqlite_verification_reschedule(struct store *st, const struct verification_due *due, int64_t next_attempt,
+				   const char *error, int *changed);
+int sqlite_verification_finish(struct store *st, const struct verification_due *due, int *changed);
+int sqlite_verification_cancel(struct store *st, const char *installation_id);
+int sqlite_verification_stats(struct store *st, long long *count, int64_t *oldest_queued_at);
+
+int sqlite_event_append(struct store *st, int64_t at, const char *type, const char *request_id,
+			const char *installation_id, const char *reference, const char *detail);
+int sqlite_event_list_after(struct store *st, int64_t after, long limit,
+			    int (*visit)(void *arg, const struct event_record *e), void *arg);
+int sqlite_event_list_by_installation(struct store *st, const char *installation_id, long limit,
+				      int (*visit)(void *arg, const struct event_record *e), void *arg);
+
+int sqlite_lease_take(struct store *st, const char *kind, const char *holder, int64_t now, int64_t expires_at,
+		      int *held);
+int sqlite_lease_release(struct store *st, const char *kind, const char *holder);
+
+int sqlite_backup_supported(const char *database, char *err, size_t errlen);
+int sqlite_backup_copy(struct store *src, const char *path, char *err, size_t errlen);
+int sqlite_backup_check(const char *path, int *version, char *err, size_t errlen);
+
+#endif
