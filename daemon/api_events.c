@@ -6,14 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_list.h"
 #include "events.h"
 #include "handlers.h"
 #include "http_query.h"
 #include "log.h"
 #include "store.h"
 
-#define LIST_DEFAULT 100
-#define LIST_MAX 1000
 /* Event ids are 64-bit; 18 digits keep any of them without overflow. */
 #define AFTER_MAX_DIGITS 18
 
@@ -34,19 +33,9 @@ static int64_t read_after(struct http_request *req, json_t *errors)
 	return strtoll(value, NULL, 10);
 }
 
-/* The page being read: its items and the id of the last. */
-struct event_page {
-	json_t *items;
-	int64_t last;
-	int oom;
-};
-
 static int add_event(void *arg, const struct event_record *e)
 {
-	struct event_page *page = arg;
-	page->last = e->id;
-	page->oom = json_array_append_new(page->items, events_json(e)) != 0;
-	return page->oom;
+	return api_list_add(arg, events_json(e), 0, e->id);
 }
 
 enum http_outcome api_events_list(struct http_request *req)
@@ -58,25 +47,15 @@ enum http_outcome api_events_list(struct http_request *req)
 		return http_reply_problem(req, 500, "out of memory");
 	http_query_check_names(req, params, errors);
 	int64_t after = read_after(req, errors);
-	long limit = http_query_limit(req, LIST_DEFAULT, LIST_MAX, errors);
+	long limit = api_list_limit(req, errors);
 	if (json_array_size(errors) > 0)
 		return http_reply_invalid(req, "the query is not valid", errors);
 	json_decref(errors);
 
-	struct event_page page = { .items = json_array(), .last = after };
+	struct api_list page;
+	if (api_list_init(&page, limit, 0, after) != 0)
+		return http_reply_problem(req, 500, "out of memory");
 	struct store *st = store_reader();
-	if (page.items == NULL)
-		return http_reply_problem(req, 500, "out of memory");
-	if (st == NULL || store_event_list_after(st, after, limit, add_event, &page) != 0) {
-		json_decref(page.items);
-		return http_reply_problem(req, 503, "the database is not available");
-	}
-	if (page.oom) {
-		json_decref(page.items);
-		return http_reply_problem(req, 500, "out of memory");
-	}
-	json_t *items = page.items;
-	int64_t last = page.last;
-	json_t *body = json_pack("{s:o, s:I}", "items", items, "nextAfter", (json_int_t)last);
-	return body ? http_reply_json_steal(req, 200, body) : http_reply_problem(req, 500, "out of memory");
+	int rc = st ? store_event_list_after(st, after, limit, add_event, &page) : -1;
+	return api_list_reply(req, &page, rc, API_LIST_AFTER);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_list.h"
 #include "config.h"
 #include "cursor.h"
 #include "events.h"
@@ -16,8 +17,6 @@
 #include "timestamp.h"
 #include "validate.h"
 
-#define LIST_DEFAULT 100
-#define LIST_MAX 1000
 #define HISTORY_MAX 1000
 #define REASON_MAX 500
 
@@ -63,26 +62,12 @@ static int valid_id(struct http_request *req, const char *text, char out[VALIDAT
 	return 0;
 }
 
-/* A page of the list being read: limit rows, and whether one more exists. */
-struct installation_page {
-	json_t *items;
-	long limit, rows;
-	int64_t last_updated, last_seq;
-	int more, oom;
-};
-
 static int add_installation(void *arg, const struct installation *in)
 {
-	struct installation_page *page = arg;
-	if (page->rows == page->limit) {
-		page->more = 1;
+	struct api_list *page = arg;
+	if (api_list_full(page))
 		return 1;
-	}
-	page->oom = json_array_append_new(page->items, installations_json(in, with_verification())) != 0;
-	page->last_updated = in->updated_at;
-	page->last_seq = in->seq;
-	page->rows++;
-	return page->oom;
+	return api_list_add(page, installations_json(in, with_verification()), in->updated_at, in->seq);
 }
 
 enum http_outcome api_installations_list(struct http_request *req)
@@ -102,7 +87,7 @@ enum http_outcome api_installations_list(struct http_request *req)
 	since_text = http_query_text(req, "updatedSince", 64, errors);
 	if (since_text && timestamp_parse(since_text, &since) != 0)
 		field_error_add(errors, "updatedSince", "must be an RFC 3339 time such as 2026-11-28T10:00:00Z");
-	limit = http_query_limit(req, LIST_DEFAULT, LIST_MAX, errors);
+	limit = api_list_limit(req, errors);
 	cursor = http_query_text(req, "cursor", 64, errors);
 	if (cursor && cursor_decode(cursor, &before_updated, &before_seq) != 0)
 		field_error_add(errors, "cursor", "is not a cursor this API returned");
@@ -110,27 +95,14 @@ enum http_outcome api_installations_list(struct http_request *req)
 		return http_reply_invalid(req, "the query is not valid", errors);
 	json_decref(errors);
 
-	struct installation_page page = { .items = json_array(), .limit = limit };
+	struct api_list page;
+	if (api_list_init(&page, limit, 0, 0) != 0)
+		return http_reply_problem(req, 500, "out of memory");
 	struct store *st = store_reader();
-	if (page.items == NULL)
-		return http_reply_problem(req, 500, "out of memory");
-	if (st == NULL || store_installation_list(st, before_updated, before_seq, since, status, reference,
-						  limit + 1, add_installation, &page) != 0) {
-		json_decref(page.items);
-		return http_reply_problem(req, 503, "the database is not available");
-	}
-	if (page.oom) {
-		json_decref(page.items);
-		return http_reply_problem(req, 500, "out of memory");
-	}
-	json_t *items = page.items;
-	int more = page.more;
-	int64_t last_updated = page.last_updated, last_seq = page.last_seq;
-	char next[CURSOR_TEXT_LEN + 1];
-	if (more)
-		cursor_encode(last_updated, last_seq, next);
-	json_t *body = json_pack("{s:o, s:o}", "items", items, "nextCursor", more ? json_string(next) : json_null());
-	return body ? http_reply_json_steal(req, 200, body) : http_reply_problem(req, 500, "out of memory");
+	int rc = st ? store_installation_list(st, before_updated, before_seq, since, status, reference, limit + 1,
+					      add_installation, &page)
+		    : -1;
+	return api_list_reply(req, &page, rc, API_LIST_CURSOR);
 }
 
 /* The history being read, and whether memory ran out. */

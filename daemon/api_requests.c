@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_list.h"
 #include "config.h"
 #include "cursor.h"
 #include "handlers.h"
@@ -15,8 +16,6 @@
 #include "store.h"
 #include "timestamp.h"
 
-#define LIST_DEFAULT 100
-#define LIST_MAX 1000
 
 /* What a create or reissue carries from the handler to the writer and back. */
 struct request_job {
@@ -99,25 +98,18 @@ enum http_outcome api_requests_get(struct http_request *req)
 	return obj ? http_reply_json_steal(req, 200, obj) : http_reply_problem(req, 500, "out of memory");
 }
 
-/* A page of the list being read: limit rows, and whether one more exists. */
+/* A page of the list being read, and the time its statuses are seen at. */
 struct request_page {
-	json_t *items;
-	long limit, rows;
-	int64_t now, last;
-	int more, oom;
+	struct api_list list;
+	int64_t now;
 };
 
 static int add_request(void *arg, const struct access_request *r)
 {
 	struct request_page *page = arg;
-	if (page->rows == page->limit) {
-		page->more = 1;
+	if (api_list_full(&page->list))
 		return 1;
-	}
-	page->oom = json_array_append_new(page->items, requests_json(r, page->now)) != 0;
-	page->last = r->seq;
-	page->rows++;
-	return page->oom;
+	return api_list_add(&page->list, requests_json(r, page->now), 0, r->seq);
 }
 
 enum http_outcome api_requests_list(struct http_request *req)
@@ -133,7 +125,7 @@ enum http_outcome api_requests_list(struct http_request *req)
 	http_query_check_names(req, params, errors);
 	status = http_query_one_of(req, "status", statuses, errors);
 	reference = http_query_text(req, "reference", 200, errors);
-	limit = http_query_limit(req, LIST_DEFAULT, LIST_MAX, errors);
+	limit = api_list_limit(req, errors);
 	cursor = http_query_text(req, "cursor", 64, errors);
 	if (cursor && cursor_decode(cursor, &unused, &before) != 0)
 		field_error_add(errors, "cursor", "is not a cursor this API returned");
@@ -141,27 +133,12 @@ enum http_outcome api_requests_list(struct http_request *req)
 		return http_reply_invalid(req, "the query is not valid", errors);
 	json_decref(errors);
 
-	struct request_page page = { .items = json_array(), .limit = limit, .now = timestamp_now() };
+	struct request_page page = { .now = timestamp_now() };
+	if (api_list_init(&page.list, limit, 0, 0) != 0)
+		return http_reply_problem(req, 500, "out of memory");
 	struct store *st = store_reader();
-	if (page.items == NULL)
-		return http_reply_problem(req, 500, "out of memory");
-	if (st == NULL || store_request_list(st, before, reference, status, page.now, limit + 1, add_request,
-					     &page) != 0) {
-		json_decref(page.items);
-		return http_reply_problem(req, 503, "the database is not available");
-	}
-	if (page.oom) {
-		json_decref(page.items);
-		return http_reply_problem(req, 500, "out of memory");
-	}
-	json_t *items = page.items;
-	int more = page.more;
-	int64_t last = page.last;
-	char next[CURSOR_TEXT_LEN + 1];
-	if (more)
-		cursor_encode(0, last, next);
-	json_t *body = json_pack("{s:o, s:o}", "items", items, "nextCursor", more ? json_string(next) : json_null());
-	return body ? http_reply_json_steal(req, 200, body) : http_reply_problem(req, 500, "out of memory");
+	int rc = st ? store_request_list(st, before, reference, status, page.now, limit + 1, add_request, &page) : -1;
+	return api_list_reply(req, &page.list, rc, API_LIST_CURSOR);
 }
 
 static int reissue_run(struct store *st, void *arg)
