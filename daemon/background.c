@@ -11,7 +11,7 @@
 #include "log.h"
 #include "requests.h"
 #include "timestamp.h"
-#include "verifier.h"
+#include "zaptec_verify.h"
 #include "webhook_deliver.h"
 #include "writer.h"
 
@@ -27,7 +27,7 @@ int background_start(const struct config *cfg, char *err, size_t errlen)
 		log_warn("event=webhooks.unavailable reason=\"webhook delivery needs the SQLite engine for now\"");
 	else if (webhook_deliver_start(cfg, err, errlen) != 0)
 		return -1;
-	if (cfg->zaptec_username != NULL && verifier_start(cfg, err, errlen) != 0) {
+	if (cfg->zaptec_username != NULL && zaptec_verify_start(cfg, err, errlen) != 0) {
 		webhook_deliver_stop();
 		return -1;
 	}
@@ -48,7 +48,7 @@ void background_tick(const struct config *cfg)
 
 void background_stop(void)
 {
-	verifier_stop();
+	zaptec_verify_stop();
 	webhook_deliver_stop();
 	lease_release_all();
 }

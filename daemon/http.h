@@ -130,7 +130,7 @@ const char *http_header(struct http_request *req, const char *name);
 const char *http_query(struct http_request *req, const char *name);
 
 
-/* --- replies (reply.c). Each returns HTTP_QUEUED. --- */
+/* --- replies (http_reply.c). Each returns HTTP_QUEUED. --- */
 
 /* Adds one header (name static, value copied) to the reply queued next:
  * Location of a 201, Allow of a 405, Retry-After of a 429. */

@@ -9,7 +9,6 @@
 
 #include "auth.h"
 #include "background.h"
-#include "cli.h"
 #include "config.h"
 #include "http.h"
 #include "log.h"

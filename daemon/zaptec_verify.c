@@ -1,5 +1,5 @@
 /*
- * verifier.c — the verifier thread: reads the verifications that are due,
+ * zaptec_verify.c — the verifier thread: reads the verifications that are due,
  * asks Zaptec, records each outcome through the writer, and runs the
  * reconciliation passes in between. Also its lines of /metrics.
  *
@@ -20,11 +20,11 @@
 #include "log.h"
 #include "metrics.h"
 #include "ratelimit.h"
-#include "reconcile.h"
+#include "zaptec_reconcile.h"
 #include "store.h"
 #include "strbuf.h"
 #include "timestamp.h"
-#include "verifier.h"
+#include "zaptec_verify.h"
 #include "writer.h"
 #include "zaptec.h"
 
@@ -58,7 +58,7 @@ static struct {
 	pthread_t thread;
 	int running, stopping;
 	struct zaptec_client *client;
-	struct reconcile *reconcile;
+	struct zaptec_reconcile *reconcile;
 	int64_t verify_window, reconcile_interval;
 	int64_t next_pass;   /* wall time of the next reconciliation; 0 never */
 	int trouble;         /* calls in a row without a usable answer */
@@ -154,7 +154,7 @@ static int64_t after(int64_t now, double delay)
 
 /*
  * Asks Zaptec about one due verification and records the outcome: see
- * verifier.h. Nothing is recorded when the call ended because we are stopping.
+ * zaptec_verify.h. Nothing is recorded when the call ended because we are stopping.
  */
 static void verify_one(const struct verification_due *due)
 {
@@ -175,7 +175,7 @@ static void verify_one(const struct verification_due *due)
 		job.kind = OUTCOME_VERIFIED;
 		job.inst = &inst;
 		v.trouble = 0;
-	} else if (reconcile_no_access(status)) {
+	} else if (zaptec_reconcile_no_access(status)) {
 		v.trouble = 0;
 		snprintf(error, sizeof error, "the Zaptec API answered %d: the installation is not visible", status);
 		int64_t window_end = due->queued_at + v.verify_window;
@@ -241,7 +241,7 @@ static int read_due(struct verification_due *out, int cap, int64_t now)
 	return d.n;
 }
 
-/* Sleeps up to seconds, or until verifier_stop() wakes the thread. */
+/* Sleeps up to seconds, or until zaptec_verify_stop() wakes the thread. */
 static void wait_for(double seconds)
 {
 	struct timespec ts = timestamp_monotonic_after(seconds);
@@ -271,13 +271,13 @@ static void *run(void *arg)
 		int64_t now = timestamp_now();
 		int busy = 0, paused = ratelimit_monotonic(NULL) < v.paused_until;
 
-		if (v.next_pass != 0 && now >= v.next_pass && !reconcile_active(v.reconcile)) {
-			reconcile_begin(v.reconcile, now);
+		if (v.next_pass != 0 && now >= v.next_pass && !zaptec_reconcile_active(v.reconcile)) {
+			zaptec_reconcile_begin(v.reconcile, now);
 			v.next_pass = now + v.reconcile_interval;
 		}
-		if (!paused && reconcile_active(v.reconcile) && reconcile_wait(v.reconcile) <= 0) {
+		if (!paused && zaptec_reconcile_active(v.reconcile) && zaptec_reconcile_wait(v.reconcile) <= 0) {
 			int status;
-			reconcile_step(v.reconcile, v.client, &status);
+			zaptec_reconcile_step(v.reconcile, v.client, &status);
 			note_api(status);
 			busy = 1;
 		}
@@ -287,7 +287,7 @@ static void *run(void *arg)
 		if (n == DUE_BATCH)
 			busy = 1;
 		if (!busy) {
-			double wait = IDLE_WAIT, step = reconcile_wait(v.reconcile);
+			double wait = IDLE_WAIT, step = zaptec_reconcile_wait(v.reconcile);
 			wait_for(!paused && step > 0 && step < wait ? step : wait);
 		}
 	}
@@ -345,7 +345,7 @@ static void metrics_lines(struct strbuf *b)
 			       up);
 }
 
-int verifier_start(const struct config *cfg, char *err, size_t errlen)
+int zaptec_verify_start(const struct config *cfg, char *err, size_t errlen)
 {
 	pthread_condattr_t attr;
 
@@ -355,7 +355,7 @@ int verifier_start(const struct config *cfg, char *err, size_t errlen)
 	}
 	v.client = zaptec_client_new(cfg->zaptec_api_url, cfg->zaptec_username, cfg->zaptec_password, NULL, err,
 				     errlen);
-	v.reconcile = v.client ? reconcile_new() : NULL;
+	v.reconcile = v.client ? zaptec_reconcile_new() : NULL;
 	if (v.reconcile == NULL) {
 		if (v.client != NULL)
 			snprintf(err, errlen, "out of memory");
@@ -387,7 +387,7 @@ int verifier_start(const struct config *cfg, char *err, size_t errlen)
 		 (long long)cfg->verify_window, (long long)cfg->reconcile_interval);
 	return 0;
 fail:
-	reconcile_free(v.reconcile);
+	zaptec_reconcile_free(v.reconcile);
 	v.reconcile = NULL;
 	zaptec_client_free(v.client);
 	v.client = NULL;
@@ -395,7 +395,7 @@ fail:
 	return -1;
 }
 
-void verifier_stop(void)
+void zaptec_verify_stop(void)
 {
 	if (!v.running)
 		return;
@@ -407,7 +407,7 @@ void verifier_stop(void)
 	pthread_join(v.thread, NULL);
 	v.running = 0;
 	pthread_cond_destroy(&v.cond);
-	reconcile_free(v.reconcile);
+	zaptec_reconcile_free(v.reconcile);
 	v.reconcile = NULL;
 	pthread_mutex_lock(&v.lock);
 	zaptec_client_free(v.client);

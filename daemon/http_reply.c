@@ -1,5 +1,5 @@
 /*
- * reply.c — the replies handlers send: JSON, problem details (RFC 9457), HTML
+ * http_reply.c — the replies handlers send: JSON, problem details (RFC 9457), HTML
  * pages and redirects with the public security headers, and plain text.
  */
 #include <assert.h>
