@@ -13,6 +13,7 @@
 #include "http_query.h"
 #include "installations.h"
 #include "log.h"
+#include "status.h"
 #include "store.h"
 #include "timestamp.h"
 #include "validate.h"
@@ -72,7 +73,6 @@ static int add_installation(void *arg, const struct installation *in)
 
 enum http_outcome api_installations_list(struct http_request *req)
 {
-	static const char *const statuses[] = { "verifying", "granted", "unconfirmed", "revoked", NULL };
 	static const char *const params[] = { "status", "reference", "updatedSince", "limit", "cursor", NULL };
 	const char *status, *reference, *since_text, *cursor;
 	int64_t before_updated = INT64_MAX, before_seq = INT64_MAX, since = 0;
@@ -82,7 +82,7 @@ enum http_outcome api_installations_list(struct http_request *req)
 	if (errors == NULL)
 		return http_reply_problem(req, 500, "out of memory");
 	http_query_check_names(req, params, errors);
-	status = http_query_one_of(req, "status", statuses, errors);
+	status = http_query_one_of(req, "status", status_installation_names, errors);
 	reference = http_query_text(req, "reference", 200, errors);
 	since_text = http_query_text(req, "updatedSince", 64, errors);
 	if (since_text && timestamp_parse(since_text, &since) != 0)

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "request_json.h"
 #include "requests.h"
+#include "status.h"
 #include "store.h"
 #include "timestamp.h"
 
@@ -114,8 +115,6 @@ static int add_request(void *arg, const struct access_request *r)
 
 enum http_outcome api_requests_list(struct http_request *req)
 {
-	static const char *const statuses[] = { "pending", "opened", "granted", "denied", "expired",
-						"cancelled", "contested", NULL };
 	static const char *const params[] = { "status", "reference", "limit", "cursor", NULL };
 	const char *status, *reference, *cursor;
 	int64_t before = INT64_MAX, unused;
@@ -123,7 +122,7 @@ enum http_outcome api_requests_list(struct http_request *req)
 	json_t *errors = json_array();
 
 	http_query_check_names(req, params, errors);
-	status = http_query_one_of(req, "status", statuses, errors);
+	status = http_query_one_of(req, "status", status_request_names, errors);
 	reference = http_query_text(req, "reference", 200, errors);
 	limit = api_list_limit(req, errors);
 	cursor = http_query_text(req, "cursor", 64, errors);

@@ -9,6 +9,7 @@
 #include "events.h"
 #include "installations.h"
 #include "log.h"
+#include "status.h"
 #include "store.h"
 #include "timestamp.h"
 #include "validate.h"
@@ -123,7 +124,8 @@ static int same_outcome(const struct access_request *r, const struct callback_qu
  * reference, or with no reference on one side or the other. */
 static int bound_elsewhere(const struct installation *in, const struct access_request *r)
 {
-	if (strcmp(in->status, "verifying") != 0 && strcmp(in->status, "granted") != 0)
+	if (!status_installation_is(in->status, STATUS_INSTALLATION_VERIFYING) &&
+	    !status_installation_is(in->status, STATUS_INSTALLATION_GRANTED))
 		return 0;
 	if (strcmp(in->request_id, r->id) == 0)
 		return 0;
@@ -154,10 +156,10 @@ static enum callback_outcome kind_of(struct callback_job *job, int64_t now)
 		return CALLBACK_INVALID;
 	}
 	/* The customer may change a "no" into a "yes" while the link lives. */
-	if (strcmp(r->status, "denied") == 0 && q->success) {
+	if (status_request_is(r->status, STATUS_REQUEST_DENIED) && q->success) {
 		if (late)
 			return CALLBACK_LATE;
-		job->previous = "denied";
+		job->previous = status_request_names[STATUS_REQUEST_DENIED];
 	} else if (requests_completed(r)) {
 		return same_outcome(r, q) ? CALLBACK_REPEATED : CALLBACK_CONFLICT;
 	} else if (requests_cancelled(r) || late) {
@@ -191,7 +193,7 @@ static int classify(struct store *st, struct callback_job *job, int64_t now)
 	const char *installation = q->has_installation_id ? q->installation_id : NULL;
 	switch (job->kind) {
 	case CALLBACK_DENIED:
-		return requests_complete(st, r, "denied", installation, now);
+		return requests_complete(st, r, status_request_names[STATUS_REQUEST_DENIED], installation, now);
 	case CALLBACK_REPEATED:
 		return q->success ? read_installation(st, job, installation) : 0;
 	case CALLBACK_GRANTED:
@@ -199,9 +201,9 @@ static int classify(struct store *st, struct callback_job *job, int64_t now)
 			return -1;
 		if (job->has_installation && bound_elsewhere(&job->in, r)) {
 			job->kind = CALLBACK_CONTESTED;
-			return requests_complete(st, r, "contested", installation, now);
+			return requests_complete(st, r, status_request_names[STATUS_REQUEST_CONTESTED], installation, now);
 		}
-		if (requests_complete(st, r, "granted", installation, now) != 0 ||
+		if (requests_complete(st, r, status_request_names[STATUS_REQUEST_GRANTED], installation, now) != 0 ||
 		    installations_record_grant(st, installation, r->installation_type, r->reference, r->id,
 					       job->verify, now) != 0)
 			return -1;

@@ -11,6 +11,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "installations.h"
+#include "status.h"
 #include "store.h"
 #include "timestamp.h"
 
@@ -50,7 +51,7 @@ static void print_row(const struct listing *l, const char *id, const char *statu
 {
 	print_padded(id, VALIDATE_GUID_LEN);
 	fputs("  ", stdout);
-	print_padded(status, strlen("unconfirmed"));
+	print_padded(status, strlen(status_installation_names[STATUS_INSTALLATION_UNCONFIRMED]));
 	fputs("  ", stdout);
 	print_padded(type, strlen("TYPE"));
 	fputs("  ", stdout);
@@ -138,7 +139,6 @@ static int walk(struct listing *l, int measure)
 /* Parses the command's options into l. Returns 0, or CMD_USAGE with a message. */
 static int parse_options(struct listing *l, int argc, char **argv)
 {
-	static const char *const statuses[] = { "verifying", "granted", "unconfirmed", "revoked", NULL };
 	static const struct option options[] = {
 		{ "status", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
@@ -153,9 +153,9 @@ static int parse_options(struct listing *l, int argc, char **argv)
 		switch (c) {
 		case 's':
 			l->status = NULL;
-			for (int i = 0; statuses[i]; i++)
-				if (strcmp(optarg, statuses[i]) == 0)
-					l->status = statuses[i];
+			for (int i = 0; status_installation_names[i]; i++)
+				if (strcmp(optarg, status_installation_names[i]) == 0)
+					l->status = status_installation_names[i];
 			if (l->status == NULL) {
 				fprintf(stderr, "zaptec-accessd: installations: unknown status %s\n%s", optarg, usage_text);
 				return CMD_USAGE;

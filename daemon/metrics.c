@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "status.h"
 #include "store.h"
 #include "strbuf.h"
 #include "writer.h"
@@ -91,9 +92,6 @@ static void append_counts(struct strbuf *b, const struct status_counts *c, const
 
 char *metrics_render(struct store *st, metrics_namer route_name, metrics_namer outcome_name, size_t *len)
 {
-	static const char *const request_statuses[] = { "pending", "opened", "granted", "denied", "expired",
-							 "cancelled", "contested", NULL };
-	static const char *const installation_statuses[] = { "verifying", "granted", "unconfirmed", "revoked", NULL };
 	static const char *const listeners[] = { "public", "admin" };
 	struct strbuf out = { 0 };
 	struct writer_stats ws;
@@ -166,13 +164,13 @@ char *metrics_render(struct store *st, metrics_namer route_name, metrics_namer o
 		       "# HELP accessd_access_requests Access requests by status.\n"
 		       "# TYPE accessd_access_requests gauge\n",
 		       atomic_load(&auth_failures), ws.jobs, ws.commits, ws.wal_frames, ws.busy_seconds);
-	struct status_counts request_counts = { .statuses = request_statuses };
+	struct status_counts request_counts = { .statuses = status_request_names };
 	store_request_count_by_status(st, note_count, &request_counts);
 	append_counts(&out, &request_counts, "accessd_access_requests");
 	strbuf_addf(&out,
 		       "# HELP accessd_installations Installations by status.\n"
 		       "# TYPE accessd_installations gauge\n");
-	struct status_counts installation_counts = { .statuses = installation_statuses };
+	struct status_counts installation_counts = { .statuses = status_installation_names };
 	store_installation_count_by_status(st, note_count, &installation_counts);
 	append_counts(&out, &installation_counts, "accessd_installations");
 	metrics_process_append(&out);

@@ -13,6 +13,7 @@
 #include "page.h"
 #include "portal.h"
 #include "requests.h"
+#include "status.h"
 #include "store.h"
 #include "timestamp.h"
 
@@ -33,7 +34,7 @@ int requests_prepare(struct access_request *r, const struct request_input *in,
 	memset(r, 0, sizeof *r);
 	r->result_success = -1;
 	token_new_id(r->id);
-	snprintf(r->status, sizeof r->status, "pending");
+	snprintf(r->status, sizeof r->status, "%s", status_request_names[STATUS_REQUEST_PENDING]);
 
 	if (in->reference != NULL) {
 		if (validate_text(in->reference, strlen(in->reference), REQUEST_REFERENCE_MAX, 0, &why) != 0)
@@ -97,17 +98,18 @@ int requests_prepare(struct access_request *r, const struct request_input *in,
 
 int requests_holds_grant(const struct access_request *r)
 {
-	return strcmp(r->status, "granted") == 0 || strcmp(r->status, "contested") == 0;
+	return status_request_is(r->status, STATUS_REQUEST_GRANTED) ||
+	       status_request_is(r->status, STATUS_REQUEST_CONTESTED);
 }
 
 int requests_completed(const struct access_request *r)
 {
-	return requests_holds_grant(r) || strcmp(r->status, "denied") == 0;
+	return requests_holds_grant(r) || status_request_is(r->status, STATUS_REQUEST_DENIED);
 }
 
 int requests_cancelled(const struct access_request *r)
 {
-	return strcmp(r->status, "cancelled") == 0;
+	return status_request_is(r->status, STATUS_REQUEST_CANCELLED);
 }
 
 int requests_cancellable(const struct access_request *r)
@@ -118,7 +120,7 @@ int requests_cancellable(const struct access_request *r)
 const char *requests_status(const struct access_request *r, int64_t now)
 {
 	if (!requests_completed(r) && !requests_cancelled(r) && now >= r->expires_at)
-		return "expired";
+		return status_request_names[STATUS_REQUEST_EXPIRED];
 	return r->status;
 }
 
@@ -133,7 +135,7 @@ json_t *requests_json(const struct access_request *r, int64_t now)
 	/* A Go/Home request is made for no installation: once granted, its
 	 * installation is the one granted. */
 	const char *installation = r->installation_id;
-	if (!installation[0] && strcmp(r->status, "granted") == 0)
+	if (!installation[0] && status_request_is(r->status, STATUS_REQUEST_GRANTED))
 		installation = r->result_installation_id;
 	if (r->result_success >= 0)
 		result = json_pack("{s:b, s:o}", "success", r->result_success,
@@ -207,8 +209,10 @@ int requests_set_token(struct store *st, struct access_request *r,
 {
 	if (store_request_set_token(st, r->seq, hash, expires_at) != 0)
 		return -1;
-	if (strcmp(r->status, "expired") == 0 || strcmp(r->status, "denied") == 0 || requests_cancelled(r))
-		snprintf(r->status, sizeof r->status, "%s", r->opened_at ? "opened" : "pending");
+	if (status_request_is(r->status, STATUS_REQUEST_EXPIRED) || status_request_is(r->status, STATUS_REQUEST_DENIED) ||
+	    requests_cancelled(r))
+		snprintf(r->status, sizeof r->status, "%s",
+			 status_request_names[r->opened_at ? STATUS_REQUEST_OPENED : STATUS_REQUEST_PENDING]);
 	r->completed_at = 0;
 	r->result_success = -1;
 	r->result_installation_id[0] = '\0';
@@ -228,7 +232,7 @@ int requests_mark_opened(struct store *st, struct access_request *r, int64_t now
 	if (!changed)
 		return 0;
 	r->opened_at = now;
-	snprintf(r->status, sizeof r->status, "opened");
+	snprintf(r->status, sizeof r->status, "%s", status_request_names[STATUS_REQUEST_OPENED]);
 	return events_append(st, now, "request.opened", r->id, opt(r->installation_id),
 			     opt(r->reference), NULL);
 }
@@ -236,7 +240,7 @@ int requests_mark_opened(struct store *st, struct access_request *r, int64_t now
 int requests_complete(struct store *st, struct access_request *r, const char *status,
 		      const char *installation_id, int64_t now)
 {
-	int success = strcmp(status, "denied") != 0;
+	int success = !status_request_is(status, STATUS_REQUEST_DENIED);
 	if (store_request_complete(st, r->seq, status, success, installation_id, now) != 0)
 		return -1;
 	snprintf(r->status, sizeof r->status, "%s", status);
@@ -256,7 +260,7 @@ int requests_cancel(struct store *st, struct access_request *r, int64_t now)
 	if (!changed)
 		return 0;
 	json_t *detail = json_pack("{s:s}", "previous", requests_status(r, now));
-	snprintf(r->status, sizeof r->status, "cancelled");
+	snprintf(r->status, sizeof r->status, "%s", status_request_names[STATUS_REQUEST_CANCELLED]);
 	return events_append(st, now, "request.cancelled", r->id, opt(r->installation_id),
 			     opt(r->reference), detail);
 }

@@ -11,6 +11,7 @@
 #include "installations.h"
 #include "log.h"
 #include "ratelimit.h"
+#include "status.h"
 #include "zaptec_reconcile.h"
 #include "store.h"
 #include "timestamp.h"
@@ -301,7 +302,8 @@ static int record_listed(struct zaptec_reconcile *r)
 			rc = -1;
 		else if (found == 0)
 			unknown.items[unknown.count++] = &r->listed[i];
-		else if (strcmp(in->status, "unconfirmed") == 0 || strcmp(in->status, "verifying") == 0)
+		else if (status_installation_is(in->status, STATUS_INSTALLATION_UNCONFIRMED) ||
+			 status_installation_is(in->status, STATUS_INSTALLATION_VERIFYING))
 			promote.items[promote.count++] = &r->listed[i];
 		if (rc == 0 && unknown.count == WRITE_BATCH)
 			rc = flush(&unknown, record_discovered, "installation.discovered", &r->discovered);
@@ -327,7 +329,7 @@ static int record_revoked(struct store *st, void *arg)
 		return -1;
 	for (size_t i = 0; i < b->count; i++) {
 		int changed = 0, found = store_installation_find(st, b->ids[i], in);
-		if (found > 0 && strcmp(in->status, "granted") == 0 && in->updated_at < b->r->started_at)
+		if (found > 0 && status_installation_is(in->status, STATUS_INSTALLATION_GRANTED) && in->updated_at < b->r->started_at)
 			found = installations_revoke(st, b->ids[i], "zaptec", REVOKE_REASON, b->now, &changed);
 		if (found < 0) {
 			free(in);
