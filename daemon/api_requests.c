@@ -140,17 +140,26 @@ enum http_outcome api_requests_list(struct http_request *req)
 	return api_list_reply(req, &page.list, rc, API_LIST_CURSOR);
 }
 
-static int reissue_run(struct store *st, void *arg)
+/* Reads the request job->r.id names into job->r on the writer's connection,
+ * noting in job->found whether it exists. Returns 1 when found, 0 when not,
+ * -1 when the store failed. */
+static int find_job_request(struct store *st, struct request_job *job)
 {
-	struct request_job *job = arg;
 	char id[TOKEN_ID_LEN + 1];
 	snprintf(id, sizeof id, "%s", job->r.id);
 	int found = store_request_find_by_id(st, id, &job->r);
 	if (found < 0)
 		return -1;
 	job->found = found;
-	if (!found)
-		return 0;
+	return found;
+}
+
+static int reissue_run(struct store *st, void *arg)
+{
+	struct request_job *job = arg;
+	int found = find_job_request(st, job);
+	if (found <= 0)
+		return found;
 	job->completed = requests_holds_grant(&job->r);
 	if (job->completed)
 		return 0;
@@ -226,14 +235,9 @@ enum http_outcome api_requests_reissue(struct http_request *req)
 static int cancel_run(struct store *st, void *arg)
 {
 	struct request_job *job = arg;
-	char id[TOKEN_ID_LEN + 1];
-	snprintf(id, sizeof id, "%s", job->r.id);
-	int found = store_request_find_by_id(st, id, &job->r);
-	if (found < 0)
-		return -1;
-	job->found = found;
-	if (!found)
-		return 0;
+	int found = find_job_request(st, job);
+	if (found <= 0)
+		return found;
 	job->refused = !requests_cancellable(&job->r);
 	if (job->refused)
 		return 0;
