@@ -13,6 +13,7 @@
 #include "http_query.h"
 #include "installations.h"
 #include "log.h"
+#include "retention_store.h"
 #include "status.h"
 #include "store.h"
 #include "timestamp.h"
@@ -99,10 +100,19 @@ enum http_outcome api_installations_list(struct http_request *req)
 	if (api_list_init(&page, limit, 0, 0) != 0)
 		return http_reply_problem(req, 500, "out of memory");
 	struct store *st = store_reader();
-	int rc = st ? store_installation_list(st, before_updated, before_seq, since, status, reference, limit + 1,
-					      add_installation, &page)
-		    : -1;
-	return api_list_reply(req, &page, rc, API_LIST_CURSOR);
+	/* The list and the feed's position are read in one snapshot: every change
+	 * the list does not show is an event after feedPosition. */
+	int64_t position = -1;
+	int failed = st == NULL || retention_store_snapshot_begin(st) != 0;
+	if (!failed) {
+		position = retention_store_feed_position(st);
+		failed = position < 0 || store_installation_list(st, before_updated, before_seq, since, status,
+								 reference, limit + 1, add_installation, &page) != 0;
+		retention_store_snapshot_end(st);
+	}
+	if (!failed)
+		api_list_set(&page, "feedPosition", json_integer(position));
+	return api_list_reply(req, &page, failed, API_LIST_CURSOR);
 }
 
 /* The history being read, and whether memory ran out. */

@@ -37,20 +37,26 @@ int api_list_add(struct api_list *list, json_t *item, int64_t key, int64_t seq)
 	return list->oom;
 }
 
+void api_list_set(struct api_list *list, const char *name, json_t *value)
+{
+	if (list->extra == NULL)
+		list->extra = json_object();
+	if (list->extra == NULL || json_object_set_new(list->extra, name, value) != 0)
+		list->oom = 1;
+}
+
 enum http_outcome api_list_reply(struct http_request *req, struct api_list *list, int store_rc,
 				 enum api_list_next next)
 {
-	json_t *items = list->items;
+	json_t *items = list->items, *extra = list->extra;
 	json_t *body = NULL;
 
-	list->items = NULL;
-	if (store_rc != 0) {
+	list->items = list->extra = NULL;
+	if (store_rc != 0 || list->oom) {
 		json_decref(items);
-		return http_reply_problem(req, 503, "the database is not available");
-	}
-	if (list->oom) {
-		json_decref(items);
-		return http_reply_problem(req, 500, "out of memory");
+		json_decref(extra);
+		return store_rc != 0 ? http_reply_problem(req, 503, "the database is not available")
+				     : http_reply_problem(req, 500, "out of memory");
 	}
 	if (next == API_LIST_AFTER) {
 		body = json_pack("{s:o, s:I}", "items", items, "nextAfter", (json_int_t)list->last_seq);
@@ -61,5 +67,10 @@ enum http_outcome api_list_reply(struct http_request *req, struct api_list *list
 		body = json_pack("{s:o, s:o}", "items", items, "nextCursor",
 				 list->more ? json_string(cursor) : json_null());
 	}
+	if (body != NULL && extra != NULL && json_object_update(body, extra) != 0) {
+		json_decref(body);
+		body = NULL;
+	}
+	json_decref(extra);
 	return body ? http_reply_json_steal(req, 200, body) : http_reply_problem(req, 500, "out of memory");
 }

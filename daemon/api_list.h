@@ -18,6 +18,7 @@ struct api_list {
 	long limit, rows;
 	int64_t last_key, last_seq;
 	int more, oom;
+	json_t *extra;   /* further members of the reply's object, or NULL; owned */
 };
 
 /* The "limit" query parameter: 100 when absent, 1 to 1000 (else noted). */
@@ -35,6 +36,10 @@ int api_list_full(struct api_list *list);
 /* Adds item (taken; NULL when memory ran out) at position (key, seq).
  * Returns nonzero to stop the walk: memory ran out. */
 int api_list_add(struct api_list *list, json_t *item, int64_t key, int64_t seq);
+
+/* Adds a member (value taken) to the reply's object: "feedPosition" beside
+ * the items. Out of memory shows as a 500 in the reply. */
+void api_list_set(struct api_list *list, const char *name, json_t *value);
 
 /* How the reply says where to read on. */
 enum api_list_next {

@@ -26,6 +26,9 @@ int cmd_installations(const char *config_path, int argc, char **argv);
 /* cmd_backup.c */
 int cmd_backup(const char *config_path, int argc, char **argv);
 
+/* cmd_purge.c */
+int cmd_purge(const char *config_path, int argc, char **argv);
+
 /* Loads the configuration for a command, printing "zaptec-accessd: <reason>" on
  * failure. Returns 0 or CMD_USAGE. (cmd_admin.c) */
 struct config;

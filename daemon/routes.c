@@ -43,5 +43,7 @@ const struct http_route http_routes[] = {
 	{ ADMIN, "POST", "/api/v1/webhook-endpoints/{}/replay", api_webhooks_replay, "webhooks.replay", JSON, auth_check },
 	{ ADMIN, "POST", "/api/v1/webhook-endpoints/{}/test", api_webhooks_test, "webhooks.test", 0, auth_check },
 
+	{ ADMIN, "POST", "/api/v1/erasures", api_erasures_create, "erasures.create", JSON, auth_check },
+
 	{ 0, NULL, NULL, NULL, NULL, 0, NULL },
 };
