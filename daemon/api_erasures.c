@@ -79,33 +79,33 @@ static void read_target(json_t *body, struct erasure_job *job, json_t *errors)
 
 	json_object_foreach(body, key, value) {
 		if (strcmp(key, "reference") != 0 && strcmp(key, "installationId") != 0)
-			http_query_error(errors, key, "is not a known field");
+			field_error_add(errors, key, "is not a known field");
 	}
 	json_t *reference = json_object_get(body, "reference");
 	json_t *installation = json_object_get(body, "installationId");
 	if (reference && installation) {
-		http_query_error(errors, "installationId", "give either reference or installationId, not both");
+		field_error_add(errors, "installationId", "give either reference or installationId, not both");
 		return;
 	}
 	if (reference == NULL && installation == NULL) {
-		http_query_error(errors, "reference", "give the reference or the installationId to erase");
+		field_error_add(errors, "reference", "give the reference or the installationId to erase");
 		return;
 	}
 	if (installation) {
 		if (!json_is_string(installation))
-			http_query_error(errors, "installationId", "must be a string");
+			field_error_add(errors, "installationId", "must be a string");
 		else if (validate_guid(json_string_value(installation), job->installation_id, &why) != 0)
-			http_query_error(errors, "installationId", why);
+			field_error_add(errors, "installationId", why);
 		return;
 	}
 	if (!json_is_string(reference)) {
-		http_query_error(errors, "reference", "must be a string");
+		field_error_add(errors, "reference", "must be a string");
 		return;
 	}
 	if (validate_text(json_string_value(reference), json_string_length(reference), REFERENCE_MAX, 0, &why) != 0)
-		http_query_error(errors, "reference", why);
+		field_error_add(errors, "reference", why);
 	else if ((job->reference = strdup(json_string_value(reference))) == NULL)
-		http_query_error(errors, "reference", "could not be stored");
+		field_error_add(errors, "reference", "could not be stored");
 }
 
 enum http_outcome api_erasures_create(struct http_request *req)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_list.h"
 #include "events.h"
 #include "handlers.h"
 #include "http_query.h"
@@ -15,8 +16,6 @@
 #include "retention_store.h"
 #include "store.h"
 
-#define LIST_DEFAULT 100
-#define LIST_MAX 1000
 /* Event ids are 64-bit; 18 digits keep any of them without overflow. */
 #define AFTER_MAX_DIGITS 18
 
@@ -31,25 +30,15 @@ static int64_t read_after(struct http_request *req, json_t *errors)
 	for (size_t i = 0; i < n && digits; i++)
 		digits = isdigit((unsigned char)value[i]);
 	if (!digits) {
-		http_query_error(errors, "after", "must be a whole number, the id of an event or 0");
+		field_error_add(errors, "after", "must be a whole number, the id of an event or 0");
 		return 0;
 	}
 	return strtoll(value, NULL, 10);
 }
 
-/* The page being read: its items and the id of the last. */
-struct event_page {
-	json_t *items;
-	int64_t last;
-	int oom;
-};
-
 static int add_event(void *arg, const struct event_record *e)
 {
-	struct event_page *page = arg;
-	page->last = e->id;
-	page->oom = json_array_append_new(page->items, events_json(e)) != 0;
-	return page->oom;
+	return api_list_add(arg, events_json(e), 0, e->id);
 }
 
 static enum http_outcome list_in_snapshot(struct http_request *req, struct store *st, int64_t after,
@@ -64,7 +53,7 @@ enum http_outcome api_events_list(struct http_request *req)
 		return http_reply_problem(req, 500, "out of memory");
 	http_query_check_names(req, params, errors);
 	int64_t after = read_after(req, errors);
-	long limit = http_query_limit(req, LIST_DEFAULT, LIST_MAX, errors);
+	long limit = api_list_limit(req, errors);
 	if (json_array_size(errors) > 0)
 		return http_reply_invalid(req, "the query is not valid", errors);
 	json_decref(errors);
@@ -92,19 +81,9 @@ static enum http_outcome list_in_snapshot(struct http_request *req, struct store
 					       "events after this position were deleted by the retention policy; "
 					       "list the installations and read on from their feedPosition",
 					       "oldestAvailable", json_integer(purged + 1));
-	struct event_page page = { .items = json_array(), .last = after };
-	if (page.items == NULL)
+	struct api_list page;
+	if (api_list_init(&page, limit, 0, after) != 0)
 		return http_reply_problem(req, 500, "out of memory");
-	if (store_event_list_after(st, after, limit, add_event, &page) != 0) {
-		json_decref(page.items);
-		return http_reply_problem(req, 503, "the database is not available");
-	}
-	if (page.oom) {
-		json_decref(page.items);
-		return http_reply_problem(req, 500, "out of memory");
-	}
-	json_t *items = page.items;
-	int64_t last = page.last;
-	json_t *body = json_pack("{s:o, s:I}", "items", items, "nextAfter", (json_int_t)last);
-	return body ? http_reply_json_steal(req, 200, body) : http_reply_problem(req, 500, "out of memory");
+	int rc = store_event_list_after(st, after, limit, add_event, &page);
+	return api_list_reply(req, &page, rc, API_LIST_AFTER);
 }

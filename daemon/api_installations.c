@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_list.h"
 #include "config.h"
 #include "cursor.h"
 #include "events.h"
@@ -13,12 +14,11 @@
 #include "installations.h"
 #include "log.h"
 #include "retention_store.h"
+#include "status.h"
 #include "store.h"
 #include "timestamp.h"
 #include "validate.h"
 
-#define LIST_DEFAULT 100
-#define LIST_MAX 1000
 #define HISTORY_MAX 1000
 #define REASON_MAX 500
 
@@ -59,36 +59,21 @@ static int valid_id(struct http_request *req, const char *text, char out[VALIDAT
 		http_reply_problem(req, 500, "out of memory");
 		return 0;
 	}
-	http_query_error(errors, "installationId", why);
+	field_error_add(errors, "installationId", why);
 	http_reply_invalid(req, "the installation id is not a GUID", errors);
 	return 0;
 }
 
-/* A page of the list being read: limit rows, and whether one more exists. */
-struct installation_page {
-	json_t *items;
-	long limit, rows;
-	int64_t last_updated, last_seq;
-	int more, oom;
-};
-
 static int add_installation(void *arg, const struct installation *in)
 {
-	struct installation_page *page = arg;
-	if (page->rows == page->limit) {
-		page->more = 1;
+	struct api_list *page = arg;
+	if (api_list_full(page))
 		return 1;
-	}
-	page->oom = json_array_append_new(page->items, installations_json(in, with_verification())) != 0;
-	page->last_updated = in->updated_at;
-	page->last_seq = in->seq;
-	page->rows++;
-	return page->oom;
+	return api_list_add(page, installations_json(in, with_verification()), in->updated_at, in->seq);
 }
 
 enum http_outcome api_installations_list(struct http_request *req)
 {
-	static const char *const statuses[] = { "verifying", "granted", "unconfirmed", "revoked", NULL };
 	static const char *const params[] = { "status", "reference", "updatedSince", "limit", "cursor", NULL };
 	const char *status, *reference, *since_text, *cursor;
 	int64_t before_updated = INT64_MAX, before_seq = INT64_MAX, since = 0;
@@ -98,23 +83,23 @@ enum http_outcome api_installations_list(struct http_request *req)
 	if (errors == NULL)
 		return http_reply_problem(req, 500, "out of memory");
 	http_query_check_names(req, params, errors);
-	status = http_query_one_of(req, "status", statuses, errors);
+	status = http_query_one_of(req, "status", status_installation_names, errors);
 	reference = http_query_text(req, "reference", 200, errors);
 	since_text = http_query_text(req, "updatedSince", 64, errors);
 	if (since_text && timestamp_parse(since_text, &since) != 0)
-		http_query_error(errors, "updatedSince", "must be an RFC 3339 time such as 2026-11-28T10:00:00Z");
-	limit = http_query_limit(req, LIST_DEFAULT, LIST_MAX, errors);
+		field_error_add(errors, "updatedSince", "must be an RFC 3339 time such as 2026-11-28T10:00:00Z");
+	limit = api_list_limit(req, errors);
 	cursor = http_query_text(req, "cursor", 64, errors);
 	if (cursor && cursor_decode(cursor, &before_updated, &before_seq) != 0)
-		http_query_error(errors, "cursor", "is not a cursor this API returned");
+		field_error_add(errors, "cursor", "is not a cursor this API returned");
 	if (json_array_size(errors) > 0)
 		return http_reply_invalid(req, "the query is not valid", errors);
 	json_decref(errors);
 
-	struct installation_page page = { .items = json_array(), .limit = limit };
-	struct store *st = store_reader();
-	if (page.items == NULL)
+	struct api_list page;
+	if (api_list_init(&page, limit, 0, 0) != 0)
 		return http_reply_problem(req, 500, "out of memory");
+	struct store *st = store_reader();
 	/* The list and the feed's position are read in one snapshot: every change
 	 * the list does not show is an event after feedPosition. */
 	int64_t position = -1;
@@ -125,23 +110,9 @@ enum http_outcome api_installations_list(struct http_request *req)
 								 reference, limit + 1, add_installation, &page) != 0;
 		retention_store_snapshot_end(st);
 	}
-	if (failed) {
-		json_decref(page.items);
-		return http_reply_problem(req, 503, "the database is not available");
-	}
-	if (page.oom) {
-		json_decref(page.items);
-		return http_reply_problem(req, 500, "out of memory");
-	}
-	json_t *items = page.items;
-	int more = page.more;
-	int64_t last_updated = page.last_updated, last_seq = page.last_seq;
-	char next[CURSOR_TEXT_LEN + 1];
-	if (more)
-		cursor_encode(last_updated, last_seq, next);
-	json_t *body = json_pack("{s:o, s:o, s:I}", "items", items, "nextCursor", more ? json_string(next) : json_null(),
-				 "feedPosition", (json_int_t)position);
-	return body ? http_reply_json_steal(req, 200, body) : http_reply_problem(req, 500, "out of memory");
+	if (!failed)
+		api_list_set(&page, "feedPosition", json_integer(position));
+	return api_list_reply(req, &page, failed, API_LIST_CURSOR);
 }
 
 /* The history being read, and whether memory ran out. */
@@ -235,24 +206,24 @@ static void read_reason(json_t *body, struct revoke_job *job, json_t *errors)
 
 	json_object_foreach(body, key, value) {
 		if (strcmp(key, "reason") != 0)
-			http_query_error(errors, key, "is not a known field");
+			field_error_add(errors, key, "is not a known field");
 	}
 	value = json_object_get(body, "reason");
 	if (value == NULL || json_is_null(value))
 		return;
 	if (!json_is_string(value)) {
-		http_query_error(errors, "reason", "must be a string");
+		field_error_add(errors, "reason", "must be a string");
 		return;
 	}
 	const char *text = json_string_value(value);
 	size_t len = json_string_length(value);
 	if (validate_text(text, len, REASON_MAX, 1, &why) != 0) {
-		http_query_error(errors, "reason", why);
+		field_error_add(errors, "reason", why);
 		return;
 	}
 	/* An empty reason says nothing: it is recorded as none. */
 	if (len > 0 && (job->reason = strdup(text)) == NULL)
-		http_query_error(errors, "reason", "could not be stored");
+		field_error_add(errors, "reason", "could not be stored");
 }
 
 enum http_outcome api_installations_revoke(struct http_request *req)

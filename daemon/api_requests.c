@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_list.h"
 #include "config.h"
 #include "cursor.h"
 #include "handlers.h"
@@ -12,11 +13,10 @@
 #include "log.h"
 #include "request_json.h"
 #include "requests.h"
+#include "status.h"
 #include "store.h"
 #include "timestamp.h"
 
-#define LIST_DEFAULT 100
-#define LIST_MAX 1000
 
 /* What a create or reissue carries from the handler to the writer and back. */
 struct request_job {
@@ -99,31 +99,22 @@ enum http_outcome api_requests_get(struct http_request *req)
 	return obj ? http_reply_json_steal(req, 200, obj) : http_reply_problem(req, 500, "out of memory");
 }
 
-/* A page of the list being read: limit rows, and whether one more exists. */
+/* A page of the list being read, and the time its statuses are seen at. */
 struct request_page {
-	json_t *items;
-	long limit, rows;
-	int64_t now, last;
-	int more, oom;
+	struct api_list list;
+	int64_t now;
 };
 
 static int add_request(void *arg, const struct access_request *r)
 {
 	struct request_page *page = arg;
-	if (page->rows == page->limit) {
-		page->more = 1;
+	if (api_list_full(&page->list))
 		return 1;
-	}
-	page->oom = json_array_append_new(page->items, requests_json(r, page->now)) != 0;
-	page->last = r->seq;
-	page->rows++;
-	return page->oom;
+	return api_list_add(&page->list, requests_json(r, page->now), 0, r->seq);
 }
 
 enum http_outcome api_requests_list(struct http_request *req)
 {
-	static const char *const statuses[] = { "pending", "opened", "granted", "denied", "expired",
-						"cancelled", "contested", NULL };
 	static const char *const params[] = { "status", "reference", "limit", "cursor", NULL };
 	const char *status, *reference, *cursor;
 	int64_t before = INT64_MAX, unused;
@@ -131,50 +122,44 @@ enum http_outcome api_requests_list(struct http_request *req)
 	json_t *errors = json_array();
 
 	http_query_check_names(req, params, errors);
-	status = http_query_one_of(req, "status", statuses, errors);
+	status = http_query_one_of(req, "status", status_request_names, errors);
 	reference = http_query_text(req, "reference", 200, errors);
-	limit = http_query_limit(req, LIST_DEFAULT, LIST_MAX, errors);
+	limit = api_list_limit(req, errors);
 	cursor = http_query_text(req, "cursor", 64, errors);
 	if (cursor && cursor_decode(cursor, &unused, &before) != 0)
-		http_query_error(errors, "cursor", "is not a cursor this API returned");
+		field_error_add(errors, "cursor", "is not a cursor this API returned");
 	if (json_array_size(errors) > 0)
 		return http_reply_invalid(req, "the query is not valid", errors);
 	json_decref(errors);
 
-	struct request_page page = { .items = json_array(), .limit = limit, .now = timestamp_now() };
+	struct request_page page = { .now = timestamp_now() };
+	if (api_list_init(&page.list, limit, 0, 0) != 0)
+		return http_reply_problem(req, 500, "out of memory");
 	struct store *st = store_reader();
-	if (page.items == NULL)
-		return http_reply_problem(req, 500, "out of memory");
-	if (st == NULL || store_request_list(st, before, reference, status, page.now, limit + 1, add_request,
-					     &page) != 0) {
-		json_decref(page.items);
-		return http_reply_problem(req, 503, "the database is not available");
-	}
-	if (page.oom) {
-		json_decref(page.items);
-		return http_reply_problem(req, 500, "out of memory");
-	}
-	json_t *items = page.items;
-	int more = page.more;
-	int64_t last = page.last;
-	char next[CURSOR_TEXT_LEN + 1];
-	if (more)
-		cursor_encode(0, last, next);
-	json_t *body = json_pack("{s:o, s:o}", "items", items, "nextCursor", more ? json_string(next) : json_null());
-	return body ? http_reply_json_steal(req, 200, body) : http_reply_problem(req, 500, "out of memory");
+	int rc = st ? store_request_list(st, before, reference, status, page.now, limit + 1, add_request, &page) : -1;
+	return api_list_reply(req, &page.list, rc, API_LIST_CURSOR);
 }
 
-static int reissue_run(struct store *st, void *arg)
+/* Reads the request job->r.id names into job->r on the writer's connection,
+ * noting in job->found whether it exists. Returns 1 when found, 0 when not,
+ * -1 when the store failed. */
+static int find_job_request(struct store *st, struct request_job *job)
 {
-	struct request_job *job = arg;
 	char id[TOKEN_ID_LEN + 1];
 	snprintf(id, sizeof id, "%s", job->r.id);
 	int found = store_request_find_by_id(st, id, &job->r);
 	if (found < 0)
 		return -1;
 	job->found = found;
-	if (!found)
-		return 0;
+	return found;
+}
+
+static int reissue_run(struct store *st, void *arg)
+{
+	struct request_job *job = arg;
+	int found = find_job_request(st, job);
+	if (found <= 0)
+		return found;
 	job->completed = requests_holds_grant(&job->r);
 	if (job->completed)
 		return 0;
@@ -213,7 +198,7 @@ static void read_reissue_ttl(json_t *body, int64_t *ttl, json_t *errors)
 	*ttl = 0;
 	json_object_foreach(body, key, value) {
 		if (strcmp(key, "ttl") != 0)
-			http_query_error(errors, key, "is not a known field");
+			field_error_add(errors, key, "is not a known field");
 	}
 	value = json_object_get(body, "ttl");
 	if (value == NULL || json_is_null(value))
@@ -222,7 +207,7 @@ static void read_reissue_ttl(json_t *body, int64_t *ttl, json_t *errors)
 		 (long long)http_ctx.cfg->max_request_ttl);
 	if (!json_is_integer(value) || json_integer_value(value) < 60 ||
 	    json_integer_value(value) > http_ctx.cfg->max_request_ttl)
-		http_query_error(errors, "ttl", message);
+		field_error_add(errors, "ttl", message);
 	else
 		*ttl = json_integer_value(value);
 }
@@ -250,14 +235,9 @@ enum http_outcome api_requests_reissue(struct http_request *req)
 static int cancel_run(struct store *st, void *arg)
 {
 	struct request_job *job = arg;
-	char id[TOKEN_ID_LEN + 1];
-	snprintf(id, sizeof id, "%s", job->r.id);
-	int found = store_request_find_by_id(st, id, &job->r);
-	if (found < 0)
-		return -1;
-	job->found = found;
-	if (!found)
-		return 0;
+	int found = find_job_request(st, job);
+	if (found <= 0)
+		return found;
 	job->refused = !requests_cancellable(&job->r);
 	if (job->refused)
 		return 0;

@@ -15,6 +15,7 @@
 #include "installations.h"
 #include "log.h"
 #include "requests.h"
+#include "status.h"
 #include "timestamp.h"
 #include "validate.h"
 
@@ -42,7 +43,7 @@ static int bind_to_request(struct store *st, struct transfer_job *job, struct ac
 {
 	json_t *detail = json_pack("{s:o, s:o}", "from", side(job->in.request_id, job->in.reference), "to",
 				   side(r->id, r->reference));
-	if (requests_complete(st, r, "granted", job->installation_id, now) != 0 ||
+	if (requests_complete(st, r, status_request_names[STATUS_REQUEST_GRANTED], job->installation_id, now) != 0 ||
 	    installations_record_grant(st, job->installation_id, r->installation_type, r->reference, r->id,
 				       job->verify, now) != 0) {
 		json_decref(detail);
@@ -73,7 +74,7 @@ static int transfer_run(struct store *st, void *arg)
 	job->found_request = job->found_installation > 0 ? store_request_find_by_id(st, job->request_id, r) : 0;
 	int rc = job->found_installation < 0 || job->found_request < 0 ? -1 : 0;
 	if (rc == 0 && job->found_installation && job->found_request) {
-		job->not_contested = strcmp(r->status, "contested") != 0 ||
+		job->not_contested = !status_request_is(r->status, STATUS_REQUEST_CONTESTED) ||
 				     strcmp(r->result_installation_id, job->installation_id) != 0;
 		if (!job->not_contested)
 			rc = bind_to_request(st, job, r, now);
@@ -108,15 +109,15 @@ static void read_body(json_t *body, struct transfer_job *job, json_t *errors)
 
 	json_object_foreach(body, key, value) {
 		if (strcmp(key, "requestId") != 0)
-			http_query_error(errors, key, "is not a known field");
+			field_error_add(errors, key, "is not a known field");
 	}
 	value = json_object_get(body, "requestId");
 	if (value == NULL || json_is_null(value)) {
-		http_query_error(errors, "requestId", "is required");
+		field_error_add(errors, "requestId", "is required");
 		return;
 	}
 	if (!json_is_string(value)) {
-		http_query_error(errors, "requestId", "must be a string");
+		field_error_add(errors, "requestId", "must be a string");
 		return;
 	}
 	if (json_string_length(value) == TOKEN_ID_LEN)
@@ -137,7 +138,7 @@ enum http_outcome api_transfer(struct http_request *req)
 	req->state = job;
 	req->free_state = free;
 	if (validate_guid(req->params[0], job->installation_id, &why) != 0)
-		http_query_error(errors, "installationId", why);
+		field_error_add(errors, "installationId", why);
 	read_body(req->json, job, errors);
 	if (json_array_size(errors) > 0)
 		return http_reply_invalid(req, "the transfer is not valid", errors);

@@ -14,7 +14,7 @@
 #include "timestamp.h"
 #include "token.h"
 #include "webhook.h"
-#include "webhook_deliver.h"
+#include "webhook_wake.h"
 #include "webhook_sign.h"
 
 #define ROTATION_OVERLAP (24 * 3600)
@@ -103,7 +103,7 @@ static enum http_outcome change_resume(struct http_request *req, unsigned status
 	case JOB_DONE:
 		break;
 	}
-	webhook_deliver_notify();
+	webhook_wake_notify();
 	return reply_endpoint(req, status, job);
 }
 
@@ -298,7 +298,7 @@ static enum http_outcome delete_resume(struct http_request *req)
 	if (job->result == JOB_NOT_FOUND)
 		return http_reply_problem(req, 404, "no webhook endpoint has this id");
 	log_info("event=webhook.endpoint_deleted endpoint=%s", job->id);
-	webhook_deliver_notify();
+	webhook_wake_notify();
 	return http_queue(req, 204, MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT));
 }
 

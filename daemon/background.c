@@ -12,7 +12,7 @@
 #include "requests.h"
 #include "retention.h"
 #include "timestamp.h"
-#include "verifier.h"
+#include "zaptec_verify.h"
 #include "webhook_deliver.h"
 #include "writer.h"
 
@@ -29,7 +29,7 @@ int background_start(const struct config *cfg, char *err, size_t errlen)
 		retention_stop();
 		return -1;
 	}
-	if (cfg->zaptec_username != NULL && verifier_start(cfg, err, errlen) != 0) {
+	if (cfg->zaptec_username != NULL && zaptec_verify_start(cfg, err, errlen) != 0) {
 		webhook_deliver_stop();
 		retention_stop();
 		return -1;
@@ -51,7 +51,7 @@ void background_tick(const struct config *cfg)
 
 void background_stop(void)
 {
-	verifier_stop();
+	zaptec_verify_stop();
 	webhook_deliver_stop();
 	retention_stop();
 	lease_release_all();

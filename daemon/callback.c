@@ -9,18 +9,18 @@
 #include "events.h"
 #include "installations.h"
 #include "log.h"
+#include "status.h"
 #include "store.h"
 #include "timestamp.h"
+#include "validate.h"
 
-static int hex(char c)
+static const char *const outcome_names[CALLBACK_OUTCOME_COUNT] = {
+	"granted", "denied", "repeated", "invalid", "unknown", "conflict", "late", "contested", "failed",
+};
+
+const char *callback_outcome_name(int outcome)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return outcome >= 0 && outcome < CALLBACK_OUTCOME_COUNT ? outcome_names[outcome] : NULL;
 }
 
 /* Percent-decodes s[0..n) into out (cap bytes with NUL), '+' as space. Returns
@@ -33,7 +33,7 @@ static int decode(const char *s, size_t n, char *out, size_t cap)
 		if (c == '%') {
 			if (i + 2 >= n)
 				return -1;
-			int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
+			int hi = validate_hex_digit((unsigned char)s[i + 1]), lo = validate_hex_digit((unsigned char)s[i + 2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return -1;
 			c = (char)(hi * 16 + lo);
@@ -124,7 +124,8 @@ static int same_outcome(const struct access_request *r, const struct callback_qu
  * reference, or with no reference on one side or the other. */
 static int bound_elsewhere(const struct installation *in, const struct access_request *r)
 {
-	if (strcmp(in->status, "verifying") != 0 && strcmp(in->status, "granted") != 0)
+	if (!status_installation_is(in->status, STATUS_INSTALLATION_VERIFYING) &&
+	    !status_installation_is(in->status, STATUS_INSTALLATION_GRANTED))
 		return 0;
 	if (strcmp(in->request_id, r->id) == 0)
 		return 0;
@@ -142,7 +143,7 @@ static int read_installation(struct store *st, struct callback_job *job, const c
 /* Sorts the hit into its kind, from the request and the query alone (the
  * installation's binding is looked at afterwards); notes the reason of an
  * invalid hit and the earlier answer a grant replaces. */
-static enum metrics_callback kind_of(struct callback_job *job, int64_t now)
+static enum callback_outcome kind_of(struct callback_job *job, int64_t now)
 {
 	const struct access_request *r = &job->r;
 	const struct callback_query *q = &job->query;
@@ -155,10 +156,10 @@ static enum metrics_callback kind_of(struct callback_job *job, int64_t now)
 		return CALLBACK_INVALID;
 	}
 	/* The customer may change a "no" into a "yes" while the link lives. */
-	if (strcmp(r->status, "denied") == 0 && q->success) {
+	if (status_request_is(r->status, STATUS_REQUEST_DENIED) && q->success) {
 		if (late)
 			return CALLBACK_LATE;
-		job->previous = "denied";
+		job->previous = status_request_names[STATUS_REQUEST_DENIED];
 	} else if (requests_completed(r)) {
 		return same_outcome(r, q) ? CALLBACK_REPEATED : CALLBACK_CONFLICT;
 	} else if (requests_cancelled(r) || late) {
@@ -192,7 +193,7 @@ static int classify(struct store *st, struct callback_job *job, int64_t now)
 	const char *installation = q->has_installation_id ? q->installation_id : NULL;
 	switch (job->kind) {
 	case CALLBACK_DENIED:
-		return requests_complete(st, r, "denied", installation, now);
+		return requests_complete(st, r, status_request_names[STATUS_REQUEST_DENIED], installation, now);
 	case CALLBACK_REPEATED:
 		return q->success ? read_installation(st, job, installation) : 0;
 	case CALLBACK_GRANTED:
@@ -200,9 +201,9 @@ static int classify(struct store *st, struct callback_job *job, int64_t now)
 			return -1;
 		if (job->has_installation && bound_elsewhere(&job->in, r)) {
 			job->kind = CALLBACK_CONTESTED;
-			return requests_complete(st, r, "contested", installation, now);
+			return requests_complete(st, r, status_request_names[STATUS_REQUEST_CONTESTED], installation, now);
 		}
-		if (requests_complete(st, r, "granted", installation, now) != 0 ||
+		if (requests_complete(st, r, status_request_names[STATUS_REQUEST_GRANTED], installation, now) != 0 ||
 		    installations_record_grant(st, installation, r->installation_type, r->reference, r->id,
 					       job->verify, now) != 0)
 			return -1;
@@ -230,7 +231,7 @@ int callback_record(struct store *st, void *arg)
 	/* A contest names the request the installation stays with. */
 	if (detail && job->kind == CALLBACK_CONTESTED && job->in.request_id[0])
 		json_object_set_new(detail, "boundRequestId", json_string(job->in.request_id));
-	snprintf(type, sizeof type, "callback.%s", metrics_callback_name(job->kind));
+	snprintf(type, sizeof type, "callback.%s", callback_outcome_name(job->kind));
 	const struct access_request *r = job->found > 0 ? &job->r : NULL;
 	const char *installation = job->query.has_installation_id ? job->query.installation_id : NULL;
 	return events_append(st, now, type, r ? r->id : NULL, installation,

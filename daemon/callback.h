@@ -11,10 +11,26 @@
 #include <stdint.h>
 
 #include "installations.h"
-#include "metrics.h"
 #include "requests.h"
 
 #define CALLBACK_MAX_QUERY 2048
+
+/* How a hit on /access-result was classified (the event type's second part). */
+enum callback_outcome {
+	CALLBACK_GRANTED,
+	CALLBACK_DENIED,
+	CALLBACK_REPEATED,
+	CALLBACK_INVALID,
+	CALLBACK_UNKNOWN,
+	CALLBACK_CONFLICT,
+	CALLBACK_LATE,
+	CALLBACK_CONTESTED, /* a grant of an installation bound to another customer */
+	CALLBACK_FAILED,    /* not recorded: the database failed (503) */
+	CALLBACK_OUTCOME_COUNT
+};
+
+/* "granted", "denied", ...; NULL for a number that is no outcome. */
+const char *callback_outcome_name(int outcome);
 
 /* The parsed query. */
 struct callback_query {
@@ -45,7 +61,7 @@ struct callback_job {
 	int64_t grace;             /* callback_grace */
 	int verify;                /* grants wait for the Zaptec API */
 	/* out */
-	enum metrics_callback kind;
+	enum callback_outcome kind;
 	int found;
 	struct access_request r;
 	const char *problem;       /* CALLBACK_INVALID: why, a static sentence */

@@ -1,9 +1,11 @@
 /*
  * config.c — reads /etc/zaptec-accessd/zaptec-accessd.conf. The keys are one
- * table; each entry names its parser and where the value goes. A bad line is
+ * table; each entry names its value type and where the value goes, and each
+ * type has one setter (as Redis's config.c gives each type its interface). A bad line is
  * fatal and names the file and line, as are unknown, repeated and missing keys.
  */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -245,155 +247,271 @@ static int set_string(char **slot, const char *value)
 	return 0;
 }
 
+/*
+ * The setters, one per value type: each checks value for key, stores it in
+ * cfg, and returns 0, or -1 with the reason in why (or with why empty when
+ * memory ran out). slot is where key's offset points in cfg.
+ */
+typedef int (*config_setter)(struct config *cfg, const struct config_key *key, void *slot, const char *value,
+			     char *why, size_t whylen);
+
+static int set_text(struct config *cfg, const struct config_key *key, void *slot, const char *value,
+		    char *why, size_t whylen)
+{
+	const char *reason = NULL;
+	(void)cfg;
+	if (validate_text(value, strlen(value), key->type == TYPE_NAME ? 100 : 200, 0, &reason) != 0)
+		return fail(why, whylen, "%s: %s", key->name, reason);
+	return set_string(slot, value);
+}
+
+/* An absolute URL without its trailing slashes, so paths append cleanly. */
+static int set_base_url(struct config *cfg, const struct config_key *key, void *slot, const char *value,
+			char *why, size_t whylen)
+{
+	(void)cfg;
+	if (check_base_url(value) != 0)
+		return fail(why, whylen, "%s: not an absolute http or https URL without query: %s", key->name, value);
+	if (set_string(slot, value) != 0)
+		return -1;
+	char *s = *(char **)slot;
+	size_t n = strlen(s);
+	while (n > 0 && s[n - 1] == '/')
+		s[--n] = '\0';
+	return 0;
+}
+
+static int set_support_url(struct config *cfg, const struct config_key *key, void *slot, const char *value,
+			   char *why, size_t whylen)
+{
+	const char *reason = NULL;
+	(void)cfg;
+	if (validate_support_url(value, &reason) != 0)
+		return fail(why, whylen, "%s: %s: %s", key->name, value, reason);
+	return set_string(slot, value);
+}
+
+static int set_email(struct config *cfg, const struct config_key *key, void *slot, const char *value,
+		     char *why, size_t whylen)
+{
+	const char *reason = NULL;
+	(void)cfg;
+	if (validate_email(value, &reason) != 0)
+		return fail(why, whylen, "%s: %s: %s", key->name, value, reason);
+	return set_string(slot, value);
+}
+
+static int set_lang(struct config *cfg, const struct config_key *key, void *slot, const char *value,
+		    char *why, size_t whylen)
+{
+	const char *reason = NULL;
+	(void)cfg;
+	if (validate_lang(value, &reason) != 0)
+		return fail(why, whylen, "%s: %s", key->name, reason);
+	return set_string(slot, value);
+}
+
+static int set_listen(struct config *cfg, const struct config_key *key, void *slot, const char *value,
+		      char *why, size_t whylen)
+{
+	(void)cfg;
+	if (check_listen(value) != 0)
+		return fail(why, whylen, "%s: expected host:port or [v6]:port with a numeric address, got %s",
+			    key->name, value);
+	return set_string(slot, value);
+}
+
+static int set_path(struct config *cfg, const struct config_key *key, void *slot, const char *value,
+		    char *why, size_t whylen)
+{
+	(void)cfg;
+	if (value[0] != '/' && value[0] != '.')
+		return fail(why, whylen, "%s: expected a file path, got %s", key->name, value);
+	return set_string(slot, value);
+}
+
+/* A SQLite file path, or a postgresql:// URI the store accepts. */
+static int set_database(struct config *cfg, const struct config_key *key, void *slot, const char *value,
+			char *why, size_t whylen)
+{
+	(void)cfg;
+	if (config_database_is_postgresql(value)) {
+		if (store_check_database(value, why, whylen) != 0)
+			return -1;
+		return set_string(slot, value);
+	}
+	if (value[0] != '/' && value[0] != '.')
+		return fail(why, whylen, "%s: expected a file path or a postgresql:// URI, got %s", key->name, value);
+	return set_string(slot, value);
+}
+
+/* One duration within key's bounds, in seconds; text is the value or the
+ * list item it comes from. */
+static int parse_bounded_duration(const struct config_key *key, const char *text, int64_t *out, char *why,
+				  size_t whylen)
+{
+	if (config_parse_duration(text, out) != 0)
+		return fail(why, whylen, "%s: not a duration (a number with s, m, h or d): %s", key->name, text);
+	if (*out < key->min || *out > key->max)
+		return fail(why, whylen, "%s: %s is out of range (%llds .. %llds)", key->name, text, key->min,
+			    key->max);
+	return 0;
+}
+
+static int set_duration(struct config *cfg, const struct config_key *key, void *slot, const char *value,
+			char *why, size_t whylen)
+{
+	int64_t d;
+	(void)cfg;
+	if (parse_bounded_duration(key, value, &d, why, whylen) != 0)
+		return -1;
+	*(int64_t *)slot = d;
+	return 0;
+}
+
+static int set_count(struct config *cfg, const struct config_key *key, void *slot, const char *value,
+		     char *why, size_t whylen)
+{
+	char *end;
+	(void)cfg;
+	errno = 0;
+	long long n = isdigit((unsigned char)value[0]) ? strtoll(value, &end, 10) : -1;
+	if (n < 0 || errno != 0 || *end != '\0')
+		return fail(why, whylen, "%s: not a whole number: %s", key->name, value);
+	if (n < key->min || n > key->max)
+		return fail(why, whylen, "%s: %s is out of range (%lld .. %lld)", key->name, value, key->min,
+			    key->max);
+	*(unsigned *)slot = (unsigned)n;
+	return 0;
+}
+
+static int set_log_level(struct config *cfg, const struct config_key *key, void *slot, const char *value,
+			 char *why, size_t whylen)
+{
+	(void)cfg;
+	if (log_parse_level(value, slot) != 0)
+		return fail(why, whylen, "%s: expected error, warn, info or debug, got %s", key->name, value);
+	return 0;
+}
+
+static int set_bool(struct config *cfg, const struct config_key *key, void *slot, const char *value,
+		    char *why, size_t whylen)
+{
+	(void)cfg;
+	if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
+		return fail(why, whylen, "%s: expected true or false, got %s", key->name, value);
+	*(int *)slot = strcmp(value, "true") == 0;
+	return 0;
+}
+
+/* One item of a space-separated list: stores it in cfg or fails as a setter does. */
+typedef int (*config_item_setter)(struct config *cfg, const struct config_key *key, const char *item,
+				  char *why, size_t whylen);
+
+/* Applies add to each space- or tab-separated item of value, stopping at the
+ * first failure. */
+static int set_each(struct config *cfg, const struct config_key *key, const char *value, config_item_setter add,
+		    char *why, size_t whylen)
+{
+	char *list = strdup(value), *save = NULL;
+	int rc = 0;
+	if (list == NULL)
+		return -1;
+	for (char *item = strtok_r(list, " \t", &save); item && rc == 0; item = strtok_r(NULL, " \t", &save))
+		rc = add(cfg, key, item, why, whylen);
+	free(list);
+	return rc;
+}
+
+static int add_retry_wait(struct config *cfg, const struct config_key *key, const char *item, char *why,
+			  size_t whylen)
+{
+	int64_t d;
+	if (cfg->webhook_retry_count == CONFIG_MAX_RETRY_WAITS)
+		return fail(why, whylen, "%s: more than %d waits", key->name, CONFIG_MAX_RETRY_WAITS);
+	if (parse_bounded_duration(key, item, &d, why, whylen) != 0)
+		return -1;
+	cfg->webhook_retry_schedule[cfg->webhook_retry_count++] = d;
+	return 0;
+}
+
+static int set_schedule(struct config *cfg, const struct config_key *key, void *slot, const char *value,
+			char *why, size_t whylen)
+{
+	(void)slot;
+	cfg->webhook_retry_count = 0;
+	return set_each(cfg, key, value, add_retry_wait, why, whylen);
+}
+
+static int add_cidr(struct config *cfg, const struct config_key *key, const char *item, char *why, size_t whylen)
+{
+	if (cfg->trusted_proxy_count == CONFIG_MAX_TRUSTED_PROXIES)
+		return fail(why, whylen, "%s: more than %d entries", key->name, CONFIG_MAX_TRUSTED_PROXIES);
+	if (parse_cidr(item, &cfg->trusted_proxies[cfg->trusted_proxy_count]) != 0)
+		return fail(why, whylen, "%s: not an address or CIDR: %s", key->name, item);
+	cfg->trusted_proxy_count++;
+	return 0;
+}
+
+static int set_cidrs(struct config *cfg, const struct config_key *key, void *slot, const char *value,
+		     char *why, size_t whylen)
+{
+	(void)slot;
+	return set_each(cfg, key, value, add_cidr, why, whylen);
+}
+
+static int add_origin(struct config *cfg, const struct config_key *key, const char *item, char *why,
+		      size_t whylen)
+{
+	char origin[512];
+	const char *reason = NULL;
+	if (cfg->redirect_allow_count == CONFIG_MAX_REDIRECT_ORIGINS)
+		return fail(why, whylen, "%s: more than %d origins", key->name, CONFIG_MAX_REDIRECT_ORIGINS);
+	if (validate_origin(item, origin, sizeof origin, &reason) != 0)
+		return fail(why, whylen, "%s: %s: %s", key->name, item, reason);
+	if ((cfg->redirect_allow[cfg->redirect_allow_count] = strdup(origin)) == NULL)
+		return -1;
+	cfg->redirect_allow_count++;
+	return 0;
+}
+
+static int set_origins(struct config *cfg, const struct config_key *key, void *slot, const char *value,
+		       char *why, size_t whylen)
+{
+	(void)slot;
+	return set_each(cfg, key, value, add_origin, why, whylen);
+}
+
+/* What each value type does: its setter, and whether its slot is a string
+ * the configuration owns (freed by config_free). */
+static const struct {
+	config_setter set;
+	int owns_string;
+} types[] = {
+	[TYPE_TEXT] = { set_text, 1 },
+	[TYPE_NAME] = { set_text, 1 },
+	[TYPE_BASE_URL] = { set_base_url, 1 },
+	[TYPE_LANG] = { set_lang, 1 },
+	[TYPE_LISTEN] = { set_listen, 1 },
+	[TYPE_PATH] = { set_path, 1 },
+	[TYPE_DATABASE] = { set_database, 1 },
+	[TYPE_DURATION] = { set_duration, 0 },
+	[TYPE_COUNT] = { set_count, 0 },
+	[TYPE_LOG_LEVEL] = { set_log_level, 0 },
+	[TYPE_ORIGINS] = { set_origins, 0 },
+	[TYPE_CIDRS] = { set_cidrs, 0 },
+	[TYPE_BOOL] = { set_bool, 0 },
+	[TYPE_SCHEDULE] = { set_schedule, 0 },
+	[TYPE_SUPPORT_URL] = { set_support_url, 1 },
+	[TYPE_EMAIL] = { set_email, 1 },
+};
+
 /* Applies one value to its key. Returns 0, or -1 with the reason in why. */
 static int apply(struct config *cfg, const struct config_key *key, const char *value,
 		 char *why, size_t whylen)
 {
-	void *slot = (char *)cfg + key->offset;
-	const char *reason = NULL;
-
-	switch (key->type) {
-	case TYPE_TEXT:
-		if (validate_text(value, strlen(value), 200, 0, &reason) != 0)
-			return fail(why, whylen, "%s: %s", key->name, reason);
-		return set_string(slot, value);
-	case TYPE_NAME:
-		if (validate_text(value, strlen(value), 100, 0, &reason) != 0)
-			return fail(why, whylen, "%s: %s", key->name, reason);
-		return set_string(slot, value);
-	case TYPE_BASE_URL: {
-		if (check_base_url(value) != 0)
-			return fail(why, whylen, "%s: not an absolute http or https URL without query: %s",
-				    key->name, value);
-		if (set_string(slot, value) != 0)
-			return -1;
-		char *s = *(char **)slot;
-		size_t n = strlen(s);
-		while (n > 0 && s[n - 1] == '/')
-			s[--n] = '\0';
-		return 0;
-	}
-	case TYPE_SUPPORT_URL:
-		if (validate_support_url(value, &reason) != 0)
-			return fail(why, whylen, "%s: %s: %s", key->name, value, reason);
-		return set_string(slot, value);
-	case TYPE_EMAIL:
-		if (validate_email(value, &reason) != 0)
-			return fail(why, whylen, "%s: %s: %s", key->name, value, reason);
-		return set_string(slot, value);
-	case TYPE_LANG:
-		if (validate_lang(value, &reason) != 0)
-			return fail(why, whylen, "%s: %s", key->name, reason);
-		return set_string(slot, value);
-	case TYPE_LISTEN:
-		if (check_listen(value) != 0)
-			return fail(why, whylen, "%s: expected host:port or [v6]:port with a numeric address, got %s",
-				    key->name, value);
-		return set_string(slot, value);
-	case TYPE_PATH:
-		if (value[0] != '/' && value[0] != '.')
-			return fail(why, whylen, "%s: expected a file path, got %s", key->name, value);
-		return set_string(slot, value);
-	case TYPE_DATABASE:
-		if (config_database_is_postgresql(value)) {
-			if (store_check_database(value, why, whylen) != 0)
-				return -1;
-			return set_string(slot, value);
-		}
-		if (value[0] != '/' && value[0] != '.')
-			return fail(why, whylen, "%s: expected a file path or a postgresql:// URI, got %s", key->name,
-				    value);
-		return set_string(slot, value);
-	case TYPE_DURATION: {
-		int64_t d;
-		if (config_parse_duration(value, &d) != 0)
-			return fail(why, whylen, "%s: not a duration (a number with s, m, h or d): %s",
-				    key->name, value);
-		if (d < key->min || d > key->max)
-			return fail(why, whylen, "%s: %s is out of range (%llds .. %llds)", key->name, value,
-				    key->min, key->max);
-		*(int64_t *)slot = d;
-		return 0;
-	}
-	case TYPE_COUNT: {
-		char *end;
-		errno = 0;
-		long long n = isdigit((unsigned char)value[0]) ? strtoll(value, &end, 10) : -1;
-		if (n < 0 || errno != 0 || *end != '\0')
-			return fail(why, whylen, "%s: not a whole number: %s", key->name, value);
-		if (n < key->min || n > key->max)
-			return fail(why, whylen, "%s: %s is out of range (%lld .. %lld)", key->name, value,
-				    key->min, key->max);
-		*(unsigned *)slot = (unsigned)n;
-		return 0;
-	}
-	case TYPE_LOG_LEVEL:
-		if (log_parse_level(value, slot) != 0)
-			return fail(why, whylen, "%s: expected error, warn, info or debug, got %s",
-				    key->name, value);
-		return 0;
-	case TYPE_BOOL:
-		if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
-			return fail(why, whylen, "%s: expected true or false, got %s", key->name, value);
-		*(int *)slot = strcmp(value, "true") == 0;
-		return 0;
-	case TYPE_SCHEDULE: {
-		char *list = strdup(value), *save = NULL;
-		int rc = 0;
-		if (list == NULL)
-			return -1;
-		cfg->webhook_retry_count = 0;
-		for (char *item = strtok_r(list, " \t", &save); item && rc == 0;
-		     item = strtok_r(NULL, " \t", &save)) {
-			int64_t d;
-			if (cfg->webhook_retry_count == CONFIG_MAX_RETRY_WAITS)
-				rc = fail(why, whylen, "%s: more than %d waits", key->name, CONFIG_MAX_RETRY_WAITS);
-			else if (config_parse_duration(item, &d) != 0)
-				rc = fail(why, whylen, "%s: not a duration (a number with s, m, h or d): %s",
-					  key->name, item);
-			else if (d < key->min || d > key->max)
-				rc = fail(why, whylen, "%s: %s is out of range (%llds .. %llds)", key->name, item,
-					  key->min, key->max);
-			else
-				cfg->webhook_retry_schedule[cfg->webhook_retry_count++] = d;
-		}
-		free(list);
-		return rc;
-	}
-	case TYPE_ORIGINS:
-	case TYPE_CIDRS: {
-		char *list = strdup(value), *save = NULL;
-		int rc = 0;
-		if (list == NULL)
-			return -1;
-		for (char *item = strtok_r(list, " \t", &save); item && rc == 0;
-		     item = strtok_r(NULL, " \t", &save)) {
-			if (key->type == TYPE_CIDRS) {
-				if (cfg->trusted_proxy_count == CONFIG_MAX_TRUSTED_PROXIES)
-					rc = fail(why, whylen, "%s: more than %d entries", key->name,
-						  CONFIG_MAX_TRUSTED_PROXIES);
-				else if (parse_cidr(item, &cfg->trusted_proxies[cfg->trusted_proxy_count]) != 0)
-					rc = fail(why, whylen, "%s: not an address or CIDR: %s", key->name, item);
-				else
-					cfg->trusted_proxy_count++;
-				continue;
-			}
-			char origin[512];
-			if (cfg->redirect_allow_count == CONFIG_MAX_REDIRECT_ORIGINS)
-				rc = fail(why, whylen, "%s: more than %d origins", key->name,
-					  CONFIG_MAX_REDIRECT_ORIGINS);
-			else if (validate_origin(item, origin, sizeof origin, &reason) != 0)
-				rc = fail(why, whylen, "%s: %s: %s", key->name, item, reason);
-			else if ((cfg->redirect_allow[cfg->redirect_allow_count] = strdup(origin)) == NULL)
-				rc = -1;
-			else
-				cfg->redirect_allow_count++;
-		}
-		free(list);
-		return rc;
-	}
-	}
-	return -1;
+	assert((size_t)key->type < sizeof types / sizeof types[0] && types[key->type].set != NULL);
+	return types[key->type].set(cfg, key, (char *)cfg + key->offset, value, why, whylen);
 }
 
 /* Whether path lies inside $CREDENTIALS_DIRECTORY, where systemd owns the
@@ -705,9 +823,7 @@ void config_free(struct config *cfg)
 	if (cfg == NULL)
 		return;
 	for (size_t i = 0; i < KEY_COUNT; i++) {
-		if (keys[i].type == TYPE_DURATION || keys[i].type == TYPE_COUNT ||
-		    keys[i].type == TYPE_LOG_LEVEL || keys[i].type == TYPE_ORIGINS ||
-		    keys[i].type == TYPE_CIDRS || keys[i].type == TYPE_BOOL || keys[i].type == TYPE_SCHEDULE)
+		if (!types[keys[i].type].owns_string)
 			continue;
 		char **slot = (char **)((char *)cfg + keys[i].offset);
 		free(*slot);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "callback.h"
 #include "handlers.h"
 #include "metrics.h"
 #include "store.h"
@@ -37,11 +38,17 @@ enum http_outcome health_ready(struct http_request *req)
 	return http_defer(req, probe, NULL, ready_answer);
 }
 
+/* A route's name for /metrics, by its index in the route table. */
+static const char *route_name(int index)
+{
+	return http_routes[index].pattern ? http_routes[index].name : NULL;
+}
+
 enum http_outcome health_metrics(struct http_request *req)
 {
 	struct store *st = store_reader();
 	size_t len = 0;
-	char *text = st ? metrics_render(st, &len) : NULL;
+	char *text = st ? metrics_render(st, route_name, callback_outcome_name, &len) : NULL;
 	if (text == NULL)
 		return http_reply_problem(req, 503, "metrics are not available right now");
 	return http_reply_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);

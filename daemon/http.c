@@ -1,6 +1,6 @@
 /*
  * http.c — the listeners and the life of a request on libmicrohttpd: the
- * context made from the raw URI, routing, body reading, authentication, the
+ * context made from the raw URI, routing, body reading, the route's guard, the
  * deferral to the writer, and the one place where a request is freed and logged.
  */
 #include <arpa/inet.h>
@@ -17,27 +17,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "auth.h"
 #include "config.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
 #include "portal.h"
 #include "proxy.h"
-#include "public.h"
+#include "timestamp.h"
 
 /* Bounds the request line and headers of one connection: larger ones get 431. */
 #define HTTP_CONNECTION_MEMORY (16 * 1024)
 
 struct http_context http_ctx;
 static struct MHD_Daemon *daemons[2];
+static http_handler public_not_found; /* the page for a stray browser, or NULL */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* Matches path against a pattern where "{}" stands for one non-empty segment
  * and a final "{*}" for the rest of the path, slashes included, even empty.
@@ -147,7 +141,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *connectio
 	(void)connection; /* given again, with the request, to on_request */
 	if (req == NULL)
 		return NULL;
-	req->started_ns = now_ns();
+	req->started_ns = timestamp_monotonic_ns();
 	req->raw_uri = strdup(uri);
 	return req;
 }
@@ -222,14 +216,14 @@ static enum http_outcome dispatch(struct http_request *req)
 	req->route = find_route(req, allow, sizeof allow);
 	if (req->route == NULL) {
 		/* A browser that strays on the public listener gets a page, not JSON. */
-		if (allow[0] == '\0' && req->listener == HTTP_PUBLIC)
-			return public_page(req, 404, PAGE_UNKNOWN, NULL, NULL);
+		if (allow[0] == '\0' && req->listener == HTTP_PUBLIC && public_not_found != NULL)
+			return public_not_found(req);
 		if (allow[0] == '\0')
 			return http_reply_problem(req, 404, "no such resource");
 		http_set_header(req, MHD_HTTP_HEADER_ALLOW, allow);
 		return http_reply_problem(req, 405, "this method is not allowed here");
 	}
-	if ((req->route->flags & HTTP_ROUTE_AUTH) && auth_check(req) != 0)
+	if (req->route->guard != NULL && req->route->guard(req) != 0)
 		return HTTP_QUEUED;
 	if (req->body_too_large)
 		return http_reply_problem(req, 413, "the body is larger than 64 KiB");
@@ -247,7 +241,7 @@ static int refuse_early(struct http_request *req)
 		return 0;
 	char allow[128];
 	req->route = find_route(req, allow, sizeof allow);
-	if (req->route && (req->route->flags & HTTP_ROUTE_AUTH) && auth_check(req) != 0)
+	if (req->route && req->route->guard != NULL && req->route->guard(req) != 0)
 		return 1;
 	http_reply_problem(req, 413, "the body is larger than 64 KiB");
 	return 1;
@@ -360,9 +354,9 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **co
 	if (req == NULL)
 		return;
 	if (req->method != NULL) {
-		uint64_t micros = (now_ns() - req->started_ns) / 1000;
+		uint64_t micros = (timestamp_monotonic_ns() - req->started_ns) / 1000;
 		int route = req->route ? (int)(req->route - http_routes) : -1;
-		metrics_observe_request((int)req->listener, route, req->status, micros);
+		metrics_observe_request(req->listener == HTTP_ADMIN, route, req->status, micros);
 		log_access(req, micros);
 	}
 	if (req->free_state)
@@ -520,9 +514,10 @@ static struct MHD_Daemon *start_one(const struct config *cfg, enum http_listener
 }
 
 int http_start(const struct config *cfg, int public_fd, int admin_fd, const char *tls_key,
-	       const char *tls_cert, char *err, size_t errlen)
+	       const char *tls_cert, http_handler not_found, char *err, size_t errlen)
 {
 	http_ctx.cfg = cfg;
+	public_not_found = not_found;
 	atomic_store(&draining, 0);
 	atomic_store(&starting, 1);
 	daemons[0] = start_one(cfg, HTTP_PUBLIC, public_fd, tls_key, tls_cert);

@@ -34,6 +34,10 @@ enum http_outcome {
 struct http_request;
 typedef enum http_outcome (*http_handler)(struct http_request *req);
 
+/* A route's guard runs before its body is looked at: it returns 0 to let the
+ * request through, or queues a refusal (a 401) and returns -1. */
+typedef int (*http_guard)(struct http_request *req);
+
 struct http_route {
 	unsigned listeners;      /* HTTP_PUBLIC | HTTP_ADMIN */
 	const char *method;      /* "GET" also answers HEAD */
@@ -41,10 +45,10 @@ struct http_route {
 	http_handler handler;
 	const char *name;        /* for logs and metrics: "connect", "requests.create" */
 	unsigned flags;
+	http_guard guard;        /* NULL: anyone may call the route */
 };
 
 /* Route flags. */
-#define HTTP_ROUTE_AUTH 1u          /* needs the admin bearer token */
 #define HTTP_ROUTE_SECRET_PARAM 2u  /* the path parameter is a token: never logged */
 #define HTTP_ROUTE_JSON_BODY 4u     /* reads a JSON object body */
 
@@ -91,10 +95,12 @@ extern struct http_context http_ctx;
 /*
  * Starts both listeners on the given sockets (already bound and listening), with
  * the limits of cfg; the public one over TLS when tls_key and tls_cert (PEM text)
- * are given. libmicrohttpd owns the sockets from then on. Returns 0, or -1 with err.
+ * are given. public_not_found answers a path no route has on the public
+ * listener (NULL: a JSON 404, as on the admin listener). libmicrohttpd owns the
+ * sockets from then on. Returns 0, or -1 with err.
  */
 int http_start(const struct config *cfg, int public_fd, int admin_fd, const char *tls_key,
-	       const char *tls_cert, char *err, size_t errlen);
+	       const char *tls_cert, http_handler public_not_found, char *err, size_t errlen);
 
 /* Begins the stop: every request that arrives from now on is answered 503
  * with Retry-After, without reaching a handler. */
@@ -124,7 +130,7 @@ const char *http_header(struct http_request *req, const char *name);
 const char *http_query(struct http_request *req, const char *name);
 
 
-/* --- replies (reply.c). Each returns HTTP_QUEUED. --- */
+/* --- replies (http_reply.c). Each returns HTTP_QUEUED. --- */
 
 /* Adds one header (name static, value copied) to the reply queued next:
  * Location of a 201, Allow of a 405, Retry-After of a 429. */

@@ -10,11 +10,6 @@
 #include "http_query.h"
 #include "validate.h"
 
-void http_query_error(json_t *errors, const char *field, const char *message)
-{
-	json_array_append_new(errors, json_pack("{s:s, s:s}", "field", field, "message", message));
-}
-
 struct name_check {
 	const char *const *names;
 	json_t *errors;
@@ -31,12 +26,12 @@ static enum MHD_Result check_one(void *cls, enum MHD_ValueKind kind, const char 
 	for (int i = 0; c->names[i]; i++)
 		known |= strcmp(key, c->names[i]) == 0;
 	if (!known) {
-		http_query_error(c->errors, key, "is not a known parameter");
+		field_error_add(c->errors, key, "is not a known parameter");
 		return MHD_YES;
 	}
 	for (int i = 0; i < c->seen_count; i++) {
 		if (strcmp(c->seen[i], key) == 0) {
-			http_query_error(c->errors, key, "is given more than once");
+			field_error_add(c->errors, key, "is given more than once");
 			return MHD_YES;
 		}
 	}
@@ -58,7 +53,7 @@ const char *http_query_text(struct http_request *req, const char *name, size_t m
 	if (value == NULL)
 		return NULL;
 	if (validate_text(value, strlen(value), max_chars, 0, &why) != 0) {
-		http_query_error(errors, name, why);
+		field_error_add(errors, name, why);
 		return NULL;
 	}
 	return value;
@@ -73,7 +68,7 @@ const char *http_query_one_of(struct http_request *req, const char *name, const 
 	for (int i = 0; values[i]; i++)
 		if (strcmp(value, values[i]) == 0)
 			return values[i];
-	http_query_error(errors, name, "is not one of the allowed values");
+	field_error_add(errors, name, "is not one of the allowed values");
 	return NULL;
 }
 
@@ -90,7 +85,7 @@ long http_query_limit(struct http_request *req, long default_value, long max, js
 	if (limit < 1 || limit > max) {
 		char message[64];
 		snprintf(message, sizeof message, "must be a whole number from 1 to %ld", max);
-		http_query_error(errors, "limit", message);
+		field_error_add(errors, "limit", message);
 		return default_value;
 	}
 	return limit;

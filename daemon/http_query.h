@@ -7,10 +7,9 @@
 
 #include <jansson.h>
 
-struct http_request;
+#include "field_error.h"
 
-/* Appends {"field","message"} to errors. */
-void http_query_error(json_t *errors, const char *field, const char *message);
+struct http_request;
 
 /* Notes every parameter whose name is not in names (NULL-ended) and every one
  * given more than once. */

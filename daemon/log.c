@@ -11,6 +11,7 @@
  * client's header can never end a value or a line early. A value made only of
  * the format's own words and numbers stays bare when it needs no quoting.
  */
+#include <assert.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -60,6 +61,12 @@ void log_set_level(enum log_level level)
 int log_enabled(enum log_level level)
 {
 	return (int)level <= atomic_load(&current_level);
+}
+
+const char *log_level_name(enum log_level level)
+{
+	assert((unsigned)level < sizeof level_names / sizeof level_names[0]);
+	return level_names[level];
 }
 
 int log_parse_level(const char *name, enum log_level *out)

@@ -48,4 +48,7 @@ int log_vformat(char *out, size_t cap, const char *fmt, va_list ap);
 /* Parses "error", "warn", "info", "debug". Returns 0 or -1. */
 int log_parse_level(const char *name, enum log_level *out);
 
+/* "error", "warn", "info" or "debug". */
+const char *log_level_name(enum log_level level);
+
 #endif

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cmd.h"
 #include "config.h"
 #include "store.h"
 
@@ -36,28 +36,28 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "serve", cli_serve,
+	{ "serve", cmd_serve,
 	  "usage: zaptec-accessd [-c FILE] [serve]\n"
 	  "Runs the daemon: the public and admin listeners, until SIGTERM. SIGHUP re-reads log_level.\n" },
-	{ "check-config", cli_check_config,
+	{ "check-config", cmd_check_config,
 	  "usage: zaptec-accessd [-c FILE] check-config\n"
 	  "Validates the configuration, its secret files and TLS files; exit 0, or 2 with the reason.\n" },
-	{ "migrate", cli_migrate,
+	{ "migrate", cmd_migrate,
 	  "usage: zaptec-accessd [-c FILE] migrate\n"
 	  "Creates or upgrades the database to this version's schema, then exits.\n" },
-	{ "link", cli_link,
+	{ "link", cmd_link,
 	  "usage: zaptec-accessd [-c FILE] link [--type go|pro] [--installation-id G] [--lang L]\n"
 	  "                      [--reference R] [--show-existing] [--json]\n"
 	  "Creates an access request in the database, without the daemon running, and prints\n"
 	  "its links (with --json, the whole access request object).\n" },
-	{ "installations", cli_installations,
+	{ "installations", cmd_installations,
 	  "usage: zaptec-accessd [-c FILE] installations [--status verifying|granted|unconfirmed|revoked] [--json]\n"
 	  "Lists the installations in the database, most recently updated first.\n" },
-	{ "backup", cli_backup,
+	{ "backup", cmd_backup,
 	  "usage: zaptec-accessd [-c FILE] backup FILE\n"
 	  "Copies the database to FILE while the daemon runs, checks the copy, and never\n"
 	  "overwrites an existing FILE.\n" },
-	{ "purge", cli_purge,
+	{ "purge", cmd_purge,
 	  "usage: zaptec-accessd [-c FILE] purge\n"
 	  "Runs one retention pass now, next to a running daemon or without one, and prints\n"
 	  "what it deleted: events, rejected_callbacks, access_requests, installations.\n" },
@@ -92,14 +92,14 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "-c") == 0) {
 			if (i + 1 >= argc || argv[i + 1][0] == '\0') {
 				fprintf(stderr, "zaptec-accessd: -c needs a configuration FILE\n%s", usage_text);
-				return CLI_USAGE;
+				return CMD_USAGE;
 			}
 			config_path = argv[i + 1];
 			i += 2;
 			continue;
 		}
 		fprintf(stderr, "zaptec-accessd: unknown option %s\n%s", argv[i], usage_text);
-		return CLI_USAGE;
+		return CMD_USAGE;
 	}
 	const char *name = i < argc ? argv[i] : "serve";
 	for (size_t c = 0; c < sizeof commands / sizeof commands[0]; c++) {
@@ -109,11 +109,11 @@ int main(int argc, char **argv)
 			char **sub_argv = i < argc ? argv + i : serve_argv;
 			if (wants_help(sub_argc, sub_argv)) {
 				fputs(commands[c].usage, stdout);
-				return CLI_OK;
+				return CMD_OK;
 			}
 			return commands[c].run(config_path, sub_argc, sub_argv);
 		}
 	}
 	fprintf(stderr, "zaptec-accessd: unknown command %s\n%s", name, usage_text);
-	return CLI_USAGE;
+	return CMD_USAGE;
 }

@@ -3,15 +3,17 @@
  * Counts by status come from the database at scrape time, so they are exact
  * across restarts and cost nothing on the request path.
  */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
 #include "metrics.h"
+#include "status.h"
 #include "store.h"
+#include "strbuf.h"
 #include "writer.h"
 
 #define MAX_ROUTES 64
@@ -24,24 +26,16 @@ static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.0
 static atomic_ulong requests[2][MAX_ROUTES + 1][5];
 static atomic_ulong duration_buckets[2][BUCKET_COUNT + 1];
 static atomic_ullong duration_sum_us[2];
-static atomic_ulong callbacks[CALLBACK_KIND_COUNT];
+static atomic_ulong callbacks[METRICS_MAX_CALLBACK_OUTCOMES];
 static atomic_ulong auth_failures;
 static metrics_source sources[MAX_SOURCES];
 static atomic_int source_count;
 
-static const char *const callback_names[CALLBACK_KIND_COUNT] = {
-	"granted", "denied", "repeated", "invalid", "unknown", "conflict", "late", "contested", "failed",
-};
-
-const char *metrics_callback_name(enum metrics_callback kind)
+void metrics_observe_request(int admin, int route, unsigned status, uint64_t micros)
 {
-	return callback_names[kind];
-}
-
-void metrics_observe_request(int listener, int route, unsigned status, uint64_t micros)
-{
-	int l = listener == HTTP_ADMIN ? 1 : 0;
-	int r = (route >= 0 && route < MAX_ROUTES) ? route + 1 : 0;
+	int l = admin ? 1 : 0;
+	assert(route < MAX_ROUTES); /* the route table is ours; grow MAX_ROUTES with it */
+	int r = route >= 0 ? route + 1 : 0;
 	int c = (status >= 100 && status < 600) ? (int)(status / 100) - 1 : 4;
 	atomic_fetch_add_explicit(&requests[l][r][c], 1, memory_order_relaxed);
 
@@ -53,9 +47,10 @@ void metrics_observe_request(int listener, int route, unsigned status, uint64_t 
 	atomic_fetch_add_explicit(&duration_sum_us[l], micros, memory_order_relaxed);
 }
 
-void metrics_count_callback(enum metrics_callback kind)
+void metrics_count_callback(int outcome)
 {
-	atomic_fetch_add_explicit(&callbacks[kind], 1, memory_order_relaxed);
+	assert(outcome >= 0 && outcome < METRICS_MAX_CALLBACK_OUTCOMES);
+	atomic_fetch_add_explicit(&callbacks[outcome], 1, memory_order_relaxed);
 }
 
 void metrics_count_auth_failure(void)
@@ -68,36 +63,6 @@ void metrics_add_source(metrics_source source)
 	int n = atomic_fetch_add(&source_count, 1);
 	if (n < MAX_SOURCES)
 		sources[n] = source;
-}
-
-void metrics_append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (*buf == NULL)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		int n = vsnprintf(*buf + *len, *cap - *len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			free(*buf);
-			*buf = NULL;
-			return;
-		}
-		if ((size_t)n < *cap - *len) {
-			*len += (size_t)n;
-			return;
-		}
-		char *grown = realloc(*buf, *cap * 2 + (size_t)n);
-		if (grown == NULL) {
-			free(*buf);
-			*buf = NULL;
-			return;
-		}
-		*buf = grown;
-		*cap = *cap * 2 + (size_t)n;
-	}
 }
 
 /* The counts of one "by status" read, in the order of its list of statuses. */
@@ -117,24 +82,22 @@ static int note_count(void *arg, const char *status, long long n)
 
 /* Appends "name{status=...} n" for every status of the list, 0 for those the
  * store had no row of. */
-static void append_counts(char **buf, size_t *len, size_t *cap, const struct status_counts *c, const char *name)
+static void append_counts(struct strbuf *b, const struct status_counts *c, const char *name)
 {
-	for (int i = 0; c->statuses[i]; i++)
-		metrics_append(buf, len, cap, "%s{status=\"%s\"} %lld\n", name, c->statuses[i], c->counts[i]);
+	for (int i = 0; c->statuses[i]; i++) {
+		assert(i < (int)(sizeof c->counts / sizeof c->counts[0]));
+		strbuf_addf(b, "%s{status=\"%s\"} %lld\n", name, c->statuses[i], c->counts[i]);
+	}
 }
 
-char *metrics_render(struct store *st, size_t *len)
+char *metrics_render(struct store *st, metrics_namer route_name, metrics_namer outcome_name, size_t *len)
 {
-	static const char *const request_statuses[] = { "pending", "opened", "granted", "denied", "expired",
-							 "cancelled", "contested", NULL };
-	static const char *const installation_statuses[] = { "verifying", "granted", "unconfirmed", "revoked", NULL };
 	static const char *const listeners[] = { "public", "admin" };
-	size_t cap = 16384;
-	char *buf = malloc(cap);
+	struct strbuf out = { 0 };
 	struct writer_stats ws;
 
-	*len = 0;
-	metrics_append(&buf, len, &cap,
+	strbuf_reserve(&out, 16384);
+	strbuf_addf(&out,
 		       "# HELP accessd_build_info The running version.\n"
 		       "# TYPE accessd_build_info gauge\n"
 		       "accessd_build_info{version=\"%s\"} 1\n"
@@ -143,22 +106,19 @@ char *metrics_render(struct store *st, size_t *len)
 		       ACCESSD_VERSION);
 	for (int l = 0; l < 2; l++) {
 		for (int r = 0; r <= MAX_ROUTES; r++) {
-			const char *route = r == 0 ? "none" : NULL;
-			if (r > 0) {
-				if (http_routes[r - 1].pattern == NULL)
-					break;
-				route = http_routes[r - 1].name;
-			}
+			const char *route = r == 0 ? "none" : route_name(r - 1);
+			if (route == NULL)
+				break;
 			for (int c = 0; c < 5; c++) {
 				unsigned long n = atomic_load(&requests[l][r][c]);
 				if (n)
-					metrics_append(&buf, len, &cap,
+					strbuf_addf(&out,
 						       "accessd_http_requests_total{listener=\"%s\",route=\"%s\",code=\"%dxx\"} %lu\n",
 						       listeners[l], route, c + 1, n);
 			}
 		}
 	}
-	metrics_append(&buf, len, &cap,
+	strbuf_addf(&out,
 		       "# HELP accessd_http_request_duration_seconds Time from request to response.\n"
 		       "# TYPE accessd_http_request_duration_seconds histogram\n");
 	for (int l = 0; l < 2; l++) {
@@ -166,11 +126,11 @@ char *metrics_render(struct store *st, size_t *len)
 		for (size_t b = 0; b <= BUCKET_COUNT; b++) {
 			cumulative += atomic_load(&duration_buckets[l][b]);
 			if (b < BUCKET_COUNT)
-				metrics_append(&buf, len, &cap,
+				strbuf_addf(&out,
 					       "accessd_http_request_duration_seconds_bucket{listener=\"%s\",le=\"%g\"} %lu\n",
 					       listeners[l], buckets[b], cumulative);
 			else
-				metrics_append(&buf, len, &cap,
+				strbuf_addf(&out,
 					       "accessd_http_request_duration_seconds_bucket{listener=\"%s\",le=\"+Inf\"} %lu\n"
 					       "accessd_http_request_duration_seconds_sum{listener=\"%s\"} %.6f\n"
 					       "accessd_http_request_duration_seconds_count{listener=\"%s\"} %lu\n",
@@ -178,14 +138,14 @@ char *metrics_render(struct store *st, size_t *len)
 					       (double)atomic_load(&duration_sum_us[l]) / 1e6, listeners[l], cumulative);
 		}
 	}
-	metrics_append(&buf, len, &cap,
+	strbuf_addf(&out,
 		       "# HELP accessd_callbacks_total Hits on /access-result, by classification.\n"
 		       "# TYPE accessd_callbacks_total counter\n");
-	for (int k = 0; k < CALLBACK_KIND_COUNT; k++)
-		metrics_append(&buf, len, &cap, "accessd_callbacks_total{classification=\"%s\"} %lu\n",
-			       callback_names[k], atomic_load(&callbacks[k]));
+	for (int k = 0; k < METRICS_MAX_CALLBACK_OUTCOMES && outcome_name(k) != NULL; k++)
+		strbuf_addf(&out, "accessd_callbacks_total{classification=\"%s\"} %lu\n",
+			       outcome_name(k), atomic_load(&callbacks[k]));
 	writer_stats(&ws);
-	metrics_append(&buf, len, &cap,
+	strbuf_addf(&out,
 		       "# HELP accessd_auth_failures_total Admin requests refused for a missing or wrong token.\n"
 		       "# TYPE accessd_auth_failures_total counter\n"
 		       "accessd_auth_failures_total %lu\n"
@@ -204,18 +164,18 @@ char *metrics_render(struct store *st, size_t *len)
 		       "# HELP accessd_access_requests Access requests by status.\n"
 		       "# TYPE accessd_access_requests gauge\n",
 		       atomic_load(&auth_failures), ws.jobs, ws.commits, ws.wal_frames, ws.busy_seconds);
-	struct status_counts request_counts = { .statuses = request_statuses };
+	struct status_counts request_counts = { .statuses = status_request_names };
 	store_request_count_by_status(st, note_count, &request_counts);
-	append_counts(&buf, len, &cap, &request_counts, "accessd_access_requests");
-	metrics_append(&buf, len, &cap,
+	append_counts(&out, &request_counts, "accessd_access_requests");
+	strbuf_addf(&out,
 		       "# HELP accessd_installations Installations by status.\n"
 		       "# TYPE accessd_installations gauge\n");
-	struct status_counts installation_counts = { .statuses = installation_statuses };
+	struct status_counts installation_counts = { .statuses = status_installation_names };
 	store_installation_count_by_status(st, note_count, &installation_counts);
-	append_counts(&buf, len, &cap, &installation_counts, "accessd_installations");
-	metrics_process_append(&buf, len, &cap);
+	append_counts(&out, &installation_counts, "accessd_installations");
+	metrics_process_append(&out);
 	int n = atomic_load(&source_count);
 	for (int i = 0; i < n && i < MAX_SOURCES; i++)
-		sources[i](&buf, len, &cap);
-	return buf;
+		sources[i](&out);
+	return strbuf_finish(&out, len);
 }

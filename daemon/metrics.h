@@ -9,49 +9,36 @@
 #include <stdint.h>
 
 struct store;
+struct strbuf;
 
-/* How a hit on /access-result was classified (the event type's second part). */
-enum metrics_callback {
-	CALLBACK_GRANTED,
-	CALLBACK_DENIED,
-	CALLBACK_REPEATED,
-	CALLBACK_INVALID,
-	CALLBACK_UNKNOWN,
-	CALLBACK_CONFLICT,
-	CALLBACK_LATE,
-	CALLBACK_CONTESTED, /* a grant of an installation bound to another customer */
-	CALLBACK_FAILED,   /* not recorded: the database failed (503) */
-	CALLBACK_KIND_COUNT
-};
+/* Counts one answered request: admin is 1 on the admin listener and 0 on the
+ * public one, route the index into the route table or -1 for none. */
+void metrics_observe_request(int admin, int route, unsigned status, uint64_t micros);
 
-/* "granted", "denied", ... */
-const char *metrics_callback_name(enum metrics_callback kind);
+/* Names what metrics counts by index without knowing it: the name of entry
+ * index, or NULL past the last. */
+typedef const char *(*metrics_namer)(int index);
 
-/* Counts one answered request: listener is 1 (public) or 2 (admin), route the
- * index into http_routes or -1 for none. */
-void metrics_observe_request(int listener, int route, unsigned status, uint64_t micros);
-
-void metrics_count_callback(enum metrics_callback kind);
+/* Counts one hit on /access-result by its outcome (enum callback_outcome, at
+ * most METRICS_MAX_CALLBACK_OUTCOMES of them). */
+#define METRICS_MAX_CALLBACK_OUTCOMES 16
+void metrics_count_callback(int outcome);
 
 /* Counts admin requests refused for a wrong or missing token. */
 void metrics_count_auth_failure(void);
 
-/* A source of further lines for /metrics (the Zaptec client, the verifier):
- * appends to *buf with the helpers below. At most 8 sources. */
-typedef void (*metrics_source)(char **buf, size_t *len, size_t *cap);
+/* A source of further lines for /metrics (the Zaptec client, the verifier,
+ * the webhooks): appends to b. At most 8 sources. */
+typedef void (*metrics_source)(struct strbuf *b);
 void metrics_add_source(metrics_source source);
-
-/* Appends printf-formatted text to a growing buffer; on failure the buffer is
- * released and *buf set to NULL (later appends are no-ops). */
-void metrics_append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 
 /* Appends the standard process metrics (CPU, memory, descriptors, start
  * time) read from /proc. (metrics_process.c) */
-void metrics_process_append(char **buf, size_t *len, size_t *cap);
+void metrics_process_append(struct strbuf *b);
 
-/* Renders every metric, reading the counts by status from st. Returns a new
- * string (caller frees) or NULL. */
-char *metrics_render(struct store *st, size_t *len);
+/* Renders every metric, reading the counts by status from st, naming the
+ * routes with route_name and the callback outcomes with outcome_name.
+ * Returns a new string (caller frees) or NULL. */
+char *metrics_render(struct store *st, metrics_namer route_name, metrics_namer outcome_name, size_t *len);
 
 #endif

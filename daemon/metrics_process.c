@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "metrics.h"
+#include "strbuf.h"
 
 /* What /proc/self/stat says about us: CPU time and start in clock ticks,
  * virtual size in bytes, resident size in pages. */
@@ -74,7 +75,7 @@ static long count_fds(void)
 
 /* Appends the process metrics to the exposition; a value that cannot be read
  * is left out rather than written as a false 0. */
-void metrics_process_append(char **buf, size_t *len, size_t *cap)
+void metrics_process_append(struct strbuf *b)
 {
 	struct proc_stat ps;
 	long ticks = sysconf(_SC_CLK_TCK);
@@ -84,7 +85,7 @@ void metrics_process_append(char **buf, size_t *len, size_t *cap)
 	struct rlimit rl;
 
 	if (read_stat(&ps) == 0 && ticks > 0) {
-		metrics_append(buf, len, cap,
+		strbuf_addf(b,
 			       "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
 			       "# TYPE process_cpu_seconds_total counter\n"
 			       "process_cpu_seconds_total %.2f\n"
@@ -96,20 +97,20 @@ void metrics_process_append(char **buf, size_t *len, size_t *cap)
 			       "process_resident_memory_bytes %lld\n",
 			       (double)(ps.utime + ps.stime) / (double)ticks, ps.vsize, ps.rss * page);
 		if (btime > 0)
-			metrics_append(buf, len, cap,
+			strbuf_addf(b,
 				       "# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.\n"
 				       "# TYPE process_start_time_seconds gauge\n"
 				       "process_start_time_seconds %.2f\n",
 				       (double)btime + (double)ps.starttime / (double)ticks);
 	}
 	if (fds >= 0)
-		metrics_append(buf, len, cap,
+		strbuf_addf(b,
 			       "# HELP process_open_fds Number of open file descriptors.\n"
 			       "# TYPE process_open_fds gauge\n"
 			       "process_open_fds %ld\n",
 			       fds);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-		metrics_append(buf, len, cap,
+		strbuf_addf(b,
 			       "# HELP process_max_fds Maximum number of open file descriptors.\n"
 			       "# TYPE process_max_fds gauge\n"
 			       "process_max_fds %llu\n",

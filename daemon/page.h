@@ -31,7 +31,7 @@ enum page_kind {
  * the partner's internal id and never shown. */
 struct page_info {
 	enum page_kind kind;
-	const char *lang;            /* a supported language from page_pick_lang() */
+	const char *lang;            /* a supported language from lang_pick() */
 	const char *partner_name;
 	const char *installation_id;
 	const char *installation_name; /* Zaptec's name for it, shown instead of the id */
@@ -43,19 +43,6 @@ struct page_info {
 /* Whether a page of this kind reports a success (access granted). Every other
  * kind, including any added later, carries the support contact. */
 int page_is_success(enum page_kind kind);
-
-/* The languages pages come in: "en", "nb", "sv", "da", "de", "nl", "fr", "fi". */
-extern const char *const page_languages[];
-
-/*
- * Chooses the page language: the request's own lang when it maps to a supported
- * one ("nb-NO" → "nb", "no" → "nb", "nn" → "nb", "sv-SE" → "sv"), else the best
- * supported match of the Accept-Language header (q-values honoured, q=0 never
- * chosen), else default_lang when it maps, else "en". Any argument may be NULL.
- * Returns a pointer into page_languages.
- */
-const char *page_pick_lang(const char *request_lang, const char *accept_language,
-			   const char *default_lang);
 
 /* Renders the page as a new NUL-terminated UTF-8 string (caller frees), its byte
  * length in *len. Returns NULL only when memory runs out. */

@@ -17,4 +17,8 @@ struct access_request;
 enum http_outcome public_page(struct http_request *req, unsigned status, enum page_kind kind,
 			      const struct access_request *r, const char *installation_id);
 
+/* The page for a public path no route has: a browser that strays gets a page,
+ * not JSON. */
+enum http_outcome public_not_found(struct http_request *req);
+
 #endif

@@ -11,6 +11,7 @@
 #include "public.h"
 #include "redirect_cache.h"
 #include "requests.h"
+#include "status.h"
 #include "store.h"
 #include "timestamp.h"
 
@@ -70,16 +71,16 @@ enum http_outcome public_connect(struct http_request *req)
 	if (found == 0)
 		return public_page(req, 404, PAGE_UNKNOWN, NULL, NULL);
 
-	if (strcmp(r.status, "granted") == 0)
+	if (status_request_is(r.status, STATUS_REQUEST_GRANTED))
 		return public_page(req, 200, PAGE_ALREADY_GRANTED, &r, r.result_installation_id);
-	if (strcmp(r.status, "contested") == 0)
+	if (status_request_is(r.status, STATUS_REQUEST_CONTESTED))
 		return public_page(req, 200, PAGE_CONTESTED, &r, r.result_installation_id);
 	if (requests_cancelled(&r))
 		return public_page(req, 410, PAGE_CANCELLED, &r, NULL);
 	if (now >= r.expires_at)
 		return public_page(req, 410, PAGE_EXPIRED, &r, NULL);
 	/* A customer who said no may still say yes while the link lives. */
-	if (strcmp(r.status, "denied") == 0)
+	if (status_request_is(r.status, STATUS_REQUEST_DENIED))
 		return go_to_portal(req, &r, token, NULL, 0);
 	/* Only the first open writes; every later click is a read and a redirect. */
 	if (r.opened_at != 0)

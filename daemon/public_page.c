@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "installations.h"
+#include "lang.h"
 #include "public.h"
 #include "requests.h"
 #include "store.h"
@@ -46,7 +47,7 @@ enum http_outcome public_page(struct http_request *req, unsigned status, enum pa
 		installation_name(installation_id, r, name, sizeof name);
 	struct page_info info = {
 		.kind = kind,
-		.lang = page_pick_lang(request_lang, http_header(req, "Accept-Language"), cfg->default_lang),
+		.lang = lang_pick(request_lang, http_header(req, "Accept-Language"), cfg->default_lang),
 		.partner_name = r ? r->partner_name : cfg->partner_name,
 		.installation_id = has_installation ? installation_id : NULL,
 		.installation_name = name[0] ? name : NULL,
@@ -59,4 +60,9 @@ enum http_outcome public_page(struct http_request *req, unsigned status, enum pa
 	if (html == NULL)
 		return http_queue(req, status, NULL);
 	return http_reply_html(req, status, html, len);
+}
+
+enum http_outcome public_not_found(struct http_request *req)
+{
+	return public_page(req, 404, PAGE_UNKNOWN, NULL, NULL);
 }

@@ -11,7 +11,9 @@
 #include "config.h"
 #include "handlers.h"
 #include "log.h"
+#include "metrics.h"
 #include "public.h"
+#include "status.h"
 #include "timestamp.h"
 
 /* Copies the raw query for the event log, at most CALLBACK_MAX_QUERY bytes,
@@ -57,7 +59,7 @@ static enum http_outcome granted_page(struct http_request *req, const struct cal
 	const struct access_request *r = &job->r;
 	const struct installation *in = job->has_installation ? &job->in : NULL;
 
-	if (in && strcmp(in->request_id, r->id) == 0 && strcmp(in->status, "verifying") == 0)
+	if (in && strcmp(in->request_id, r->id) == 0 && status_installation_is(in->status, STATUS_INSTALLATION_VERIFYING))
 		return public_page(req, 200, PAGE_VERIFYING, r, r->result_installation_id);
 	return public_page(req, 200, PAGE_GRANTED, r, r->result_installation_id);
 }
@@ -74,14 +76,14 @@ static enum http_outcome result_resume(struct http_request *req)
 		return public_page(req, 503, PAGE_UNAVAILABLE, r, NULL);
 	}
 	metrics_count_callback(job->kind);
-	log_info("event=callback.%s request=%s", metrics_callback_name(job->kind), r ? r->id : "-");
+	log_info("event=callback.%s request=%s", callback_outcome_name(job->kind), r ? r->id : "-");
 	switch (job->kind) {
 	case CALLBACK_CONTESTED:
 		return public_page(req, 409, PAGE_CONTESTED, r, r->result_installation_id);
 	case CALLBACK_GRANTED:
 	case CALLBACK_DENIED:
 	case CALLBACK_REPEATED:
-		if (strcmp(r->status, "contested") == 0)
+		if (status_request_is(r->status, STATUS_REQUEST_CONTESTED))
 			return public_page(req, 409, PAGE_CONTESTED, r, r->result_installation_id);
 		if (r->return_to[0])
 			return back_to_partner(req, r);

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "timestamp.h"
+
 struct ratelimit {
 	pthread_mutex_t lock;
 	unsigned limit;
@@ -25,11 +27,8 @@ struct ratelimit {
 
 double ratelimit_monotonic(void *arg)
 {
-	struct timespec ts;
-
 	(void)arg;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)timestamp_monotonic_ns() / 1e9;
 }
 
 struct ratelimit *ratelimit_new(unsigned limit, double window,

@@ -15,6 +15,7 @@
 
 #include "redirect_cache.h"
 #include "store.h"
+#include "timestamp.h"
 
 #define SETS 1024 /* a power of two */
 #define WAYS 4
@@ -35,13 +36,6 @@ static struct slot slots[SLOTS];
 static char *locations[SLOTS]; /* owned by the table */
 static pthread_mutex_t stripes[STRIPES] = { [0 ... STRIPES - 1] = PTHREAD_MUTEX_INITIALIZER };
 static atomic_uint_fast64_t generation;
-
-static int64_t monotonic_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static size_t set_of(const unsigned char hash[TOKEN_HASH_LEN])
 {
@@ -91,7 +85,7 @@ int redirect_cache_get(const unsigned char hash[TOKEN_HASH_LEN], int64_t now, ch
 	pthread_mutex_lock(&stripes[set % STRIPES]);
 	long i = find_slot(set, hash);
 	if (i >= 0 && now < slots[i].expires_at &&
-	    monotonic_ms() - slots[i].filled_ms < atomic_load(&lifetime_ms)) {
+	    (int64_t)(timestamp_monotonic_ns() / 1000000u) - slots[i].filled_ms < atomic_load(&lifetime_ms)) {
 		strcpy(location, locations[i]);
 		hit = 1;
 	}
@@ -125,7 +119,7 @@ void redirect_cache_put(const unsigned char hash[TOKEN_HASH_LEN], int64_t seq, i
 		memcpy(slots[i].hash, hash, TOKEN_HASH_LEN);
 		slots[i].seq = seq;
 		slots[i].expires_at = expires_at;
-		slots[i].filled_ms = monotonic_ms();
+		slots[i].filled_ms = (int64_t)(timestamp_monotonic_ns() / 1000000u);
 		locations[i] = copy;
 		copy = NULL;
 	}

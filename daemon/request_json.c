@@ -3,17 +3,13 @@
  */
 #include <string.h>
 
+#include "field_error.h"
 #include "request_json.h"
 
 static const char *const create_fields[] = {
 	"reference", "installationType", "installationId", "partnerName",
 	"lang", "showExisting", "returnTo", "ttl", NULL,
 };
-
-static void add_error(json_t *errors, const char *field, const char *message)
-{
-	json_array_append_new(errors, json_pack("{s:s, s:s}", "field", field, "message", message));
-}
 
 /* Reads an optional string field; null counts as absent. */
 static const char *string_field(json_t *body, const char *name, json_t *errors)
@@ -22,7 +18,7 @@ static const char *string_field(json_t *body, const char *name, json_t *errors)
 	if (v == NULL || json_is_null(v))
 		return NULL;
 	if (!json_is_string(v)) {
-		add_error(errors, name, "must be a string");
+		field_error_add(errors, name, "must be a string");
 		return NULL;
 	}
 	return json_string_value(v);
@@ -39,7 +35,7 @@ int request_json_read(json_t *body, struct request_input *in, json_t *errors)
 		for (int i = 0; create_fields[i]; i++)
 			known |= strcmp(key, create_fields[i]) == 0;
 		if (!known)
-			add_error(errors, key, "is not a known field");
+			field_error_add(errors, key, "is not a known field");
 	}
 	memset(in, 0, sizeof *in);
 	in->reference = string_field(body, "reference", errors);
@@ -54,7 +50,7 @@ int request_json_read(json_t *body, struct request_input *in, json_t *errors)
 		if (json_is_boolean(show))
 			in->show_existing = json_is_true(show);
 		else
-			add_error(errors, "showExisting", "must be true or false");
+			field_error_add(errors, "showExisting", "must be true or false");
 	}
 	json_t *ttl = json_object_get(body, "ttl");
 	if (ttl != NULL && !json_is_null(ttl)) {
@@ -62,7 +58,7 @@ int request_json_read(json_t *body, struct request_input *in, json_t *errors)
 			in->ttl = json_integer_value(ttl);
 			in->has_ttl = 1;
 		} else {
-			add_error(errors, "ttl", "must be a whole number of seconds");
+			field_error_add(errors, "ttl", "must be a whole number of seconds");
 		}
 	}
 	return json_array_size(errors) == before ? 0 : -1;

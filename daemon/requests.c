@@ -8,19 +8,16 @@
 
 #include "config.h"
 #include "events.h"
+#include "field_error.h"
 #include "log.h"
 #include "page.h"
 #include "portal.h"
 #include "requests.h"
+#include "status.h"
 #include "store.h"
 #include "timestamp.h"
 
 #define EXPIRY_BATCH 500
-
-static void add_error(json_t *errors, const char *field, const char *message)
-{
-	json_array_append_new(errors, json_pack("{s:s, s:s}", "field", field, "message", message));
-}
 
 /* Copies a checked text value into a fixed buffer (sizes cover the limits). */
 static void copy_text(char *dst, size_t cap, const char *src)
@@ -37,11 +34,11 @@ int requests_prepare(struct access_request *r, const struct request_input *in,
 	memset(r, 0, sizeof *r);
 	r->result_success = -1;
 	token_new_id(r->id);
-	snprintf(r->status, sizeof r->status, "pending");
+	snprintf(r->status, sizeof r->status, "%s", status_request_names[STATUS_REQUEST_PENDING]);
 
 	if (in->reference != NULL) {
 		if (validate_text(in->reference, strlen(in->reference), REQUEST_REFERENCE_MAX, 0, &why) != 0)
-			add_error(errors, "reference", why);
+			field_error_add(errors, "reference", why);
 		else
 			copy_text(r->reference, sizeof r->reference, in->reference);
 	}
@@ -50,24 +47,24 @@ int requests_prepare(struct access_request *r, const struct request_input *in,
 	int is_pro = strcmp(type, "pro") == 0;
 	r->installation_type = is_pro ? PORTAL_TYPE_PRO : PORTAL_TYPE_GO;
 	if (!is_pro && strcmp(type, "go") != 0 && strcmp(type, "home") != 0)
-		add_error(errors, "installationType", "must be \"go\", \"home\" or \"pro\"");
+		field_error_add(errors, "installationType", "must be \"go\", \"home\" or \"pro\"");
 
 	if (in->installation_id != NULL) {
 		if (validate_guid(in->installation_id, r->installation_id, &why) != 0)
-			add_error(errors, "installationId", why);
+			field_error_add(errors, "installationId", why);
 	} else if (is_pro) {
-		add_error(errors, "installationId", "is required for a Pro installation");
+		field_error_add(errors, "installationId", "is required for a Pro installation");
 	}
 
 	const char *partner = in->partner_name ? in->partner_name : cfg->partner_name;
 	if (validate_text(partner, strlen(partner), REQUEST_PARTNER_NAME_MAX, 0, &why) != 0)
-		add_error(errors, "partnerName", why);
+		field_error_add(errors, "partnerName", why);
 	else
 		copy_text(r->partner_name, sizeof r->partner_name, partner);
 
 	const char *lang = in->lang ? in->lang : cfg->default_lang;
 	if (validate_lang(lang, &why) != 0)
-		add_error(errors, "lang", why);
+		field_error_add(errors, "lang", why);
 	else
 		copy_text(r->lang, sizeof r->lang, lang);
 	r->lang_given = in->lang != NULL;
@@ -76,9 +73,9 @@ int requests_prepare(struct access_request *r, const struct request_input *in,
 
 	if (in->return_to != NULL) {
 		if (strlen(in->return_to) > REQUEST_RETURN_TO_MAX)
-			add_error(errors, "returnTo", "is longer than 2048 bytes");
+			field_error_add(errors, "returnTo", "is longer than 2048 bytes");
 		else if (validate_return_to(in->return_to, cfg->redirect_allow, cfg->redirect_allow_count, &why) != 0)
-			add_error(errors, "returnTo", why);
+			field_error_add(errors, "returnTo", why);
 		else
 			copy_text(r->return_to, sizeof r->return_to, in->return_to);
 	}
@@ -88,7 +85,7 @@ int requests_prepare(struct access_request *r, const struct request_input *in,
 		char message[96];
 		snprintf(message, sizeof message, "must be between 60 and %lld seconds",
 			 (long long)cfg->max_request_ttl);
-		add_error(errors, "ttl", message);
+		field_error_add(errors, "ttl", message);
 	}
 	r->created_at = now;
 	/* Only a checked ttl is added: any other could overflow the sum. */
@@ -101,17 +98,18 @@ int requests_prepare(struct access_request *r, const struct request_input *in,
 
 int requests_holds_grant(const struct access_request *r)
 {
-	return strcmp(r->status, "granted") == 0 || strcmp(r->status, "contested") == 0;
+	return status_request_is(r->status, STATUS_REQUEST_GRANTED) ||
+	       status_request_is(r->status, STATUS_REQUEST_CONTESTED);
 }
 
 int requests_completed(const struct access_request *r)
 {
-	return requests_holds_grant(r) || strcmp(r->status, "denied") == 0;
+	return requests_holds_grant(r) || status_request_is(r->status, STATUS_REQUEST_DENIED);
 }
 
 int requests_cancelled(const struct access_request *r)
 {
-	return strcmp(r->status, "cancelled") == 0;
+	return status_request_is(r->status, STATUS_REQUEST_CANCELLED);
 }
 
 int requests_cancellable(const struct access_request *r)
@@ -122,7 +120,7 @@ int requests_cancellable(const struct access_request *r)
 const char *requests_status(const struct access_request *r, int64_t now)
 {
 	if (!requests_completed(r) && !requests_cancelled(r) && now >= r->expires_at)
-		return "expired";
+		return status_request_names[STATUS_REQUEST_EXPIRED];
 	return r->status;
 }
 
@@ -137,7 +135,7 @@ json_t *requests_json(const struct access_request *r, int64_t now)
 	/* A Go/Home request is made for no installation: once granted, its
 	 * installation is the one granted. */
 	const char *installation = r->installation_id;
-	if (!installation[0] && strcmp(r->status, "granted") == 0)
+	if (!installation[0] && status_request_is(r->status, STATUS_REQUEST_GRANTED))
 		installation = r->result_installation_id;
 	if (r->result_success >= 0)
 		result = json_pack("{s:b, s:o}", "success", r->result_success,
@@ -211,8 +209,10 @@ int requests_set_token(struct store *st, struct access_request *r,
 {
 	if (store_request_set_token(st, r->seq, hash, expires_at) != 0)
 		return -1;
-	if (strcmp(r->status, "expired") == 0 || strcmp(r->status, "denied") == 0 || requests_cancelled(r))
-		snprintf(r->status, sizeof r->status, "%s", r->opened_at ? "opened" : "pending");
+	if (status_request_is(r->status, STATUS_REQUEST_EXPIRED) || status_request_is(r->status, STATUS_REQUEST_DENIED) ||
+	    requests_cancelled(r))
+		snprintf(r->status, sizeof r->status, "%s",
+			 status_request_names[r->opened_at ? STATUS_REQUEST_OPENED : STATUS_REQUEST_PENDING]);
 	r->completed_at = 0;
 	r->result_success = -1;
 	r->result_installation_id[0] = '\0';
@@ -232,7 +232,7 @@ int requests_mark_opened(struct store *st, struct access_request *r, int64_t now
 	if (!changed)
 		return 0;
 	r->opened_at = now;
-	snprintf(r->status, sizeof r->status, "opened");
+	snprintf(r->status, sizeof r->status, "%s", status_request_names[STATUS_REQUEST_OPENED]);
 	return events_append(st, now, "request.opened", r->id, opt(r->installation_id),
 			     opt(r->reference), NULL);
 }
@@ -240,7 +240,7 @@ int requests_mark_opened(struct store *st, struct access_request *r, int64_t now
 int requests_complete(struct store *st, struct access_request *r, const char *status,
 		      const char *installation_id, int64_t now)
 {
-	int success = strcmp(status, "denied") != 0;
+	int success = !status_request_is(status, STATUS_REQUEST_DENIED);
 	if (store_request_complete(st, r->seq, status, success, installation_id, now) != 0)
 		return -1;
 	snprintf(r->status, sizeof r->status, "%s", status);
@@ -260,7 +260,7 @@ int requests_cancel(struct store *st, struct access_request *r, int64_t now)
 	if (!changed)
 		return 0;
 	json_t *detail = json_pack("{s:s}", "previous", requests_status(r, now));
-	snprintf(r->status, sizeof r->status, "cancelled");
+	snprintf(r->status, sizeof r->status, "%s", status_request_names[STATUS_REQUEST_CANCELLED]);
 	return events_append(st, now, "request.cancelled", r->id, opt(r->installation_id),
 			     opt(r->reference), detail);
 }

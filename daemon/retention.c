@@ -18,6 +18,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "retention.h"
+#include "strbuf.h"
 #include "timestamp.h"
 #include "writer.h"
 
@@ -121,15 +122,15 @@ int retention_purge(const struct config *cfg, retention_runner runner, void *ctx
 	return failed ? -1 : 0;
 }
 
-static void metrics_lines(char **buf, size_t *len, size_t *cap)
+static void metrics_lines(struct strbuf *b)
 {
-	metrics_append(buf, len, cap,
+	strbuf_addf(b,
 		       "# HELP accessd_purged_total Rows deleted by the retention pass, by kind.\n"
 		       "# TYPE accessd_purged_total counter\n");
 	for (int k = 0; k < RETENTION_KIND_COUNT; k++)
-		metrics_append(buf, len, cap, "accessd_purged_total{kind=\"%s\"} %llu\n",
+		strbuf_addf(b, "accessd_purged_total{kind=\"%s\"} %llu\n",
 			       retention_kind_name((enum retention_kind)k), atomic_load(&deleted_total[k]));
-	metrics_append(buf, len, cap,
+	strbuf_addf(b,
 		       "# HELP accessd_purge_passes_total Retention passes, by outcome.\n"
 		       "# TYPE accessd_purge_passes_total counter\n"
 		       "accessd_purge_passes_total{outcome=\"ok\"} %llu\n"

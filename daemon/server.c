@@ -9,10 +9,10 @@
 
 #include "auth.h"
 #include "background.h"
-#include "cli.h"
 #include "config.h"
 #include "http.h"
 #include "log.h"
+#include "public.h"
 #include "redirect_cache.h"
 #include "server.h"
 #include "store.h"
@@ -75,7 +75,7 @@ int server_start(const struct config *cfg, char *err, size_t errlen)
 		return -1;
 	}
 	if (open_listeners(cfg, &public_fd, &admin_fd, err, errlen) != 0 ||
-	    http_start(cfg, public_fd, admin_fd, server.tls_key, server.tls_cert, err, errlen) != 0) {
+	    http_start(cfg, public_fd, admin_fd, server.tls_key, server.tls_cert, public_not_found, err, errlen) != 0) {
 		writer_stop();
 		free_tls();
 		return -1;

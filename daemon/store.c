@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "store.h"
 #include "store_engine.h"
 
 /* SQLite last: it takes any path no other engine claims. */

@@ -6,8 +6,11 @@
 #ifndef ACCESSD_STORE_ENGINE_H
 #define ACCESSD_STORE_ENGINE_H
 
+#include <stddef.h>
+#include <stdint.h>
+
+#include "records.h"
 #include "retention_store.h"
-#include "store.h"
 #include "webhook_store.h"
 
 /* One migration, embedded from schema/ by the build (scripts/embed-schema.sh). */

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "store.h"
 #include "store_sqlite.h"
 
 static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "log.h"
+#include "store.h"
 #include "store_sqlite.h"
 
 /* WAL pages after which the checkpointer copies the log into the database,

@@ -1,6 +1,8 @@
 /*
  * strbuf.c — a growing string.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +43,30 @@ void strbuf_add(struct strbuf *b, const char *s, size_t n)
 void strbuf_add_str(struct strbuf *b, const char *s)
 {
 	strbuf_add(b, s, strlen(s));
+}
+
+/* Formats into the room left, and when it did not fit grows the buffer to the
+ * length vsnprintf asked for and formats again. */
+void strbuf_addf(struct strbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	for (int attempt = 0; attempt < 2 && !b->failed; attempt++) {
+		size_t room = b->cap > b->len ? b->cap - b->len : 0;
+		va_start(ap, fmt);
+		int n = vsnprintf(room ? b->p + b->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->failed = 1;
+			return;
+		}
+		if ((size_t)n < room) {
+			b->len += (size_t)n;
+			return;
+		}
+		if (strbuf_reserve(b, (size_t)n) != 0)
+			return;
+	}
 }
 
 char *strbuf_finish(struct strbuf *b, size_t *len)

@@ -23,6 +23,9 @@ int strbuf_reserve(struct strbuf *b, size_t n);
 void strbuf_add(struct strbuf *b, const char *s, size_t n);
 void strbuf_add_str(struct strbuf *b, const char *s);
 
+/* Appends printf-formatted text; on failure the buffer is marked failed. */
+void strbuf_addf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Hands the string to the caller (who frees it), its length in *len when len is
  * not NULL; or frees it and returns NULL when an append failed. */
 char *strbuf_finish(struct strbuf *b, size_t *len);

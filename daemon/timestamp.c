@@ -30,6 +30,19 @@ int64_t timestamp_now(void)
 	return (int64_t)time(NULL);
 }
 
+uint64_t timestamp_monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+struct timespec timestamp_monotonic_after(double seconds)
+{
+	uint64_t at = timestamp_monotonic_ns() + (uint64_t)(seconds > 0 ? seconds * 1e9 : 0);
+	return (struct timespec){ .tv_sec = (time_t)(at / 1000000000u), .tv_nsec = (long)(at % 1000000000u) };
+}
+
 /* Reads exactly n digits. */
 static int digits(const char **p, int n, int *out)
 {

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <time.h>
 
 #define TIMESTAMP_LEN 20
 
@@ -22,5 +23,13 @@ json_t *timestamp_json(int64_t t);
 
 /* The current time in Unix seconds. */
 int64_t timestamp_now(void);
+
+/* Nanoseconds on the monotonic clock: for durations and deadlines, which a
+ * change of the wall clock must not stretch or cut. */
+uint64_t timestamp_monotonic_ns(void);
+
+/* The monotonic time seconds from now, as the timespec pthread_cond_timedwait
+ * wants of a condition whose clock is CLOCK_MONOTONIC. */
+struct timespec timestamp_monotonic_after(double seconds);
 
 #endif

@@ -50,7 +50,7 @@ static int is_digit(unsigned char c)
 	return c >= '0' && c <= '9';
 }
 
-static int hex_value(unsigned char c)
+int validate_hex_digit(int c)
 {
 	if (is_digit(c))
 		return c - '0';
@@ -79,7 +79,7 @@ int validate_guid(const char *in, char out[VALIDATE_GUID_LEN + 1], const char **
 		if (i == 8 || i == 13 || i == 18 || i == 23) {
 			if (c != '-')
 				return fail(why, bad);
-		} else if (hex_value(c) < 0) {
+		} else if (validate_hex_digit(c) < 0) {
 			return fail(why, bad);
 		}
 		tmp[i] = lower((char)c);

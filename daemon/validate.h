@@ -11,6 +11,9 @@
 
 #define VALIDATE_GUID_LEN 36
 
+/* The value of one hex digit (either case), or -1 for any other character. */
+int validate_hex_digit(int c);
+
 /* A GUID in 8-4-4-4-12 hex form, any case; out (37 bytes) receives the lowercase
  * form. Braces, missing hyphens, other lengths are invalid. */
 int validate_guid(const char *in, char out[VALIDATE_GUID_LEN + 1], const char **why);

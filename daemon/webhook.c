@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "field_error.h"
 #include "timestamp.h"
 #include "validate.h"
 #include "webhook.h"
@@ -30,11 +31,6 @@ int webhook_type_known(const char *type)
 	return 0;
 }
 
-static void add_error(json_t *errors, const char *field, const char *message)
-{
-	json_array_append_new(errors, json_pack("{s:s, s:s}", "field", field, "message", message));
-}
-
 /* Reads "types": a non-empty array of known types, each once; null is every
  * type. Sets in->types to the array's compact JSON text. */
 static void read_types(json_t *v, struct webhook_input *in, json_t *errors)
@@ -46,28 +42,28 @@ static void read_types(json_t *v, struct webhook_input *in, json_t *errors)
 	if (json_is_null(v))
 		return;
 	if (!json_is_array(v)) {
-		add_error(errors, "types", "must be an array of event types, or null for every type");
+		field_error_add(errors, "types", "must be an array of event types, or null for every type");
 		return;
 	}
 	if (json_array_size(v) == 0) {
-		add_error(errors, "types", "must list at least one event type; leave it out for every type");
+		field_error_add(errors, "types", "must list at least one event type; leave it out for every type");
 		return;
 	}
 	json_array_foreach(v, i, item) {
 		if (!json_is_string(item) || !webhook_type_known(json_string_value(item))) {
-			add_error(errors, "types", "lists something that is not an event type of the feed");
+			field_error_add(errors, "types", "lists something that is not an event type of the feed");
 			return;
 		}
 		for (j = 0; j < i; j++) {
 			if (json_equal(json_array_get(v, j), item)) {
-				add_error(errors, "types", "lists an event type twice");
+				field_error_add(errors, "types", "lists an event type twice");
 				return;
 			}
 		}
 	}
 	in->types = json_dumps(v, JSON_COMPACT);
 	if (in->types == NULL)
-		add_error(errors, "types", "could not be stored (out of memory)");
+		field_error_add(errors, "types", "could not be stored (out of memory)");
 }
 
 int webhook_input_read(json_t *body, int create, int allow_http, struct webhook_input *in, json_t *errors)
@@ -83,17 +79,17 @@ int webhook_input_read(json_t *body, int create, int allow_http, struct webhook_
 		for (int i = 0; fields[i]; i++)
 			known |= strcmp(key, fields[i]) == 0;
 		if (!known)
-			add_error(errors, key, "is not a known field");
+			field_error_add(errors, key, "is not a known field");
 	}
 	json_t *url = json_object_get(body, "url");
 	if (url != NULL || create) {
 		in->has_url = 1;
 		if (url == NULL || json_is_null(url))
-			add_error(errors, "url", "is required: the https URL to deliver events to");
+			field_error_add(errors, "url", "is required: the https URL to deliver events to");
 		else if (!json_is_string(url))
-			add_error(errors, "url", "must be a string");
+			field_error_add(errors, "url", "must be a string");
 		else if (validate_webhook_url(json_string_value(url), allow_http, &why) != 0)
-			add_error(errors, "url", why);
+			field_error_add(errors, "url", why);
 		else
 			in->url = json_string_value(url);
 	}
@@ -104,11 +100,11 @@ int webhook_input_read(json_t *body, int create, int allow_http, struct webhook_
 	if (description != NULL) {
 		in->has_description = 1;
 		if (!json_is_null(description) && !json_is_string(description))
-			add_error(errors, "description", "must be a string or null");
+			field_error_add(errors, "description", "must be a string or null");
 		else if (json_is_string(description) &&
 			 validate_text(json_string_value(description), json_string_length(description),
 				       WEBHOOK_DESCRIPTION_MAX, 1, &why) != 0)
-			add_error(errors, "description", why);
+			field_error_add(errors, "description", why);
 		else
 			in->description = json_string_value(description);
 	}
@@ -116,7 +112,7 @@ int webhook_input_read(json_t *body, int create, int allow_http, struct webhook_
 	if (!create && enabled != NULL) {
 		in->has_enabled = 1;
 		if (!json_is_boolean(enabled))
-			add_error(errors, "enabled", "must be true or false");
+			field_error_add(errors, "enabled", "must be true or false");
 		else
 			in->enabled = json_is_true(enabled);
 	}

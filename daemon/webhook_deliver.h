@@ -13,7 +13,7 @@
  * A supervisor thread starts a worker for every enabled endpoint (at most
  * WEBHOOK_MAX_ENDPOINTS) and reaps those whose endpoint went away. Workers
  * sleep until the writer commits new events (store_on_events_added) or an endpoint
- * changes (webhook_deliver_notify), with a slow poll besides for changes made
+ * changes (webhook_wake_notify), with a slow poll besides for changes made
  * by another process.
  */
 #ifndef ACCESSD_WEBHOOK_DELIVER_H
@@ -26,9 +26,6 @@ struct config;
 /* Starts the supervisor; cfg is borrowed until webhook_deliver_stop().
  * Returns 0, or -1 with err. */
 int webhook_deliver_start(const struct config *cfg, char *err, size_t errlen);
-
-/* Wakes every worker and the supervisor: new events, or an endpoint changed. */
-void webhook_deliver_notify(void);
 
 /* Ends attempts under way and joins every thread; does nothing when not
  * running. */

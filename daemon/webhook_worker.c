@@ -36,9 +36,10 @@
 #include "log.h"
 #include "store.h"
 #include "timestamp.h"
-#include "webhook_deliver.h"
+#include "webhook_metrics.h"
 #include "webhook_sign.h"
 #include "webhook_store.h"
+#include "webhook_wake.h"
 #include "webhook_worker.h"
 #include "writer.h"
 
@@ -97,7 +98,7 @@ static void send_message(struct webhook_http *http, const struct webhook_endpoin
 	}
 	webhook_http_post(http, e->url, id, timestamp, signatures, body, strlen(body), a);
 	free(body);
-	webhook_deliver_observe(a);
+	webhook_metrics_observe(a);
 }
 
 /* --- the cursor's advances, committed behind the deliveries --- */
@@ -193,9 +194,8 @@ static int failure_run(struct store *st, void *arg)
 /* The wait before the next attempt after `failures` failed ones: the
  * schedule's entry (its last one repeats), ±10 %, and never shorter than a
  * 429's or 503's Retry-After. */
-static int64_t retry_wait_ms(int failures, const struct webhook_attempt *a)
+static int64_t retry_wait_ms(const struct config *cfg, int failures, const struct webhook_attempt *a)
 {
-	const struct config *cfg = webhook_deliver_config();
 	size_t i = failures < 1 ? 0 : (size_t)failures - 1;
 	if (i >= cfg->webhook_retry_count)
 		i = cfg->webhook_retry_count - 1;
@@ -210,23 +210,23 @@ static int64_t retry_wait_ms(int failures, const struct webhook_attempt *a)
  * advance settled): when to try again, or the endpoint's end after a 410 or
  * webhook_disable_after without success. Returns 0, or -1 when the writer
  * failed. */
-static int record_failure(const struct webhook_endpoint *e, int64_t event_id, const struct webhook_attempt *a)
+static int record_failure(const struct config *cfg, const struct webhook_endpoint *e, int64_t event_id, const struct webhook_attempt *a)
 {
 	struct failure_job job = { .e = e, .a = a, .now = timestamp_now() };
 	int64_t failing_since = e->failing_since ? e->failing_since : job.now;
 
 	if (a->status == 410)
 		job.disable = "gone";
-	else if (job.now - failing_since >= webhook_deliver_config()->webhook_disable_after)
+	else if (job.now - failing_since >= cfg->webhook_disable_after)
 		job.disable = "failing";
 	else
-		job.next_attempt_ms = now_ms() + retry_wait_ms(e->attempts + 1, a);
+		job.next_attempt_ms = now_ms() + retry_wait_ms(cfg, e->attempts + 1, a);
 	log_info("event=webhook.attempt_failed endpoint=%s webhook_event=%" PRId64 " attempt=%d status=%d error=\"%s\"",
 		 e->id, event_id, e->attempts + 1, a->status, a->error);
 	if (writer_run(failure_run, &job) != 0)
 		return -1;
 	if (job.disabled) {
-		webhook_deliver_count_disabled();
+		webhook_metrics_count_disabled();
 		log_warn("event=webhook.endpoint_disabled endpoint=%s reason=%s status=%d", e->id, job.disable,
 			 a->status);
 	}
@@ -278,14 +278,14 @@ struct position {
 static int step(struct webhook_worker *w, struct webhook_http *http, struct position *pos)
 {
 	struct webhook_endpoint e;
-	uint64_t seen = webhook_deliver_generation();
+	uint64_t seen = webhook_wake_generation(WEBHOOK_WAKE_ANY);
 	struct store *st = store_reader();
 	int found = st ? webhook_store_get(st, w->id, &e) : -1;
 	int64_t oldest, newest, event_id;
 	json_t *event = NULL;
 
 	if (found < 0) {
-		webhook_deliver_wait(seen, TROUBLE_WAIT_MS);
+		webhook_wake_wait(WEBHOOK_WAKE_ANY, seen, TROUBLE_WAIT_MS);
 		return 0;
 	}
 	if (found == 0 || !e.enabled) {
@@ -300,7 +300,7 @@ static int step(struct webhook_worker *w, struct webhook_http *http, struct posi
 		pos->known = 0;
 	}
 	if (lease == 0) {
-		webhook_deliver_wait(seen, IDLE_POLL_MS);
+		webhook_wake_wait(WEBHOOK_WAKE_ANY, seen, IDLE_POLL_MS);
 		webhook_endpoint_clear(&e);
 		return 0;
 	}
@@ -323,7 +323,7 @@ static int step(struct webhook_worker *w, struct webhook_http *http, struct posi
 	}
 	int64_t wait = e.next_attempt_ms - now_ms();
 	if (wait > 0) {
-		webhook_deliver_wait(seen, wait < IDLE_POLL_MS ? wait : IDLE_POLL_MS);
+		webhook_wake_wait(WEBHOOK_WAKE_ANY, seen, wait < IDLE_POLL_MS ? wait : IDLE_POLL_MS);
 		webhook_endpoint_clear(&e);
 		return 0;
 	}
@@ -335,7 +335,7 @@ static int step(struct webhook_worker *w, struct webhook_http *http, struct posi
 	if (next <= 0) {
 		if (next == 0)
 			pos->scanned = newest;
-		webhook_deliver_wait(seen, next == 0 ? IDLE_POLL_MS : TROUBLE_WAIT_MS);
+		webhook_wake_wait(WEBHOOK_WAKE_ANY, seen, next == 0 ? IDLE_POLL_MS : TROUBLE_WAIT_MS);
 		webhook_endpoint_clear(&e);
 		return 0;
 	}
@@ -346,7 +346,7 @@ static int step(struct webhook_worker *w, struct webhook_http *http, struct posi
 		     json_object_get(event, "at"), event, &a);
 	json_decref(event);
 	webhook_endpoint_clear(&e);
-	if (atomic_load(&webhook_deliver_stopping))
+	if (atomic_load(&webhook_wake_stopping))
 		return 0;
 	if (a.status >= 200 && a.status < 300) {
 		if (advance(w, pos->through, event_id, pos->revision, a.status) != 0) {
@@ -362,8 +362,8 @@ static int step(struct webhook_worker *w, struct webhook_http *http, struct posi
 	int advance_failed = settle(w);
 	found = webhook_store_get(st, w->id, &e);
 	if (found == 1 && !advance_failed && e.revision == pos->revision && e.delivered_through == pos->through) {
-		if (record_failure(&e, event_id, &a) != 0)
-			webhook_deliver_wait(seen, TROUBLE_WAIT_MS);
+		if (record_failure(w->cfg, &e, event_id, &a) != 0)
+			webhook_wake_wait(WEBHOOK_WAKE_ANY, seen, TROUBLE_WAIT_MS);
 	} else {
 		pos->known = 0;
 	}
@@ -376,12 +376,12 @@ void *webhook_worker_main(void *arg)
 {
 	struct webhook_worker *w = arg;
 	struct position pos = { 0 };
-	struct webhook_http *http = webhook_http_new(&webhook_deliver_stopping);
+	struct webhook_http *http = webhook_http_new(&webhook_wake_stopping);
 
 	pthread_setname_np(pthread_self(), "webhook");
 	if (http == NULL)
 		log_error("event=webhook.no_client endpoint=%s", w->id);
-	while (http != NULL && !atomic_load(&webhook_deliver_stopping))
+	while (http != NULL && !atomic_load(&webhook_wake_stopping))
 		if (step(w, http, &pos) != 0)
 			break;
 	/* The writer's callbacks refer to this worker: let them all run. */
@@ -390,6 +390,6 @@ void *webhook_worker_main(void *arg)
 	webhook_http_free(http);
 	store_reader_release();
 	atomic_store(&w->finished, 1);
-	webhook_deliver_notify(); /* the supervisor reaps it */
+	webhook_wake_notify(); /* the supervisor reaps it */
 	return NULL;
 }

@@ -7,6 +7,7 @@
  * no engine: the store's transactions are all it uses, and whoever must hear
  * of a commit (the redirect cache) registers with the store.
  */
+#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "timestamp.h"
 #include "writer.h"
 
 /* Bounds one transaction, so that a flood of jobs still commits regularly. */
@@ -46,24 +48,20 @@ static int run_job(struct writer_job *job)
 	return rc;
 }
 
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Runs a batch in one transaction and reports every job's outcome; then lets
  * the engine do its upkeep (SQLite rewinds a grown WAL). */
 static void run_batch(struct writer_job *batch)
 {
 	int status[WRITER_MAX_BATCH];
 	int n = 0, committed = 0;
-	uint64_t started = monotonic_ns();
+	uint64_t started = timestamp_monotonic_ns();
 
 	if (store_begin(w.st) == 0) {
-		for (struct writer_job *job = batch; job; job = job->next)
+		for (struct writer_job *job = batch; job; job = job->next) {
+			/* The loop that takes jobs off the queue stops at the bound. */
+			assert(n < WRITER_MAX_BATCH);
 			status[n++] = run_job(job);
+		}
 		committed = store_commit(w.st) == 0;
 		if (!committed)
 			log_error("event=db.commit_failed jobs=%d error=\"%s\"", n, store_errmsg(w.st));
@@ -71,7 +69,7 @@ static void run_batch(struct writer_job *batch)
 	pthread_mutex_lock(&w.lock);
 	w.jobs += (unsigned long long)n;
 	w.commits += committed ? 1 : 0;
-	w.busy_ns += monotonic_ns() - started;
+	w.busy_ns += timestamp_monotonic_ns() - started;
 	pthread_mutex_unlock(&w.lock);
 
 	n = 0;

@@ -7,11 +7,12 @@
  * Input: NUL-separated fields (request lang, Accept-Language, default lang,
  * partner, installation, installation name (also the support address),
  * returnTo (also the support link), kind). Properties: the language
- * is one of page_languages; the page is as long as it says; and no field can
+ * is one of lang_supported; the page is as long as it says; and no field can
  * add markup: the page has exactly as many < > " ' characters as the same page
  * rendered with those characters of every field replaced by 'x'.
  */
 #include "fuzz.h"
+#include "lang.h"
 #include "page.h"
 
 #define FIELDS 4
@@ -54,11 +55,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (fuzz_fields_split(&f, data, size) != 0)
 		return 0;
-	const char *lang = page_pick_lang(f.count > 0 ? f.field[0] : NULL, f.count > 1 ? f.field[1] : NULL,
+	const char *lang = lang_pick(f.count > 0 ? f.field[0] : NULL, f.count > 1 ? f.field[1] : NULL,
 					  f.count > 2 ? f.field[2] : NULL);
 	int found = 0;
-	for (size_t i = 0; page_languages[i] != NULL; i++)
-		found |= lang == page_languages[i];
+	for (size_t i = 0; lang_supported[i] != NULL; i++)
+		found |= lang == lang_supported[i];
 	FUZZ_CHECK(found);
 
 	struct page_info info = {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "lang.h"
 #include "page.h"
 
 #define HOSTILE "<script>alert(1)</script>\"'"
@@ -143,7 +144,7 @@ END_TEST
 /* Every kind, in every language, has a heading of its own in that language. */
 START_TEST(test_every_kind_has_a_distinct_heading_in_every_language)
 {
-	const char *lang = page_languages[_i];
+	const char *lang = lang_supported[_i];
 	char *headings[PAGE_KIND_COUNT];
 
 	for (int k = 0; k < PAGE_KIND_COUNT; k++) {
@@ -171,21 +172,21 @@ END_TEST
 
 START_TEST(test_every_language_has_every_message)
 {
-	for (size_t l = 0; page_languages[l] != NULL; l++)
+	for (size_t l = 0; lang_supported[l] != NULL; l++)
 		for (int m = 0; m < I18N_MSG_COUNT; m++)
-			ck_assert_msg(i18n_lookup(page_languages[l], (enum i18n_msg)m) != NULL,
-				      "%s lacks message %d", page_languages[l], m);
+			ck_assert_msg(i18n_lookup(lang_supported[l], (enum i18n_msg)m) != NULL,
+				      "%s lacks message %d", lang_supported[l], m);
 	ck_assert_ptr_null(i18n_lookup("xx", I18N_GRANTED_HEADING));
 }
 END_TEST
 
-START_TEST(test_page_languages_lists_the_eight_supported)
+START_TEST(test_lang_supported_lists_the_eight_supported)
 {
 	static const char *const expected[] = { "en", "nb", "sv", "da", "de", "nl", "fr", "fi" };
 
 	for (size_t i = 0; i < lang_count; i++)
-		ck_assert_str_eq(page_languages[i], expected[i]);
-	ck_assert_ptr_null(page_languages[lang_count]);
+		ck_assert_str_eq(lang_supported[i], expected[i]);
+	ck_assert_ptr_null(lang_supported[lang_count]);
 }
 END_TEST
 
@@ -252,7 +253,7 @@ END_TEST
  * support page and address as links, under a sentence naming the partner. */
 START_TEST(test_every_page_but_a_success_shows_the_support_contact)
 {
-	const char *lang = page_languages[_i];
+	const char *lang = lang_supported[_i];
 	const char *sentence = i18n_lookup(lang, I18N_HELP_CONTACT);
 	char *expected = malloc(strlen(sentence) + 16);
 	char *at = strstr(sentence, "{partner}");
@@ -334,7 +335,7 @@ END_TEST
 START_TEST(test_page_without_partner_uses_the_sentence_without_a_name)
 {
 	for (int k = 0; k < PAGE_KIND_COUNT; k++) {
-		char *html = render((enum page_kind)k, page_languages[_i], NULL, GUID, NULL,
+		char *html = render((enum page_kind)k, lang_supported[_i], NULL, GUID, NULL,
 				    "https://partner.example/done");
 		ck_assert_ptr_null(strstr(html, "{partner}"));
 		ck_assert_ptr_null(strstr(html, "<p></p>"));
@@ -350,7 +351,7 @@ END_TEST
 START_TEST(test_partner_name_replaces_every_placeholder)
 {
 	for (int k = 0; k < PAGE_KIND_COUNT; k++) {
-		char *html = render((enum page_kind)k, page_languages[_i], "Acme", GUID, "Garage",
+		char *html = render((enum page_kind)k, lang_supported[_i], "Acme", GUID, "Garage",
 				    "https://partner.example/done");
 		ck_assert_ptr_null(strstr(html, "{partner}"));
 		ck_assert_ptr_nonnull(strstr(html, "Acme</a>"));
@@ -413,7 +414,7 @@ END_TEST
 START_TEST(test_pages_load_nothing_from_elsewhere)
 {
 	for (int k = 0; k < PAGE_KIND_COUNT; k++) {
-		char *html = render((enum page_kind)k, page_languages[_i], "Acme", GUID, "Garage",
+		char *html = render((enum page_kind)k, lang_supported[_i], "Acme", GUID, "Garage",
 				    "https://partner.example/done");
 		ck_assert_uint_eq(count(html, "http"), 1);
 		ck_assert_uint_eq(count(html, "https://partner.example/done"), 1);
@@ -500,9 +501,9 @@ static const struct {
 	{ "", "", "", "en" },
 };
 
-START_TEST(test_page_pick_lang_follows_request_header_default)
+START_TEST(test_lang_pick_follows_request_header_default)
 {
-	const char *got = page_pick_lang(lang_cases[_i].request, lang_cases[_i].accept,
+	const char *got = lang_pick(lang_cases[_i].request, lang_cases[_i].accept,
 					 lang_cases[_i].fallback);
 
 	ck_assert_msg(strcmp(got, lang_cases[_i].expected) == 0,
@@ -514,18 +515,18 @@ START_TEST(test_page_pick_lang_follows_request_header_default)
 }
 END_TEST
 
-START_TEST(test_page_pick_lang_returns_an_entry_of_page_languages)
+START_TEST(test_lang_pick_returns_an_entry_of_lang_supported)
 {
-	const char *got = page_pick_lang("nb-NO", NULL, NULL);
+	const char *got = lang_pick("nb-NO", NULL, NULL);
 	int found = 0;
 
-	for (size_t i = 0; page_languages[i] != NULL; i++)
-		found |= got == page_languages[i];
+	for (size_t i = 0; lang_supported[i] != NULL; i++)
+		found |= got == lang_supported[i];
 	ck_assert(found);
 }
 END_TEST
 
-START_TEST(test_page_pick_lang_survives_a_huge_hostile_header)
+START_TEST(test_lang_pick_survives_a_huge_hostile_header)
 {
 	size_t n = 1 << 20;
 	char *header = malloc(n + 1);
@@ -534,13 +535,13 @@ START_TEST(test_page_pick_lang_survives_a_huge_hostile_header)
 	for (size_t i = 0; i < n; i++)
 		header[i] = "a;q=0.9x,=- \t*"[i % 14];
 	header[n] = '\0';
-	ck_assert_str_eq(page_pick_lang(NULL, header, "sv"), "sv");
+	ck_assert_str_eq(lang_pick(NULL, header, "sv"), "sv");
 	memset(header, 'd', n);
-	ck_assert_str_eq(page_pick_lang(NULL, header, "fi"), "fi");
+	ck_assert_str_eq(lang_pick(NULL, header, "fi"), "fi");
 	memcpy(header + n - 8, ",fr;q=.5", 8);
-	ck_assert_str_eq(page_pick_lang(NULL, header, "fi"), "fi");
+	ck_assert_str_eq(lang_pick(NULL, header, "fi"), "fi");
 	memcpy(header + n - 8, ",fr;q=1 ", 8);
-	ck_assert_str_eq(page_pick_lang(NULL, header, "fi"), "fr");
+	ck_assert_str_eq(lang_pick(NULL, header, "fi"), "fr");
 	free(header);
 }
 END_TEST
@@ -589,7 +590,7 @@ Suite *page_suite(void)
 	tcase_add_test(render_case, test_english_headings_say_the_outcome);
 	tcase_add_loop_test(render_case, test_every_kind_has_a_distinct_heading_in_every_language, 0, nlang);
 	tcase_add_test(render_case, test_every_language_has_every_message);
-	tcase_add_test(render_case, test_page_languages_lists_the_eight_supported);
+	tcase_add_test(render_case, test_lang_supported_lists_the_eight_supported);
 	tcase_add_test(render_case, test_norwegian_page_declares_nb);
 	tcase_add_test(render_case, test_unsupported_or_missing_page_language_renders_english);
 	tcase_add_test(render_case, test_granted_page_names_partner_and_installation);
@@ -609,10 +610,10 @@ Suite *page_suite(void)
 	tcase_add_test(render_case, test_unavailable_page_asks_to_try_again_shortly);
 	suite_add_tcase(s, render_case);
 
-	tcase_add_loop_test(lang_case, test_page_pick_lang_follows_request_header_default, 0,
+	tcase_add_loop_test(lang_case, test_lang_pick_follows_request_header_default, 0,
 			    (int)(sizeof lang_cases / sizeof lang_cases[0]));
-	tcase_add_test(lang_case, test_page_pick_lang_returns_an_entry_of_page_languages);
-	tcase_add_test(lang_case, test_page_pick_lang_survives_a_huge_hostile_header);
+	tcase_add_test(lang_case, test_lang_pick_returns_an_entry_of_lang_supported);
+	tcase_add_test(lang_case, test_lang_pick_survives_a_huge_hostile_header);
 	suite_add_tcase(s, lang_case);
 
 	tcase_add_test(escape_case, test_page_escape_html_escapes_the_five_characters);

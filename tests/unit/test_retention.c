@@ -16,9 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cmd.h"
 #include "log.h"
 #include "retention_store.h"
+#include "store.h"
 #include "store_sqlite.h"
 #include "testutil.h"
 
@@ -215,7 +216,7 @@ static const char *purge_command(void)
 	ck_assert(saved >= 0 && fd >= 0);
 	dup2(fd, STDOUT_FILENO);
 	close(fd);
-	int rc = cli_purge(conf, 1, argv);
+	int rc = cmd_purge(conf, 1, argv);
 	fflush(stdout);
 	dup2(saved, STDOUT_FILENO);
 	close(saved);

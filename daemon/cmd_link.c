@@ -1,12 +1,12 @@
 /*
- * cli_link.c — `zaptec-accessd link`: creates an access request straight in the
+ * cmd_link.c — `zaptec-accessd link`: creates an access request straight in the
  * database, without the daemon, and prints its links (or the whole object).
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cmd.h"
 #include "config.h"
 #include "requests.h"
 #include "store.h"
@@ -33,7 +33,7 @@ static void print_errors(json_t *errors)
 	}
 }
 
-int cli_link(const char *config_path, int argc, char **argv)
+int cmd_link(const char *config_path, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "type", required_argument, NULL, 't' },
@@ -59,18 +59,18 @@ int cli_link(const char *config_path, int argc, char **argv)
 		default:
 			fprintf(stderr, "usage: zaptec-accessd [-c FILE] link [--type go|pro] [--installation-id G] "
 					"[--lang L] [--reference R] [--show-existing] [--json]\n");
-			return CLI_USAGE;
+			return CMD_USAGE;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "zaptec-accessd: link: unexpected argument %s\n", argv[optind]);
-		return CLI_USAGE;
+		return CMD_USAGE;
 	}
 
 	struct config cfg;
-	if (cli_load_config(&cfg, config_path, 0) != 0)
-		return CLI_USAGE;
-	int rc = CLI_FAILURE;
+	if (cmd_load_config(&cfg, config_path, 0) != 0)
+		return CMD_USAGE;
+	int rc = CMD_FAILURE;
 	struct link_job job;
 	char token[TOKEN_TEXT_LEN + 1];
 	json_t *errors = json_array();
@@ -80,11 +80,11 @@ int cli_link(const char *config_path, int argc, char **argv)
 		goto done;
 	if (requests_prepare(&job.r, &in, &cfg, timestamp_now(), errors) != 0) {
 		print_errors(errors);
-		rc = CLI_USAGE;
+		rc = CMD_USAGE;
 		goto done;
 	}
 	token_generate(token, job.hash);
-	if ((st = cli_open_store(&cfg)) == NULL)
+	if ((st = cmd_open_store(&cfg)) == NULL)
 		goto done;
 	if (store_transaction(st, insert_run, &job) != 0) {
 		fprintf(stderr, "zaptec-accessd: could not store the request: %s\n", store_errmsg(st));
@@ -105,7 +105,7 @@ int cli_link(const char *config_path, int argc, char **argv)
 		       json_string_value(json_object_get(obj, "expiresAt")));
 	}
 	json_decref(obj);
-	rc = CLI_OK;
+	rc = CMD_OK;
 done:
 	json_decref(errors);
 	store_close(st);

@@ -1,7 +1,8 @@
 /*
- * reply.c — the replies handlers send: JSON, problem details (RFC 9457), HTML
+ * http_reply.c — the replies handlers send: JSON, problem details (RFC 9457), HTML
  * pages and redirects with the public security headers, and plain text.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +55,9 @@ static void add_headers(struct MHD_Response *resp, const char *const (*headers)[
 
 void http_set_header(struct http_request *req, const char *name, const char *value)
 {
+	/* Values are ours (an Allow list, a created resource's path, a number of
+	 * seconds), never the client's, and always fit. */
+	assert(strlen(value) < sizeof req->extra_value);
 	req->extra_header = name;
 	snprintf(req->extra_value, sizeof req->extra_value, "%s", value);
 }

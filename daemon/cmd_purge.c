@@ -1,11 +1,11 @@
 /*
- * cli_purge.c — `zaptec-accessd purge`: one retention pass now, on the
+ * cmd_purge.c — `zaptec-accessd purge`: one retention pass now, on the
  * command line's own connection (the daemon may be running: each batch is a
  * short transaction of its own, like the daemon's), then the counts.
  */
 #include <stdio.h>
 
-#include "cli.h"
+#include "cmd.h"
 #include "config.h"
 #include "log.h"
 #include "retention.h"
@@ -18,7 +18,7 @@ static int on_own_connection(int (*run)(struct store *st, void *arg), void *arg,
 	return store_transaction(ctx, run, arg);
 }
 
-int cli_purge(const char *config_path, int argc, char **argv)
+int cmd_purge(const char *config_path, int argc, char **argv)
 {
 	struct config cfg;
 	struct retention_counts counts;
@@ -26,14 +26,14 @@ int cli_purge(const char *config_path, int argc, char **argv)
 	(void)argv;
 	if (argc > 1) {
 		fprintf(stderr, "zaptec-accessd: purge takes no arguments\n%s", usage_text);
-		return CLI_USAGE;
+		return CMD_USAGE;
 	}
-	if (cli_load_config(&cfg, config_path, 0) != 0)
-		return CLI_USAGE;
-	struct store *st = cli_open_store(&cfg);
+	if (cmd_load_config(&cfg, config_path, 0) != 0)
+		return CMD_USAGE;
+	struct store *st = cmd_open_store(&cfg);
 	if (st == NULL) {
 		config_free(&cfg);
-		return CLI_FAILURE;
+		return CMD_FAILURE;
 	}
 	/* The pass's own log line would repeat what is printed below. */
 	log_set_level(LOG_LEVEL_WARN);
@@ -44,5 +44,5 @@ int cli_purge(const char *config_path, int argc, char **argv)
 		fprintf(stderr, "zaptec-accessd: purge: the database failed; what is printed was deleted\n");
 	store_close(st);
 	config_free(&cfg);
-	return rc == 0 ? CLI_OK : CLI_FAILURE;
+	return rc == 0 ? CMD_OK : CMD_FAILURE;
 }

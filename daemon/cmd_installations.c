@@ -1,5 +1,5 @@
 /*
- * cli_installations.c — the installations command: every installation in the
+ * cmd_installations.c — the installations command: every installation in the
  * database, most recently updated first, as an aligned table or a JSON array.
  */
 #include <getopt.h>
@@ -8,9 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cmd.h"
 #include "config.h"
 #include "installations.h"
+#include "status.h"
 #include "store.h"
 #include "timestamp.h"
 
@@ -50,7 +51,7 @@ static void print_row(const struct listing *l, const char *id, const char *statu
 {
 	print_padded(id, VALIDATE_GUID_LEN);
 	fputs("  ", stdout);
-	print_padded(status, strlen("unconfirmed"));
+	print_padded(status, strlen(status_installation_names[STATUS_INSTALLATION_UNCONFIRMED]));
 	fputs("  ", stdout);
 	print_padded(type, strlen("TYPE"));
 	fputs("  ", stdout);
@@ -135,10 +136,9 @@ static int walk(struct listing *l, int measure)
 	}
 }
 
-/* Parses the command's options into l. Returns 0, or CLI_USAGE with a message. */
+/* Parses the command's options into l. Returns 0, or CMD_USAGE with a message. */
 static int parse_options(struct listing *l, int argc, char **argv)
 {
-	static const char *const statuses[] = { "verifying", "granted", "unconfirmed", "revoked", NULL };
 	static const struct option options[] = {
 		{ "status", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
@@ -153,12 +153,12 @@ static int parse_options(struct listing *l, int argc, char **argv)
 		switch (c) {
 		case 's':
 			l->status = NULL;
-			for (int i = 0; statuses[i]; i++)
-				if (strcmp(optarg, statuses[i]) == 0)
-					l->status = statuses[i];
+			for (int i = 0; status_installation_names[i]; i++)
+				if (strcmp(optarg, status_installation_names[i]) == 0)
+					l->status = status_installation_names[i];
 			if (l->status == NULL) {
 				fprintf(stderr, "zaptec-accessd: installations: unknown status %s\n%s", optarg, usage_text);
-				return CLI_USAGE;
+				return CMD_USAGE;
 			}
 			break;
 		case 'j':
@@ -167,17 +167,17 @@ static int parse_options(struct listing *l, int argc, char **argv)
 		default:
 			fprintf(stderr, "zaptec-accessd: installations: bad option %s\n%s",
 				optind > 0 && optind <= argc ? argv[optind - 1] : "", usage_text);
-			return CLI_USAGE;
+			return CMD_USAGE;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "zaptec-accessd: installations: unexpected argument %s\n%s", argv[optind], usage_text);
-		return CLI_USAGE;
+		return CMD_USAGE;
 	}
 	return 0;
 }
 
-int cli_installations(const char *config_path, int argc, char **argv)
+int cmd_installations(const char *config_path, int argc, char **argv)
 {
 	struct listing l = { 0 };
 	struct config cfg;
@@ -185,15 +185,15 @@ int cli_installations(const char *config_path, int argc, char **argv)
 
 	if ((rc = parse_options(&l, argc, argv)) != 0)
 		return rc;
-	if (cli_load_config(&cfg, config_path, 0) != 0)
-		return CLI_USAGE;
+	if (cmd_load_config(&cfg, config_path, 0) != 0)
+		return CMD_USAGE;
 	l.with_verification = cfg.zaptec_username != NULL;
-	l.st = cli_open_store(&cfg);
+	l.st = cmd_open_store(&cfg);
 	if (l.st == NULL) {
 		config_free(&cfg);
-		return CLI_FAILURE;
+		return CMD_FAILURE;
 	}
-	rc = CLI_FAILURE;
+	rc = CMD_FAILURE;
 	if (l.json) {
 		fputs("[\n", stdout);
 		if (walk(&l, 0) != 0)
@@ -212,7 +212,7 @@ int cli_installations(const char *config_path, int argc, char **argv)
 		fprintf(stderr, "zaptec-accessd: installations: writing the output failed\n");
 		goto done;
 	}
-	rc = CLI_OK;
+	rc = CMD_OK;
 done:
 	store_close(l.st);
 	config_free(&cfg);

@@ -1,5 +1,5 @@
 /*
- * verifier.c — the verifier thread: reads the verifications that are due,
+ * zaptec_verify.c — the verifier thread: reads the verifications that are due,
  * asks Zaptec, records each outcome through the writer, and runs the
  * reconciliation passes in between. Also its lines of /metrics.
  *
@@ -20,10 +20,11 @@
 #include "log.h"
 #include "metrics.h"
 #include "ratelimit.h"
-#include "reconcile.h"
+#include "zaptec_reconcile.h"
 #include "store.h"
+#include "strbuf.h"
 #include "timestamp.h"
-#include "verifier.h"
+#include "zaptec_verify.h"
 #include "writer.h"
 #include "zaptec.h"
 
@@ -57,7 +58,7 @@ static struct {
 	pthread_t thread;
 	int running, stopping;
 	struct zaptec_client *client;
-	struct reconcile *reconcile;
+	struct zaptec_reconcile *reconcile;
 	int64_t verify_window, reconcile_interval;
 	int64_t next_pass;   /* wall time of the next reconciliation; 0 never */
 	int trouble;         /* calls in a row without a usable answer */
@@ -153,7 +154,7 @@ static int64_t after(int64_t now, double delay)
 
 /*
  * Asks Zaptec about one due verification and records the outcome: see
- * verifier.h. Nothing is recorded when the call ended because we are stopping.
+ * zaptec_verify.h. Nothing is recorded when the call ended because we are stopping.
  */
 static void verify_one(const struct verification_due *due)
 {
@@ -174,7 +175,7 @@ static void verify_one(const struct verification_due *due)
 		job.kind = OUTCOME_VERIFIED;
 		job.inst = &inst;
 		v.trouble = 0;
-	} else if (reconcile_no_access(status)) {
+	} else if (zaptec_reconcile_no_access(status)) {
 		v.trouble = 0;
 		snprintf(error, sizeof error, "the Zaptec API answered %d: the installation is not visible", status);
 		int64_t window_end = due->queued_at + v.verify_window;
@@ -240,19 +241,11 @@ static int read_due(struct verification_due *out, int cap, int64_t now)
 	return d.n;
 }
 
-/* Sleeps up to seconds, or until verifier_stop() wakes the thread. */
+/* Sleeps up to seconds, or until zaptec_verify_stop() wakes the thread. */
 static void wait_for(double seconds)
 {
-	struct timespec ts;
+	struct timespec ts = timestamp_monotonic_after(seconds);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	double whole = floor(seconds);
-	ts.tv_sec += (time_t)whole;
-	ts.tv_nsec += (long)((seconds - whole) * 1e9);
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&v.lock);
 	if (!v.stopping)
 		pthread_cond_timedwait(&v.cond, &v.lock, &ts);
@@ -278,13 +271,13 @@ static void *run(void *arg)
 		int64_t now = timestamp_now();
 		int busy = 0, paused = ratelimit_monotonic(NULL) < v.paused_until;
 
-		if (v.next_pass != 0 && now >= v.next_pass && !reconcile_active(v.reconcile)) {
-			reconcile_begin(v.reconcile, now);
+		if (v.next_pass != 0 && now >= v.next_pass && !zaptec_reconcile_active(v.reconcile)) {
+			zaptec_reconcile_begin(v.reconcile, now);
 			v.next_pass = now + v.reconcile_interval;
 		}
-		if (!paused && reconcile_active(v.reconcile) && reconcile_wait(v.reconcile) <= 0) {
+		if (!paused && zaptec_reconcile_active(v.reconcile) && zaptec_reconcile_wait(v.reconcile) <= 0) {
 			int status;
-			reconcile_step(v.reconcile, v.client, &status);
+			zaptec_reconcile_step(v.reconcile, v.client, &status);
 			note_api(status);
 			busy = 1;
 		}
@@ -294,7 +287,7 @@ static void *run(void *arg)
 		if (n == DUE_BATCH)
 			busy = 1;
 		if (!busy) {
-			double wait = IDLE_WAIT, step = reconcile_wait(v.reconcile);
+			double wait = IDLE_WAIT, step = zaptec_reconcile_wait(v.reconcile);
 			wait_for(!paused && step > 0 && step < wait ? step : wait);
 		}
 	}
@@ -303,7 +296,7 @@ static void *run(void *arg)
 }
 
 /* The verifier's lines of /metrics; nothing while it is not running. */
-static void metrics_lines(char **buf, size_t *len, size_t *cap)
+static void metrics_lines(struct strbuf *b)
 {
 	struct zaptec_http_stats stats;
 
@@ -314,16 +307,16 @@ static void metrics_lines(char **buf, size_t *len, size_t *cap)
 	pthread_mutex_unlock(&v.lock);
 	if (!have)
 		return;
-	metrics_append(buf, len, cap,
+	strbuf_addf(b,
 		       "# HELP accessd_zaptec_api_requests_total Calls to the Zaptec API by endpoint and outcome.\n"
 		       "# TYPE accessd_zaptec_api_requests_total counter\n");
 	for (int e = 0; e < ZAPTEC_HTTP_ENDPOINT_COUNT; e++)
 		for (int o = 0; o < ZAPTEC_HTTP_OUTCOME_COUNT; o++)
-			metrics_append(buf, len, cap,
+			strbuf_addf(b,
 				       "accessd_zaptec_api_requests_total{endpoint=\"%s\",outcome=\"%s\"} %lu\n",
 				       zaptec_http_endpoint_name((enum zaptec_http_endpoint)e),
 				       zaptec_http_outcome_name((enum zaptec_http_outcome)o), stats.calls[e][o]);
-	metrics_append(buf, len, cap,
+	strbuf_addf(b,
 		       "# HELP accessd_zaptec_api_throttled_total Calls the Zaptec API answered 429.\n"
 		       "# TYPE accessd_zaptec_api_throttled_total counter\n"
 		       "accessd_zaptec_api_throttled_total %lu\n",
@@ -334,7 +327,7 @@ static void metrics_lines(char **buf, size_t *len, size_t *cap)
 	int64_t oldest = 0;
 	if (st != NULL && store_verification_stats(st, &count, &oldest) == 0) {
 		long long age = count > 0 ? (long long)(timestamp_now() - oldest) : 0;
-		metrics_append(buf, len, cap,
+		strbuf_addf(b,
 			       "# HELP accessd_verification_queue_length Grants waiting to be confirmed with the Zaptec API.\n"
 			       "# TYPE accessd_verification_queue_length gauge\n"
 			       "accessd_verification_queue_length %lld\n"
@@ -345,14 +338,14 @@ static void metrics_lines(char **buf, size_t *len, size_t *cap)
 	}
 	int up = atomic_load(&api_up);
 	if (up >= 0)
-		metrics_append(buf, len, cap,
+		strbuf_addf(b,
 			       "# HELP accessd_zaptec_api_up Whether the last call to the Zaptec API got an answer (not a 5xx).\n"
 			       "# TYPE accessd_zaptec_api_up gauge\n"
 			       "accessd_zaptec_api_up %d\n",
 			       up);
 }
 
-int verifier_start(const struct config *cfg, char *err, size_t errlen)
+int zaptec_verify_start(const struct config *cfg, char *err, size_t errlen)
 {
 	pthread_condattr_t attr;
 
@@ -362,7 +355,7 @@ int verifier_start(const struct config *cfg, char *err, size_t errlen)
 	}
 	v.client = zaptec_client_new(cfg->zaptec_api_url, cfg->zaptec_username, cfg->zaptec_password, NULL, err,
 				     errlen);
-	v.reconcile = v.client ? reconcile_new() : NULL;
+	v.reconcile = v.client ? zaptec_reconcile_new() : NULL;
 	if (v.reconcile == NULL) {
 		if (v.client != NULL)
 			snprintf(err, errlen, "out of memory");
@@ -394,7 +387,7 @@ int verifier_start(const struct config *cfg, char *err, size_t errlen)
 		 (long long)cfg->verify_window, (long long)cfg->reconcile_interval);
 	return 0;
 fail:
-	reconcile_free(v.reconcile);
+	zaptec_reconcile_free(v.reconcile);
 	v.reconcile = NULL;
 	zaptec_client_free(v.client);
 	v.client = NULL;
@@ -402,7 +395,7 @@ fail:
 	return -1;
 }
 
-void verifier_stop(void)
+void zaptec_verify_stop(void)
 {
 	if (!v.running)
 		return;
@@ -414,7 +407,7 @@ void verifier_stop(void)
 	pthread_join(v.thread, NULL);
 	v.running = 0;
 	pthread_cond_destroy(&v.cond);
-	reconcile_free(v.reconcile);
+	zaptec_reconcile_free(v.reconcile);
 	v.reconcile = NULL;
 	pthread_mutex_lock(&v.lock);
 	zaptec_client_free(v.client);

@@ -1,5 +1,5 @@
 /*
- * verifier.h — the thread that confirms grants with Zaptec's API.
+ * zaptec_verify.h — the thread that confirms grants with Zaptec's API.
  *
  * A granted callback records the installation as "verifying" and queues a row
  * in the verifications table. The verifier reads the rows that are due, asks
@@ -10,24 +10,24 @@
  * takes, since an API that is down says nothing about the grant. The queue is
  * in the database, so pending work survives restarts.
  *
- * The same thread runs reconciliation (reconcile.h) every reconcile_interval,
+ * The same thread runs reconciliation (zaptec_reconcile.h) every reconcile_interval,
  * one bounded step at a time between verifications. /metrics shows the calls
  * by endpoint and outcome, 429s, the queue and whether the API answered.
  */
-#ifndef ACCESSD_VERIFIER_H
-#define ACCESSD_VERIFIER_H
+#ifndef ACCESSD_ZAPTEC_VERIFY_H
+#define ACCESSD_ZAPTEC_VERIFY_H
 
 #include <stddef.h>
 
 struct config;
 
 /* Starts the thread with a client for cfg's API and credentials; cfg is
- * borrowed and must outlive verifier_stop(). Call only when
+ * borrowed and must outlive zaptec_verify_stop(). Call only when
  * cfg->zaptec_username is set. Returns 0, or -1 with err. */
-int verifier_start(const struct config *cfg, char *err, size_t errlen);
+int zaptec_verify_start(const struct config *cfg, char *err, size_t errlen);
 
 /* Ends calls and waits under way, joins the thread and frees the client. Does
  * nothing when the verifier is not running. */
-void verifier_stop(void);
+void zaptec_verify_stop(void);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * reconcile.c — a reconciliation pass as a sequence of short steps: list the
+ * zaptec_reconcile.c — a reconciliation pass as a sequence of short steps: list the
  * pages, compare with the database, look up what went missing, record the
  * revoked, the discovered and the grants the API showed late.
  */
@@ -11,7 +11,8 @@
 #include "installations.h"
 #include "log.h"
 #include "ratelimit.h"
-#include "reconcile.h"
+#include "status.h"
+#include "zaptec_reconcile.h"
 #include "store.h"
 #include "timestamp.h"
 #include "writer.h"
@@ -36,7 +37,7 @@ struct listed {
 
 enum phase { PHASE_IDLE, PHASE_LISTING, PHASE_CONFIRMING };
 
-struct reconcile {
+struct zaptec_reconcile {
 	enum phase phase;
 	int64_t started_at;   /* wall time the pass began; rows changed since are left alone */
 	int page;             /* the next page to fetch */
@@ -50,7 +51,7 @@ struct reconcile {
 
 /* What a writer job of the pass works on. */
 struct batch {
-	const struct reconcile *r;
+	const struct zaptec_reconcile *r;
 	const char *ids[WRITE_BATCH];
 	const struct listed *items[WRITE_BATCH];
 	size_t count;
@@ -58,18 +59,18 @@ struct batch {
 	unsigned changed; /* out: rows this job recorded */
 };
 
-int reconcile_no_access(int status)
+int zaptec_reconcile_no_access(int status)
 {
 	return status == 204 || status == 401 || status == 403 || status == 404;
 }
 
-struct reconcile *reconcile_new(void)
+struct zaptec_reconcile *zaptec_reconcile_new(void)
 {
-	return calloc(1, sizeof(struct reconcile));
+	return calloc(1, sizeof(struct zaptec_reconcile));
 }
 
 /* Drops what a pass holds and returns to idle. */
-static void end_pass(struct reconcile *r)
+static void end_pass(struct zaptec_reconcile *r)
 {
 	for (size_t i = 0; i < r->listed_count; i++)
 		free(r->listed[i].name);
@@ -79,7 +80,7 @@ static void end_pass(struct reconcile *r)
 	r->phase = PHASE_IDLE;
 }
 
-void reconcile_free(struct reconcile *r)
+void zaptec_reconcile_free(struct zaptec_reconcile *r)
 {
 	if (r == NULL)
 		return;
@@ -87,7 +88,7 @@ void reconcile_free(struct reconcile *r)
 	free(r);
 }
 
-void reconcile_begin(struct reconcile *r, int64_t now)
+void zaptec_reconcile_begin(struct zaptec_reconcile *r, int64_t now)
 {
 	end_pass(r);
 	r->phase = PHASE_LISTING;
@@ -95,12 +96,12 @@ void reconcile_begin(struct reconcile *r, int64_t now)
 	log_info("event=reconcile.start");
 }
 
-int reconcile_active(const struct reconcile *r)
+int zaptec_reconcile_active(const struct zaptec_reconcile *r)
 {
 	return r->phase != PHASE_IDLE;
 }
 
-double reconcile_wait(const struct reconcile *r)
+double zaptec_reconcile_wait(const struct zaptec_reconcile *r)
 {
 	if (r->phase == PHASE_IDLE)
 		return 1e9;
@@ -112,10 +113,10 @@ double reconcile_wait(const struct reconcile *r)
  * non-zero (ending the listing as failed) when out of memory. */
 static int keep_listed(const struct zaptec_installation *inst, void *arg)
 {
-	struct reconcile *r = arg;
+	struct zaptec_reconcile *r = arg;
 
 	if (r->listed_count == r->listed_cap) {
-		size_t cap = r->listed_cap ? r->listed_cap * 2 : RECONCILE_PAGE_SIZE;
+		size_t cap = r->listed_cap ? r->listed_cap * 2 : ZAPTEC_RECONCILE_PAGE_SIZE;
 		struct listed *grown = realloc(r->listed, cap * sizeof *grown);
 		if (grown == NULL)
 			return 1;
@@ -138,7 +139,7 @@ static int by_id(const void *a, const void *b)
 	return strcmp(((const struct listed *)a)->id, ((const struct listed *)b)->id);
 }
 
-static int is_listed(const struct reconcile *r, const char *id)
+static int is_listed(const struct zaptec_reconcile *r, const char *id)
 {
 	struct listed key;
 
@@ -146,7 +147,7 @@ static int is_listed(const struct reconcile *r, const char *id)
 	return bsearch(&key, r->listed, r->listed_count, sizeof *r->listed, by_id) != NULL;
 }
 
-static int add_missing(struct reconcile *r, const char *id)
+static int add_missing(struct zaptec_reconcile *r, const char *id)
 {
 	if (r->missing_count == r->missing_cap) {
 		size_t cap = r->missing_cap ? r->missing_cap * 2 : 64;
@@ -167,7 +168,7 @@ static int add_missing(struct reconcile *r, const char *id)
  */
 /* One batch of the scan: where it stands, and whether memory ran out. */
 struct scan {
-	struct reconcile *r;
+	struct zaptec_reconcile *r;
 	int64_t after;
 	long rows;
 	int oom;
@@ -184,7 +185,7 @@ static int scan_row(void *arg, int64_t seq, const char *installation_id, int64_t
 	return sc->oom;
 }
 
-static int find_missing(struct reconcile *r)
+static int find_missing(struct zaptec_reconcile *r)
 {
 	struct store *st = store_reader();
 	struct scan sc = { .r = r };
@@ -286,7 +287,7 @@ static int flush(struct batch *b, int (*run)(struct store *st, void *arg), const
  * writer's statements do nothing for a row that changed in between. Returns
  * 0 or -1.
  */
-static int record_listed(struct reconcile *r)
+static int record_listed(struct zaptec_reconcile *r)
 {
 	struct store *st = store_reader();
 	struct batch unknown = { .r = r }, promote = { .r = r };
@@ -301,7 +302,8 @@ static int record_listed(struct reconcile *r)
 			rc = -1;
 		else if (found == 0)
 			unknown.items[unknown.count++] = &r->listed[i];
-		else if (strcmp(in->status, "unconfirmed") == 0 || strcmp(in->status, "verifying") == 0)
+		else if (status_installation_is(in->status, STATUS_INSTALLATION_UNCONFIRMED) ||
+			 status_installation_is(in->status, STATUS_INSTALLATION_VERIFYING))
 			promote.items[promote.count++] = &r->listed[i];
 		if (rc == 0 && unknown.count == WRITE_BATCH)
 			rc = flush(&unknown, record_discovered, "installation.discovered", &r->discovered);
@@ -327,7 +329,7 @@ static int record_revoked(struct store *st, void *arg)
 		return -1;
 	for (size_t i = 0; i < b->count; i++) {
 		int changed = 0, found = store_installation_find(st, b->ids[i], in);
-		if (found > 0 && strcmp(in->status, "granted") == 0 && in->updated_at < b->r->started_at)
+		if (found > 0 && status_installation_is(in->status, STATUS_INSTALLATION_GRANTED) && in->updated_at < b->r->started_at)
 			found = installations_revoke(st, b->ids[i], "zaptec", REVOKE_REASON, b->now, &changed);
 		if (found < 0) {
 			free(in);
@@ -346,7 +348,7 @@ static int record_revoked(struct store *st, void *arg)
  * revoked on an answer that is not Zaptec's "no access". Returns 1 while more
  * remain, 0 when the pass is over.
  */
-static int confirm_step(struct reconcile *r, struct zaptec_client *client, int *api_status)
+static int confirm_step(struct zaptec_reconcile *r, struct zaptec_client *client, int *api_status)
 {
 	struct batch b = { .r = r };
 	int trouble = 0;
@@ -358,7 +360,7 @@ static int confirm_step(struct reconcile *r, struct zaptec_client *client, int *
 		int status = zaptec_get_installation(client, id, &inst, err, sizeof err);
 		zaptec_installation_clear(&inst);
 		*api_status = status;
-		if (status != 200 && !reconcile_no_access(status)) {
+		if (status != 200 && !zaptec_reconcile_no_access(status)) {
 			log_warn("event=reconcile.failed installation=%s status=%d reason=\"%s\"", id, status, err);
 			trouble = 1;
 			break;
@@ -392,15 +394,15 @@ static int confirm_step(struct reconcile *r, struct zaptec_client *client, int *
  * the missing for confirm_step(). Returns 1 while the pass goes on, 0 when
  * it ended.
  */
-static int list_step(struct reconcile *r, struct zaptec_client *client, int *api_status)
+static int list_step(struct zaptec_reconcile *r, struct zaptec_client *client, int *api_status)
 {
 	char err[256];
 	int pages = 0;
-	int status = zaptec_list_installations(client, r->page, RECONCILE_PAGE_SIZE, keep_listed, r, &pages, err,
+	int status = zaptec_list_installations(client, r->page, ZAPTEC_RECONCILE_PAGE_SIZE, keep_listed, r, &pages, err,
 					       sizeof err);
 
 	*api_status = status;
-	r->next_step = ratelimit_monotonic(NULL) + RECONCILE_PAGE_INTERVAL;
+	r->next_step = ratelimit_monotonic(NULL) + ZAPTEC_RECONCILE_PAGE_INTERVAL;
 	if (status != 200) {
 		log_warn("event=reconcile.failed page=%d status=%d reason=\"%s\"", r->page, status,
 			 status == ZAPTEC_STOPPED ? "out of memory" : err);
@@ -408,10 +410,10 @@ static int list_step(struct reconcile *r, struct zaptec_client *client, int *api
 		return 0;
 	}
 	if (++r->page < pages) {
-		if (r->page < RECONCILE_MAX_PAGES)
+		if (r->page < ZAPTEC_RECONCILE_MAX_PAGES)
 			return 1;
 		log_warn("event=reconcile.failed pages=%d reason=\"more than %d pages; nothing revoked\"", pages,
-			 RECONCILE_MAX_PAGES);
+			 ZAPTEC_RECONCILE_MAX_PAGES);
 		end_pass(r);
 		return 0;
 	}
@@ -426,12 +428,12 @@ static int list_step(struct reconcile *r, struct zaptec_client *client, int *api
 	return 1;
 }
 
-int reconcile_step(struct reconcile *r, struct zaptec_client *client, int *api_status)
+int zaptec_reconcile_step(struct zaptec_reconcile *r, struct zaptec_client *client, int *api_status)
 {
 	*api_status = 0;
 	if (r->phase == PHASE_IDLE)
 		return 0;
-	if (reconcile_wait(r) > 0)
+	if (zaptec_reconcile_wait(r) > 0)
 		return 1;
 	if (r->phase == PHASE_LISTING)
 		return list_step(r, client, api_status);

@@ -1,5 +1,5 @@
 /*
- * serve.c — the daemon's life: configuration, database, writer, listeners
+ * cmd_serve.c — the daemon's life: configuration, database, writer, listeners
  * (handed over by systemd or bound here), readiness, then a loop that waits for
  * signals and runs the periodic work, and an orderly stop.
  */
@@ -9,7 +9,7 @@
 #include <pthread.h>
 
 #include "background.h"
-#include "cli.h"
+#include "cmd.h"
 #include "config.h"
 #include "log.h"
 #include "systemd.h"
@@ -36,8 +36,7 @@ static void run_until_stopped(const struct config *cfg, const sigset_t *signals)
 			char err[1024];
 			if (config_reload_log_level(cfg, &level, err, sizeof err) == 0) {
 				log_set_level(level);
-				static const char *const names[] = { "error", "warn", "info", "debug" };
-				log_info("event=reloaded log_level=%s", names[level]);
+				log_info("event=reloaded log_level=%s", log_level_name(level));
 			} else {
 				log_warn("event=reload_failed reason=\"%s\"", err);
 			}
@@ -48,7 +47,7 @@ static void run_until_stopped(const struct config *cfg, const sigset_t *signals)
 	}
 }
 
-int cli_serve(const char *config_path, int argc, char **argv)
+int cmd_serve(const char *config_path, int argc, char **argv)
 {
 	struct config cfg;
 	char err[1024];
@@ -57,10 +56,10 @@ int cli_serve(const char *config_path, int argc, char **argv)
 	(void)argv;
 	if (argc > 1) {
 		fprintf(stderr, "zaptec-accessd: serve takes no arguments\n");
-		return CLI_USAGE;
+		return CMD_USAGE;
 	}
-	if (cli_load_config(&cfg, config_path, 1) != 0)
-		return CLI_USAGE;
+	if (cmd_load_config(&cfg, config_path, 1) != 0)
+		return CMD_USAGE;
 
 	/* Block the signals before any thread starts, so that only the main loop
 	 * receives them. */
@@ -74,7 +73,7 @@ int cli_serve(const char *config_path, int argc, char **argv)
 	if (server_start(&cfg, err, sizeof err) != 0) {
 		log_error("event=start_failed reason=\"%s\"", err);
 		config_free(&cfg);
-		return CLI_FAILURE;
+		return CMD_FAILURE;
 	}
 	char status[256];
 	snprintf(status, sizeof status, "serving on public port %d and admin port %d",
@@ -89,5 +88,5 @@ int cli_serve(const char *config_path, int argc, char **argv)
 	server_stop();
 	log_info("event=stopped");
 	config_free(&cfg);
-	return CLI_OK;
+	return CMD_OK;
 }

@@ -1,5 +1,5 @@
 /*
- * cli_backup.c — the backup command: an online, consistent copy of the
+ * cmd_backup.c — the backup command: an online, consistent copy of the
  * database made by the store (SQLite's backup API), safe while the daemon
  * writes.
  *
@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cmd.h"
 #include "config.h"
 #include "store.h"
 
@@ -46,36 +46,36 @@ static int sync_parent(const char *target)
 	return rc;
 }
 
-int cli_backup(const char *config_path, int argc, char **argv)
+int cmd_backup(const char *config_path, int argc, char **argv)
 {
 	struct config cfg;
 	struct stat sb;
 	char err[1024];
 	char *tmp = NULL;
 	struct store *src = NULL;
-	int version = -1, rc = CLI_FAILURE;
+	int version = -1, rc = CMD_FAILURE;
 
 	if (argc != 2 || argv[1][0] == '\0' || argv[1][0] == '-') {
 		fprintf(stderr, "zaptec-accessd: backup takes one argument, the file to write\n%s", usage_text);
-		return CLI_USAGE;
+		return CMD_USAGE;
 	}
 	const char *target = argv[1];
-	if (cli_load_config(&cfg, config_path, 0) != 0)
-		return CLI_USAGE;
+	if (cmd_load_config(&cfg, config_path, 0) != 0)
+		return CMD_USAGE;
 	if (!store_backup_supported(cfg.database, err, sizeof err)) {
 		fprintf(stderr, "zaptec-accessd: backup: %s\n", err);
 		config_free(&cfg);
-		return CLI_USAGE;
+		return CMD_USAGE;
 	}
 	if (lstat(target, &sb) == 0 || errno != ENOENT) {
 		fprintf(stderr, "zaptec-accessd: backup: %s already exists; choose a new file\n", target);
 		config_free(&cfg);
-		return CLI_USAGE;
+		return CMD_USAGE;
 	}
 	if (asprintf(&tmp, "%s.tmp", target) < 0) {
 		fprintf(stderr, "zaptec-accessd: out of memory\n");
 		config_free(&cfg);
-		return CLI_FAILURE;
+		return CMD_FAILURE;
 	}
 	/* Claiming the temporary name exclusively keeps two backups from writing
 	 * into one file, and never truncates a file we did not make. */
@@ -86,7 +86,7 @@ int cli_backup(const char *config_path, int argc, char **argv)
 			saved == EEXIST ? " (another backup is running, or an old one failed: remove it)" : "");
 		free(tmp);
 		config_free(&cfg);
-		return saved == EEXIST ? CLI_USAGE : CLI_FAILURE;
+		return saved == EEXIST ? CMD_USAGE : CMD_FAILURE;
 	}
 	close(fd);
 
@@ -116,7 +116,7 @@ int cli_backup(const char *config_path, int argc, char **argv)
 		unlink(tmp);
 	} else if (errno == EEXIST) {
 		fprintf(stderr, "zaptec-accessd: backup: %s already exists; choose a new file\n", target);
-		rc = CLI_USAGE;
+		rc = CMD_USAGE;
 		goto fail;
 	} else if (rename(tmp, target) != 0) {
 		fprintf(stderr, "zaptec-accessd: backup: %s: %s\n", target, strerror(errno));
@@ -132,7 +132,7 @@ int cli_backup(const char *config_path, int argc, char **argv)
 		goto done;
 	}
 	printf("%s: %lld bytes, schema version %d\n", target, (long long)sb.st_size, version);
-	rc = CLI_OK;
+	rc = CMD_OK;
 	goto done;
 fail:
 	store_close(src);
