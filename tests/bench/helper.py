@@ -267,10 +267,11 @@ def read_facts(path):
     return facts
 
 
-def writer_costs(results):
+def writer_costs(results, engine=""):
     """Per callback round, from the writer's /metrics counters before and after
     it: the share of the round the writer was busy, and its time and WAL pages
-    per job. Medians over rounds; None when the counters are missing."""
+    per job. Medians over rounds; None when the counters are missing. ENGINE
+    prefixes the counter files' names: "pg-" for the rounds on PostgreSQL."""
     def counters(path):
         values = {}
         with open(path) as f:
@@ -281,10 +282,11 @@ def writer_costs(results):
 
     rounds = []
     r = 1
-    while os.path.exists(os.path.join(results, "writer-after-%d.txt" % r)):
-        a = counters(os.path.join(results, "writer-before-%d.txt" % r))
-        b = counters(os.path.join(results, "writer-after-%d.txt" % r))
-        with open(os.path.join(results, "callback-ours-%d.json" % r)) as f:
+    while os.path.exists(os.path.join(results, "%swriter-after-%d.txt" % (engine, r))):
+        a = counters(os.path.join(results, "%swriter-before-%d.txt" % (engine, r)))
+        b = counters(os.path.join(results, "%swriter-after-%d.txt" % (engine, r)))
+        ours = "callback-pg" if engine else "callback-ours"
+        with open(os.path.join(results, "%s-%d.json" % (ours, r))) as f:
             seconds = json.load(f)["seconds"]
         jobs = b["accessd_db_write_jobs_total"] - a["accessd_db_write_jobs_total"]
         busy = (b["accessd_db_writer_busy_seconds_total"]
@@ -387,6 +389,7 @@ def report(args):
                      fmt(callback_ram["p99_ms"], ".2f"), "SQLite", fmt(
                          ratio(callback_ram["rps"], raw and raw["rate"]), ".2f"), "", ""))
     writer = writer_costs(args.results)
+    pg_writer = writer_costs(args.results, "pg-")
     wal_mib = max((int(v) for k, v in facts.items() if k.startswith("wal_bytes_round_")),
                   default=None)
     wal_mib = wal_mib / 1048576 if wal_mib is not None else None
@@ -472,6 +475,11 @@ def report(args):
               "callback: at most %s callbacks/s through one writer"
               % (writer["busy_share"] * 100, writer["us_per_job"], writer["wal_pages_per_job"],
                  fmt(1e6 / writer["us_per_job"], ",.0f")))
+    if pg_writer:
+        print("writer during callbacks on PostgreSQL: busy %.0f%% of the time, %.0f us a "
+              "callback: at most %s callbacks/s through one writer"
+              % (pg_writer["busy_share"] * 100, pg_writer["us_per_job"],
+                 fmt(1e6 / pg_writer["us_per_job"], ",.0f")))
     if wal_mib is not None:
         print("write-ahead log after the callback rounds: %.1f MiB" % wal_mib)
     for key, ok, where in (("callback", durable_ok, "SQLite"),
@@ -512,7 +520,7 @@ def report(args):
             "connect": {"ours": pg_connect, "nginx": nginx, "ratio": pg_connect_ratio,
                         "target": 0.6},
             "callbacks": {"ours": pg_callback, "postgresql_raw": pg_raw,
-                          "ratio": pg_callback_ratio, "target": 3,
+                          "ratio": pg_callback_ratio, "target": 3, "writer": pg_writer,
                           "committed_before_ack": pg_durable_ok,
                           "check": facts.get("pg_callback_check")},
             "two_instances": {"combined": pair, "ratio": pair_ratio,

@@ -136,9 +136,10 @@ wrk_run() {
 }
 
 # Saves the writer's counters from /metrics (jobs, commits, WAL pages, busy
-# time) to OUT, so the report can say what one callback costs the writer.
+# time) to OUT, so the report can say what one callback costs the writer:
+# writer_metrics OUT [ADMIN_PORT]
 writer_metrics() {
-	curl -sf -H "Authorization: Bearer $(cat "$tmp/token")" "http://127.0.0.1:$admin_port/metrics" |
+	curl -sf -H "Authorization: Bearer $(cat "$tmp/token")" "http://127.0.0.1:${2:-$admin_port}/metrics" |
 		grep '^accessd_db_' > "$1" || die "could not read /metrics"
 }
 
@@ -486,8 +487,10 @@ while [ $r -le "$rounds" ]; do
 	if [ $((r % 2)) -eq 1 ]; then order="pg pgraw"; else order="pgraw pg"; fi
 	for side in $order; do
 		if [ "$side" = pg ]; then
+			writer_metrics "$results/pg-writer-before-$r.txt" "$pg_admin_port"
 			wrk_run "http://127.0.0.1:$pg_public_port" "$tmp/pg-callbacks-$r.paths" \
 				"$results/callback-pg-$r.json" "$threads" "$connections" "$cb_duration" 1
+			writer_metrics "$results/pg-writer-after-$r.txt" "$pg_admin_port"
 		else
 			pg_rate "$cb_duration" "$results/callback-pgraw-$r.json"
 		fi
