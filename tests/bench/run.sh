@@ -28,7 +28,8 @@
 # medians reported: a table on standard output, JSON in tests/out/bench.json.
 #
 # Exit status: 0 all targets met, 3 some target missed, 1 the run failed.
-# Settings (environment): BENCH_ROWS (installations, 1000000), BENCH_ROUNDS (3), BENCH_DURATION (10 s per
+# Settings (environment): BENCH_ROWS (installations, 1000000; fewer for
+# development runs), BENCH_ROUNDS (3), BENCH_DURATION (10 s per
 # throughput run), BENCH_CALLBACK_DURATION (5 s), BENCH_LIST_DURATION (5 s),
 # BENCH_CONNECTIONS (64), BENCH_LIST_CONNECTIONS (4), BENCH_CALLBACKS (open
 # requests per callback round; by default sized from the raw SQLite rate, and
