@@ -292,9 +292,11 @@ def writer_costs(results, engine=""):
         busy = (b["accessd_db_writer_busy_seconds_total"]
                 - a["accessd_db_writer_busy_seconds_total"])
         frames = b["accessd_db_wal_frames_total"] - a["accessd_db_wal_frames_total"]
-        if jobs > 0:
+        commits = b["accessd_db_commits_total"] - a["accessd_db_commits_total"]
+        if jobs > 0 and commits > 0:
             rounds.append({"busy_share": busy / seconds, "us_per_job": busy / jobs * 1e6,
-                           "wal_pages_per_job": frames / jobs})
+                           "wal_pages_per_job": frames / jobs,
+                           "jobs_per_commit": jobs / commits})
         r += 1
     if not rounds:
         return None
@@ -472,14 +474,14 @@ def report(args):
                   % (name, m["repeated"]))
     if writer:
         print("writer during callbacks: busy %.0f%% of the time, %.0f us and %.1f WAL pages a "
-              "callback: at most %s callbacks/s through one writer"
+              "callback, %.1f callbacks a commit: at most %s callbacks/s through one writer"
               % (writer["busy_share"] * 100, writer["us_per_job"], writer["wal_pages_per_job"],
-                 fmt(1e6 / writer["us_per_job"], ",.0f")))
+                 writer["jobs_per_commit"], fmt(1e6 / writer["us_per_job"], ",.0f")))
     if pg_writer:
         print("writer during callbacks on PostgreSQL: busy %.0f%% of the time, %.0f us a "
-              "callback: at most %s callbacks/s through one writer"
+              "callback, %.1f callbacks a commit: at most %s callbacks/s through one writer"
               % (pg_writer["busy_share"] * 100, pg_writer["us_per_job"],
-                 fmt(1e6 / pg_writer["us_per_job"], ",.0f")))
+                 pg_writer["jobs_per_commit"], fmt(1e6 / pg_writer["us_per_job"], ",.0f")))
     if wal_mib is not None:
         print("write-ahead log after the callback rounds: %.1f MiB" % wal_mib)
     for key, ok, where in (("callback", durable_ok, "SQLite"),
