@@ -322,15 +322,17 @@ fact postgresql "$(pg_sql accessd -c 'SHOW server_version')"
 pg_sql rate -c 'CREATE TABLE rate_rows (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	at BIGINT NOT NULL, reference TEXT NOT NULL, detail TEXT NOT NULL)' || die "could not make rate_rows"
 
-# Two instances on the one database, each with ports of its own.
-for name in pg pg2; do
-	eval "p_public=\$${name}_public_port p_admin=\$${name}_admin_port"
-	sed -e "s|^public_url = .*|public_url = http://127.0.0.1:$p_public|" \
-		-e "s|^listen = .*|listen = 127.0.0.1:$p_public|" \
-		-e "s|^admin_listen = .*|admin_listen = 127.0.0.1:$p_admin|" \
+# Two instances on the one database, each with ports of its own:
+# pg_conf NAME PUBLIC_PORT ADMIN_PORT writes NAME.conf.
+pg_conf() {
+	sed -e "s|^public_url = .*|public_url = http://127.0.0.1:$2|" \
+		-e "s|^listen = .*|listen = 127.0.0.1:$2|" \
+		-e "s|^admin_listen = .*|admin_listen = 127.0.0.1:$3|" \
 		-e "s|^database = .*|database = postgresql:///accessd?host=$pg\&user=accessd|" \
-		"$tmp/accessd.conf" > "$tmp/$name.conf"
-done
+		"$tmp/accessd.conf" > "$tmp/$1.conf"
+}
+pg_conf pg "$pg_public_port" "$pg_admin_port"
+pg_conf pg2 "$pg2_public_port" "$pg2_admin_port"
 "$bin" -c "$tmp/pg.conf" migrate > "$tmp/pg-migrate.log" 2>&1 ||
 	die "migrate on PostgreSQL failed: $(cat "$tmp/pg-migrate.log")"
 echo "bench: building $rows installations on PostgreSQL"
