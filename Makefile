@@ -9,12 +9,20 @@
 #                 VALGRIND_SUITES="http store" runs only those
 #   (make check runs all three, fuzzing each target for 30 s)
 #   make bench    benchmark against nginx, raw SQLite and PostgreSQL (tests/bench)
-#   make install  PREFIX=/usr/local DESTDIR= : binary, systemd units, sample config
+#   make install  PREFIX=/usr/local DESTDIR= : binary, systemd units, manual pages,
+#                 sample config (never over an existing one)
+#   make deb      the Debian package (dpkg-buildpackage; the .deb goes to ..)
 #   make clean
 
 VERSION := 0.1.0
 PREFIX  ?= /usr/local
 DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR  ?= $(PREFIX)/share/man
+# systemd's own unit directory for a /usr install, as systemd's pkg-config file
+# names it; Debian 12 without that file uses /lib/systemd/system.
+UNITDIR ?= $(if $(filter /usr,$(PREFIX)),$(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system),$(PREFIX)/lib/systemd/system)
+UNITS   := zaptec-accessd.service zaptec-accessd.socket zaptec-accessd-admin.socket
 CC      ?= cc
 
 PKGS    := libmicrohttpd sqlite3 libpq jansson libsodium libsystemd libcurl
@@ -75,7 +83,7 @@ $(BUILD)/libaccessd.a: $(DAEMON_OBJS)
 	ar rcs $@ $^
 
 $(BUILD)/daemon/%.o: daemon/%.c | $(BUILD)/daemon
-	$(CC) $(ACCESSD_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(CC) $(ACCESSD_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 # The migrations are compiled into the binary, in file-name order.
 $(BUILD)/schema.c: $(MIGRATIONS) scripts/embed-schema.sh | $(BUILD)
@@ -165,20 +173,37 @@ bench:
 	$(MAKE) zaptec-accessd
 	tests/bench/run.sh
 
-install: zaptec-accessd
-	install -D -m 0755 zaptec-accessd $(DESTDIR)$(PREFIX)/bin/zaptec-accessd
-	install -D -m 0644 systemd/zaptec-accessd.service $(DESTDIR)/etc/systemd/system/zaptec-accessd.service
-	install -D -m 0644 systemd/zaptec-accessd.socket $(DESTDIR)/etc/systemd/system/zaptec-accessd.socket
-	install -D -m 0644 systemd/zaptec-accessd-admin.socket $(DESTDIR)/etc/systemd/system/zaptec-accessd-admin.socket
-	sed -i 's|/usr/local/bin/zaptec-accessd|$(PREFIX)/bin/zaptec-accessd|' \
-		$(DESTDIR)/etc/systemd/system/zaptec-accessd.service
+# The daemon in sbin (a system service), its units where systemd looks for the
+# package manager's units when PREFIX is /usr (else under PREFIX, which systemd
+# also reads for /usr/local), the manual pages, and the sample configuration
+# unless one is there already. Debian's packaging installs the manual pages
+# with dh_installman, so they are a target of their own.
+install: install-daemon install-man
+
+install-daemon: zaptec-accessd
+	install -D -m 0755 zaptec-accessd $(DESTDIR)$(SBINDIR)/zaptec-accessd
+	for unit in $(UNITS); do \
+		install -D -m 0644 systemd/$$unit $(DESTDIR)$(UNITDIR)/$$unit || exit 1; \
+	done
+	sed -i 's|/usr/local/sbin/zaptec-accessd|$(SBINDIR)/zaptec-accessd|' \
+		$(DESTDIR)$(UNITDIR)/zaptec-accessd.service
 	install -d -m 0755 $(DESTDIR)/etc/zaptec-accessd
 	test -e $(DESTDIR)/etc/zaptec-accessd/zaptec-accessd.conf || \
 		install -m 0644 conf/zaptec-accessd.conf $(DESTDIR)/etc/zaptec-accessd/zaptec-accessd.conf
 
+install-man:
+	install -D -m 0644 doc/zaptec-accessd.8 $(DESTDIR)$(MANDIR)/man8/zaptec-accessd.8
+	install -D -m 0644 doc/zaptec-accessd.conf.5 $(DESTDIR)$(MANDIR)/man5/zaptec-accessd.conf.5
+
+# The Debian package, built from this tree by dpkg-buildpackage; the .deb and
+# its companions land in the parent directory, as dpkg-buildpackage does.
+deb:
+	dpkg-buildpackage -us -uc -b
+
 clean:
 	rm -rf $(BUILD) zaptec-accessd
 
-.PHONY: all deps test-deps run check check-asan check-valgrind fuzz fuzz-build fuzzers bench install clean
+.PHONY: all deps test-deps run check check-asan check-valgrind fuzz fuzz-build fuzzers bench install \
+	install-daemon install-man deb clean
 
 -include $(wildcard $(BUILD)/daemon/*.d $(BUILD)/unit/*.d $(BUILD)/fuzzers/*.d $(BUILD)/schema.d $(BUILD)/schema_pg.d)

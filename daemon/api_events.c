@@ -1,6 +1,8 @@
 /*
  * api_events.c — the admin API's event feed: the event log read forward from
  * an id, oldest first, so that a partner's backend can poll it as a change log.
+ * A position older than the purge horizon is answered 410: events the reader
+ * has not seen are gone, and it must list installations to resume.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 #include "handlers.h"
 #include "http_query.h"
 #include "log.h"
+#include "retention_store.h"
 #include "store.h"
 
 #define LIST_DEFAULT 100
@@ -49,6 +52,9 @@ static int add_event(void *arg, const struct event_record *e)
 	return page->oom;
 }
 
+static enum http_outcome list_in_snapshot(struct http_request *req, struct store *st, int64_t after,
+					  long limit);
+
 enum http_outcome api_events_list(struct http_request *req)
 {
 	static const char *const params[] = { "after", "limit", NULL };
@@ -63,11 +69,33 @@ enum http_outcome api_events_list(struct http_request *req)
 		return http_reply_invalid(req, "the query is not valid", errors);
 	json_decref(errors);
 
-	struct event_page page = { .items = json_array(), .last = after };
 	struct store *st = store_reader();
+	if (st == NULL || retention_store_snapshot_begin(st) != 0)
+		return http_reply_problem(req, 503, "the database is not available");
+	enum http_outcome outcome = list_in_snapshot(req, st, after, limit);
+	retention_store_snapshot_end(st);
+	return outcome;
+}
+
+/*
+ * Answers the feed from after, in the snapshot the caller opened: the purge
+ * horizon and the events read are of the same moment, so no purge can slip
+ * between the check and the read.
+ */
+static enum http_outcome list_in_snapshot(struct http_request *req, struct store *st, int64_t after, long limit)
+{
+	int64_t purged = retention_store_purged_through(st);
+	if (purged < 0)
+		return http_reply_problem(req, 503, "the database is not available");
+	if (after < purged)
+		return http_reply_problem_with(req, 410,
+					       "events after this position were deleted by the retention policy; "
+					       "list the installations and read on from their feedPosition",
+					       "oldestAvailable", json_integer(purged + 1));
+	struct event_page page = { .items = json_array(), .last = after };
 	if (page.items == NULL)
 		return http_reply_problem(req, 500, "out of memory");
-	if (st == NULL || store_event_list_after(st, after, limit, add_event, &page) != 0) {
+	if (store_event_list_after(st, after, limit, add_event, &page) != 0) {
 		json_decref(page.items);
 		return http_reply_problem(req, 503, "the database is not available");
 	}

@@ -12,6 +12,7 @@
 #include "http_query.h"
 #include "installations.h"
 #include "log.h"
+#include "retention_store.h"
 #include "store.h"
 #include "timestamp.h"
 #include "validate.h"
@@ -114,8 +115,17 @@ enum http_outcome api_installations_list(struct http_request *req)
 	struct store *st = store_reader();
 	if (page.items == NULL)
 		return http_reply_problem(req, 500, "out of memory");
-	if (st == NULL || store_installation_list(st, before_updated, before_seq, since, status, reference,
-						  limit + 1, add_installation, &page) != 0) {
+	/* The list and the feed's position are read in one snapshot: every change
+	 * the list does not show is an event after feedPosition. */
+	int64_t position = -1;
+	int failed = st == NULL || retention_store_snapshot_begin(st) != 0;
+	if (!failed) {
+		position = retention_store_feed_position(st);
+		failed = position < 0 || store_installation_list(st, before_updated, before_seq, since, status,
+								 reference, limit + 1, add_installation, &page) != 0;
+		retention_store_snapshot_end(st);
+	}
+	if (failed) {
 		json_decref(page.items);
 		return http_reply_problem(req, 503, "the database is not available");
 	}
@@ -129,7 +139,8 @@ enum http_outcome api_installations_list(struct http_request *req)
 	char next[CURSOR_TEXT_LEN + 1];
 	if (more)
 		cursor_encode(last_updated, last_seq, next);
-	json_t *body = json_pack("{s:o, s:o}", "items", items, "nextCursor", more ? json_string(next) : json_null());
+	json_t *body = json_pack("{s:o, s:o, s:I}", "items", items, "nextCursor", more ? json_string(next) : json_null(),
+				 "feedPosition", (json_int_t)position);
 	return body ? http_reply_json_steal(req, 200, body) : http_reply_problem(req, 500, "out of memory");
 }
 

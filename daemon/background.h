@@ -1,6 +1,7 @@
 /*
  * background.h — the daemon's periodic work, driven by the main loop: the
- * expiry pass over access requests (and, when configured, the Zaptec verifier).
+ * expiry pass over access requests, the retention pass (and, when configured,
+ * the Zaptec verifier).
  */
 #ifndef ACCESSD_BACKGROUND_H
 #define ACCESSD_BACKGROUND_H

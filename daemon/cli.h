@@ -26,6 +26,9 @@ int cli_installations(const char *config_path, int argc, char **argv);
 /* cli_backup.c */
 int cli_backup(const char *config_path, int argc, char **argv);
 
+/* cli_purge.c */
+int cli_purge(const char *config_path, int argc, char **argv);
+
 /* Loads the configuration for a command, printing "zaptec-accessd: <reason>" on
  * failure. Returns 0 or CLI_USAGE. (cli_admin.c) */
 struct config;

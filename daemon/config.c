@@ -87,9 +87,18 @@ static const struct config_key keys[] = {
 	{ "webhook_retry_schedule", TYPE_SCHEDULE, 0, "5s 5m 30m 2h 5h 10h 14h 20h 24h", 1, 7 * DAY },
 	{ "support_url", TYPE_SUPPORT_URL, FIELD(support_url), "", 0, 0 },
 	{ "support_email", TYPE_EMAIL, FIELD(support_email), "", 0, 0 },
+	{ "event_retention", TYPE_DURATION, FIELD(event_retention), "90d", 0, 3650 * DAY },
+	{ "rejected_callback_retention", TYPE_DURATION, FIELD(rejected_callback_retention), "30d", 0, 3650 * DAY },
+	{ "request_retention", TYPE_DURATION, FIELD(request_retention), "90d", 0, 3650 * DAY },
+	{ "purge_interval", TYPE_DURATION, FIELD(purge_interval), "10m", 1, 7 * DAY },
 };
 
 #define KEY_COUNT (sizeof keys / sizeof keys[0])
+
+const char *config_key_name(size_t i)
+{
+	return i < KEY_COUNT ? keys[i].name : NULL;
+}
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -68,6 +68,10 @@ struct config {
 	size_t webhook_retry_count;
 	char *support_url;          /* NULL: none; shown on pages that are not a success */
 	char *support_email;        /* NULL: none */
+	int64_t event_retention;    /* 0: keep for ever */
+	int64_t rejected_callback_retention; /* 0: keep for ever */
+	int64_t request_retention;  /* 0: keep for ever */
+	int64_t purge_interval;
 };
 
 /*
@@ -94,5 +98,9 @@ int config_database_is_postgresql(const char *database);
 
 /* Releases everything cfg owns; accepts a zeroed or partly filled struct. */
 void config_free(struct config *cfg);
+
+/* The name of the i-th key the configuration accepts, in the table's order, or
+ * NULL past the last one: the documentation is checked against this list. */
+const char *config_key_name(size_t i);
 
 #endif

@@ -46,4 +46,7 @@ enum http_outcome api_webhooks_rotate(struct http_request *req);
 enum http_outcome api_webhooks_replay(struct http_request *req);
 enum http_outcome api_webhooks_test(struct http_request *req);
 
+/* api_erasures.c */
+enum http_outcome api_erasures_create(struct http_request *req);
+
 #endif

@@ -139,6 +139,11 @@ enum http_outcome http_reply_json_steal(struct http_request *req, unsigned statu
 /* An RFC 9457 problem: {"type","title","status","detail"}. */
 enum http_outcome http_reply_problem(struct http_request *req, unsigned status, const char *detail);
 
+/* A problem with one more member, name: value (taken), such as the 410's
+ * "oldestAvailable". */
+enum http_outcome http_reply_problem_with(struct http_request *req, unsigned status, const char *detail,
+					  const char *name, json_t *value);
+
 /* A 400 problem with "errors": [{"field","message"}]; takes errors. */
 enum http_outcome http_reply_invalid(struct http_request *req, const char *detail, json_t *errors);
 

@@ -1,7 +1,7 @@
 /*
  * main.c — the command line: serve (the default), check-config, migrate, link,
- * installations, backup, each with its own --help, and --version, --help. Exit status: 0 success, 1 runtime
- * failure, 2 usage or configuration error.
+ * installations, backup, purge, each with its own --help, and --version, --help.
+ * Exit status: 0 success, 1 runtime failure, 2 usage or configuration error.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -22,6 +22,7 @@ static const char usage_text[] =
 	"       zaptec-accessd [-c FILE] installations [--status S] [--json]\n"
 	"                                                 list installations from the database\n"
 	"       zaptec-accessd [-c FILE] backup FILE      copy the database while the daemon runs\n"
+	"       zaptec-accessd [-c FILE] purge            run one retention pass now; print the counts\n"
 	"       zaptec-accessd COMMAND --help             that command's usage\n"
 	"       zaptec-accessd --version | --help\n"
 	"\n"
@@ -56,6 +57,10 @@ static const struct command commands[] = {
 	  "usage: zaptec-accessd [-c FILE] backup FILE\n"
 	  "Copies the database to FILE while the daemon runs, checks the copy, and never\n"
 	  "overwrites an existing FILE.\n" },
+	{ "purge", cli_purge,
+	  "usage: zaptec-accessd [-c FILE] purge\n"
+	  "Runs one retention pass now, next to a running daemon or without one, and prints\n"
+	  "what it deleted: events, rejected_callbacks, access_requests, installations.\n" },
 };
 
 /* Whether the command's own arguments ask for its usage. */

@@ -106,16 +106,17 @@ enum http_outcome http_reply_json_steal(struct http_request *req, unsigned statu
 	return outcome;
 }
 
-/* A problem object for status with detail; errors (taken) may be NULL. */
+/* A problem object for status with detail, and one more member name (may be
+ * NULL) with value (taken). */
 static enum http_outcome reply_problem(struct http_request *req, unsigned status, const char *detail,
-				       json_t *errors)
+				       const char *name, json_t *value)
 {
 	json_t *body = json_pack("{s:s, s:s, s:i, s:s}", "type", "about:blank", "title",
 				 http_status_text(status), "status", (int)status, "detail", detail);
-	if (body != NULL && errors != NULL)
-		json_object_set_new(body, "errors", errors);
+	if (body != NULL && name != NULL && value != NULL)
+		json_object_set_new(body, name, value);
 	else
-		json_decref(errors);
+		json_decref(value);
 	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
 	if (status >= 400 && status < 500) {
@@ -132,12 +133,18 @@ static enum http_outcome reply_problem(struct http_request *req, unsigned status
 
 enum http_outcome http_reply_problem(struct http_request *req, unsigned status, const char *detail)
 {
-	return reply_problem(req, status, detail, NULL);
+	return reply_problem(req, status, detail, NULL, NULL);
+}
+
+enum http_outcome http_reply_problem_with(struct http_request *req, unsigned status, const char *detail,
+					  const char *name, json_t *value)
+{
+	return reply_problem(req, status, detail, name, value);
 }
 
 enum http_outcome http_reply_invalid(struct http_request *req, const char *detail, json_t *errors)
 {
-	return reply_problem(req, 400, detail, errors);
+	return reply_problem(req, 400, detail, "errors", errors);
 }
 
 enum http_outcome http_reply_html(struct http_request *req, unsigned status, char *html, size_t len)

@@ -42,5 +42,7 @@ const struct http_route http_routes[] = {
 	{ ADMIN, "POST", "/api/v1/webhook-endpoints/{}/replay", api_webhooks_replay, "webhooks.replay", AUTH | JSON },
 	{ ADMIN, "POST", "/api/v1/webhook-endpoints/{}/test", api_webhooks_test, "webhooks.test", AUTH },
 
+	{ ADMIN, "POST", "/api/v1/erasures", api_erasures_create, "erasures.create", AUTH | JSON },
+
 	{ 0, NULL, NULL, NULL, NULL, 0 },
 };

@@ -91,7 +91,11 @@ static struct store *sqlite_open(const char *path, int create, int role, char *e
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
-	if (exec_sql(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", why,
+	/* secure_delete: what a delete or an update frees is overwritten with
+	 * zeros, in its page and on the free list, so that purged and erased data
+	 * leaves the file instead of lingering in free space. */
+	if (exec_sql(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+			    "PRAGMA secure_delete=ON;", why,
 		     sizeof why) != 0) {
 		snprintf(err, errlen, "%s: %s", path, why);
 		sqlite_close(&s->base);

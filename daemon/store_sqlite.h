@@ -67,6 +67,28 @@ enum sqlite_stmt {
 	STMT_WEBHOOK_PENDING,
 	STMT_LEASE_TAKE,
 	STMT_LEASE_RELEASE,
+	STMT_READ_BEGIN,
+	STMT_READ_END,
+	STMT_EVENT_PURGED_THROUGH,
+	STMT_EVENT_NEWEST,
+	STMT_PURGE_EVENTS_MARK,
+	STMT_PURGE_EVENTS,
+	STMT_PURGE_REJECTED_MARK,
+	STMT_PURGE_REJECTED,
+	STMT_PURGE_REQUESTS_UNLINK,
+	STMT_PURGE_REQUESTS,
+	STMT_PURGE_INSTALLATIONS_HISTORY,
+	STMT_PURGE_INSTALLATIONS_VERIFICATIONS,
+	STMT_PURGE_INSTALLATIONS,
+	STMT_ERASE_FIND_REQUESTS,
+	STMT_ERASE_FIND_INSTALLATIONS,
+	STMT_ERASE_FIND_EVENTS,
+	STMT_ERASE_EVENT_BY_ID,
+	STMT_ERASE_STRIP_EVENT,
+	STMT_ERASE_UNLINK_INSTALLATIONS,
+	STMT_ERASE_VERIFICATIONS,
+	STMT_ERASE_INSTALLATIONS,
+	STMT_ERASE_REQUESTS,
 	STMT_COUNT
 };
 
@@ -133,6 +155,9 @@ void sqlite_log_error(struct sqlite_store *s, const char *op);
  * stop before the connection closes. */
 int sqlite_wal_start(struct sqlite_store *s, const char *path, char *err, size_t errlen);
 void sqlite_wal_after_batch(struct sqlite_store *s);
+/* Asks the pass after this batch to copy the whole log into the database and
+ * truncate it to nothing (an erasure's old rows must not stay in it). */
+void sqlite_wal_truncate_after_commit(struct sqlite_store *s);
 unsigned long long sqlite_wal_pages_logged(struct sqlite_store *s);
 void sqlite_wal_stop(struct sqlite_store *s);
 

@@ -28,6 +28,28 @@
 
 /* The status a reader sees: an open request past its expiry is expired even
  * before the expiry pass has stored it. ?N is the current time. */
+/* The oldest rows each kind of purge deletes, one batch of them: ?1 the
+ * cutoff time, ?2 the batch size. Each orders by the column of its index so
+ * that it walks it. An event an enabled webhook endpoint has yet to deliver
+ * stays until it is delivered. */
+#define UNDELIVERED_KEPT                                                                    \
+	"id <= (SELECT coalesce(min(delivered_through), 9223372036854775807) "               \
+	"FROM webhook_endpoints WHERE enabled = 1)"
+#define PURGE_EVENTS_BATCH                                                                  \
+	"SELECT id FROM events WHERE at < ?1 AND " UNDELIVERED_KEPT " ORDER BY at, id LIMIT ?2"
+#define PURGE_REJECTED_BATCH                                                                \
+	"SELECT id FROM events WHERE type IN ('callback.invalid', 'callback.unknown', "      \
+	"'callback.late') AND at < ?1 AND " UNDELIVERED_KEPT " ORDER BY at, id LIMIT ?2"
+#define REQUEST_ENDED_AT                                                                    \
+	"(CASE status WHEN 'cancelled' THEN coalesce(cancelled_at, expires_at) "              \
+	"WHEN 'expired' THEN expires_at ELSE completed_at END)"
+#define PURGE_REQUESTS_BATCH                                                                \
+	"SELECT seq FROM access_requests WHERE status IN ('granted', 'denied', 'expired', "  \
+	"'cancelled') AND " REQUEST_ENDED_AT " < ?1 ORDER BY " REQUEST_ENDED_AT ", seq LIMIT ?2"
+#define PURGE_INSTALLATIONS_BATCH                                                           \
+	"SELECT seq FROM installations WHERE status = 'revoked' AND revoked_at < ?1 "        \
+	"ORDER BY revoked_at, seq LIMIT ?2"
+
 #define EFFECTIVE_STATUS(now)                                                               \
 	"(CASE WHEN status IN ('pending', 'opened') AND expires_at <= " now                  \
 	" THEN 'expired' ELSE status END)"
@@ -80,8 +102,9 @@ const char *const store_sqlite_sql[STMT_COUNT] = {
 		"UPDATE access_requests SET status = 'expired' "
 		"WHERE seq = ?1 AND status IN ('pending', 'opened')",
 	/* Only a request that has not ended in a grant may be cancelled. */
+	/* The time of cancelling is kept for the retention of ended requests. */
 	[STMT_REQUEST_CANCEL] =
-		"UPDATE access_requests SET status = 'cancelled' "
+		"UPDATE access_requests SET status = 'cancelled', cancelled_at = unixepoch() "
 		"WHERE seq = ?1 AND status NOT IN ('granted', 'contested', 'cancelled')",
 	[STMT_REQUEST_COUNT_BY_STATUS] =
 		"SELECT " EFFECTIVE_STATUS("unixepoch()") " AS s, count(*) FROM access_requests GROUP BY s",
@@ -183,10 +206,14 @@ const char *const store_sqlite_sql[STMT_COUNT] = {
 		"WHERE leases.holder = excluded.holder OR leases.expires_at <= ?3",
 	[STMT_LEASE_RELEASE] = "DELETE FROM leases WHERE kind = ?1 AND holder = ?2",
 
-	/* Two subqueries: SQLite answers a lone min() or max() from the end of
-	 * the index, but scans the whole table for both in one SELECT. */
+	/* The feed's window: the oldest id it still answers for (0 while nothing
+	 * was purged; the purge horizon plus one after: a rejected callback may go
+	 * before older events, so the oldest row kept says less), and the newest
+	 * id written, purged or not. A lone max() is answered from the index's
+	 * end. */
 	[STMT_EVENT_BOUNDS] =
-		"SELECT coalesce((SELECT min(id) FROM events), 0), coalesce((SELECT max(id) FROM events), 0)",
+		"SELECT CASE WHEN purged_through > 0 THEN purged_through + 1 ELSE 0 END, "
+		"max(coalesce((SELECT max(id) FROM events), 0), purged_through) FROM event_purge WHERE id = 1",
 
 	/* A new endpoint starts at the log's end: it receives what happens from
 	 * now on (a replay reaches back). */
@@ -231,4 +258,77 @@ const char *const store_sqlite_sql[STMT_COUNT] = {
 		" ORDER BY id LIMIT 1",
 	[STMT_WEBHOOK_PENDING] =
 		"SELECT count(*) FROM events WHERE id > ?1 AND " WEBHOOK_WANTS("?2"),
+
+	/* A snapshot for reads that must agree with each other: a list and its
+	 * feed position, the purge horizon and the events after it. */
+	[STMT_READ_BEGIN] = "BEGIN DEFERRED",
+	[STMT_READ_END] = "COMMIT",
+	[STMT_EVENT_PURGED_THROUGH] = "SELECT purged_through FROM event_purge WHERE id = 1",
+	/* The newest id written, even when a purge has deleted that event. */
+	[STMT_EVENT_NEWEST] =
+		"SELECT max(coalesce((SELECT max(id) FROM events), 0), "
+		"(SELECT purged_through FROM event_purge WHERE id = 1))",
+
+	/* Each purge batch is a few statements over the same rows: the batch
+	 * query is deterministic, and the transaction changes nothing it reads
+	 * until the last statement deletes them. */
+	[STMT_PURGE_EVENTS_MARK] =
+		"UPDATE event_purge SET purged_through = max(purged_through, "
+		"coalesce((SELECT max(id) FROM (" PURGE_EVENTS_BATCH ")), 0)) WHERE id = 1",
+	[STMT_PURGE_EVENTS] = "DELETE FROM events WHERE id IN (" PURGE_EVENTS_BATCH ")",
+	[STMT_PURGE_REJECTED_MARK] =
+		"UPDATE event_purge SET purged_through = max(purged_through, "
+		"coalesce((SELECT max(id) FROM (" PURGE_REJECTED_BATCH ")), 0)) WHERE id = 1",
+	[STMT_PURGE_REJECTED] = "DELETE FROM events WHERE id IN (" PURGE_REJECTED_BATCH ")",
+	/* An installation keeps its state when its request goes; it loses only the
+	 * request's id. It is found by the installation the request names. */
+	[STMT_PURGE_REQUESTS_UNLINK] =
+		"UPDATE installations SET request_id = NULL WHERE installation_id IN "
+		"(SELECT result_installation_id FROM access_requests WHERE seq IN (" PURGE_REQUESTS_BATCH ") "
+		"UNION SELECT installation_id FROM access_requests WHERE seq IN (" PURGE_REQUESTS_BATCH ")) "
+		"AND request_id IN (SELECT id FROM access_requests WHERE seq IN (" PURGE_REQUESTS_BATCH "))",
+	[STMT_PURGE_REQUESTS] = "DELETE FROM access_requests WHERE seq IN (" PURGE_REQUESTS_BATCH ")",
+	/* A deleted installation's row number may be given again to the next new
+	 * installation (seq is the largest plus one): its events must not become
+	 * that installation's history, so they lose the link. */
+	[STMT_PURGE_INSTALLATIONS_HISTORY] =
+		"UPDATE events SET installation_seq = NULL WHERE installation_seq IN (" PURGE_INSTALLATIONS_BATCH ")",
+	[STMT_PURGE_INSTALLATIONS_VERIFICATIONS] =
+		"DELETE FROM verifications WHERE installation_id IN "
+		"(SELECT installation_id FROM installations WHERE seq IN (" PURGE_INSTALLATIONS_BATCH "))",
+	[STMT_PURGE_INSTALLATIONS] = "DELETE FROM installations WHERE seq IN (" PURGE_INSTALLATIONS_BATCH ")",
+
+	/* Erasure: ?1 the reference, ?2 the installation id (one of them NULL).
+	 * In id order, so that two reads of the same rows compare equal. */
+	[STMT_ERASE_FIND_REQUESTS] =
+		"SELECT id FROM access_requests WHERE reference = ?1 "
+		"OR installation_id = ?2 OR result_installation_id = ?2 ORDER BY id",
+	[STMT_ERASE_FIND_INSTALLATIONS] =
+		"SELECT installation_id FROM installations WHERE reference = ?1 OR installation_id = ?2 "
+		"ORDER BY installation_id",
+	/* The events of what is erased, after id ?6: by their columns, by the
+	 * erased requests and installations (?3, ?4: JSON arrays of ids), and by
+	 * their detail: ?5 the reference as a JSON string, and ?2 or an erased
+	 * installation in a raw query of any case. Nothing indexes these: it
+	 * reads every event after ?6. */
+	[STMT_ERASE_FIND_EVENTS] =
+		"SELECT id, detail FROM events WHERE id > ?6 AND (reference = ?1 OR installation_id = ?2 "
+		"OR request_id IN (SELECT value FROM json_each(?3)) "
+		"OR installation_id IN (SELECT value FROM json_each(?4)) "
+		"OR instr(detail, ?5) > 0 OR instr(lower(detail), ?2) > 0 "
+		"OR EXISTS (SELECT 1 FROM json_each(?4) WHERE instr(lower(events.detail), value) > 0))",
+	[STMT_ERASE_EVENT_BY_ID] = "SELECT id, detail FROM events WHERE id = ?1",
+	/* ?1 id, ?2 the stripped detail; an event already stripped is unchanged. */
+	[STMT_ERASE_STRIP_EVENT] =
+		"UPDATE events SET reference = NULL, installation_id = NULL, installation_seq = NULL, "
+		"detail = ?2 WHERE id = ?1 AND (reference IS NOT NULL OR installation_id IS NOT NULL "
+		"OR installation_seq IS NOT NULL OR detail IS NOT ?2)",
+	[STMT_ERASE_UNLINK_INSTALLATIONS] =
+		"UPDATE installations SET request_id = NULL WHERE request_id IN (SELECT value FROM json_each(?1))",
+	[STMT_ERASE_VERIFICATIONS] =
+		"DELETE FROM verifications WHERE installation_id IN (SELECT value FROM json_each(?1))",
+	[STMT_ERASE_INSTALLATIONS] =
+		"DELETE FROM installations WHERE installation_id IN (SELECT value FROM json_each(?1))",
+	[STMT_ERASE_REQUESTS] =
+		"DELETE FROM access_requests WHERE id IN (SELECT value FROM json_each(?1))",
 };

@@ -23,6 +23,9 @@
 #define RESTART_PAGES (4 * CHECKPOINT_PAGES)
 #define RESTART_WAIT_MS 100
 
+/* How long a truncating checkpoint waits for readers of an older snapshot. */
+#define TRUNCATE_WAIT_MS 1000
+
 struct sqlite_wal {
 	pthread_mutex_t lock;
 	pthread_cond_t wake, idle;
@@ -33,6 +36,8 @@ struct sqlite_wal {
 	/* The writer thread's own: the WAL's size after the last commit, and the
 	 * sizes at which to rewind it and to wake the checkpointer. */
 	int pages, restart_at, checkpoint_at;
+	/* The writer thread's own: an erasure asked for the log to be emptied. */
+	int truncate_due;
 };
 
 /* Called by SQLite after each commit with the WAL's size in pages. */
@@ -122,12 +127,12 @@ int sqlite_wal_start(struct sqlite_store *s, const char *path, char *err, size_t
 	return 0;
 }
 
-/* Copies the whole WAL into the database and rewinds it, so the next commit
- * writes at its start; the jobs queued meanwhile wait. The checkpointer's
- * pass is let finish first (both need the checkpoint lock). A reader of an
- * old snapshot is waited for only briefly: then the rewind is tried again
- * CHECKPOINT_PAGES later. */
-static void restart_wal(struct sqlite_store *s)
+/* Copies the whole WAL into the database with a checkpoint of mode, which
+ * rewinds (RESTART) or empties (TRUNCATE) the log, so the next commit writes
+ * at its start; the jobs queued meanwhile wait. The checkpointer's pass is
+ * let finish first (both need the checkpoint lock). A reader of an old
+ * snapshot is waited for only wait_ms. Returns the SQLite result. */
+static int checkpoint_whole_wal(struct sqlite_store *s, int mode, int wait_ms)
 {
 	struct sqlite_wal *w = s->wal;
 	int log_pages = 0, copied = 0;
@@ -138,27 +143,47 @@ static void restart_wal(struct sqlite_store *s)
 		pthread_cond_wait(&w->idle, &w->lock);
 	pthread_mutex_unlock(&w->lock);
 
-	sqlite3_busy_timeout(s->db, RESTART_WAIT_MS);
-	int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_RESTART, &log_pages, &copied);
+	sqlite3_busy_timeout(s->db, wait_ms);
+	int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, mode, &log_pages, &copied);
 	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
 
 	pthread_mutex_lock(&w->lock);
 	w->restart_pending = 0;
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
-	if (rc == SQLITE_OK) {
+	if (rc == SQLITE_OK)
+		log_debug("event=db.wal_restart mode=%s wal_pages=%d",
+			  mode == SQLITE_CHECKPOINT_TRUNCATE ? "truncate" : "restart", log_pages);
+	else if (rc != SQLITE_BUSY)
+		log_warn("event=db.checkpoint_failed error=\"%s\"", sqlite3_errmsg(s->db));
+	return rc;
+}
+
+/* Rewinds the WAL; when a reader holds it, the rewind is tried again
+ * CHECKPOINT_PAGES later. */
+static void restart_wal(struct sqlite_store *s)
+{
+	struct sqlite_wal *w = s->wal;
+	if (checkpoint_whole_wal(s, SQLITE_CHECKPOINT_RESTART, RESTART_WAIT_MS) == SQLITE_OK)
 		w->restart_at = RESTART_PAGES;
-		log_debug("event=db.wal_restart wal_pages=%d", log_pages);
-	} else {
-		if (rc != SQLITE_BUSY)
-			log_warn("event=db.checkpoint_failed error=\"%s\"", sqlite3_errmsg(s->db));
+	else
 		w->restart_at = w->pages + CHECKPOINT_PAGES;
-	}
+}
+
+void sqlite_wal_truncate_after_commit(struct sqlite_store *s)
+{
+	s->wal->truncate_due = 1;
 }
 
 void sqlite_wal_after_batch(struct sqlite_store *s)
 {
-	if (s->wal->pages >= s->wal->restart_at)
+	struct sqlite_wal *w = s->wal;
+	/* A reader of an older snapshot keeps the log: then the next batch tries again. */
+	if (w->truncate_due && checkpoint_whole_wal(s, SQLITE_CHECKPOINT_TRUNCATE, TRUNCATE_WAIT_MS) == SQLITE_OK) {
+		w->truncate_due = 0;
+		w->restart_at = RESTART_PAGES;
+	}
+	if (w->pages >= w->restart_at)
 		restart_wal(s);
 }
 

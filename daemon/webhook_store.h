@@ -68,7 +68,9 @@ int webhook_store_save(struct store *st, const struct webhook_endpoint *e);
 /* Writer: deletes the endpoint. Returns 1 deleted, 0 none had the id, -1. */
 int webhook_store_delete(struct store *st, const char *id);
 
-/* The ids of the oldest and newest events (0 and 0 for an empty log). */
+/* The feed's window: the oldest event id it answers for (0 while nothing was
+ * purged, else the purge horizon plus one), and the newest id written, purged
+ * or not (0 for an empty log). */
 int webhook_store_event_bounds(struct store *st, int64_t *oldest, int64_t *newest);
 
 /* The first event after `after`, up to `through`, of a type e wants: 1 with

@@ -9,8 +9,9 @@ set -eu
 build="build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libpq-dev libjansson-dev
        libsodium-dev libsystemd-dev libcurl4-gnutls-dev sqlite3"
 test="check curl openssl systemd python3 valgrind clang libclang-rt-dev
-      chromium slowhttptest iproute2 prometheus postgresql"
-bench="nginx wrk linux-perf"
+      chromium slowhttptest iproute2 prometheus postgresql mandoc dpkg-dev
+      debhelper lintian fakeroot nginx caddy"
+bench="wrk linux-perf"
 
 case "${1:-build}" in
 build) wanted=$build ;;

@@ -141,6 +141,7 @@ def start_daemon(args):
     the end of its log, when it exits or is not ready within --timeout seconds."""
     port = int(args.admin.rsplit(":", 1)[1])
     log = open(args.log, "ab")
+    started = time.time()
     start = time.monotonic()
     proc = subprocess.Popen([args.bin, "-c", args.conf, "serve"], stdin=subprocess.DEVNULL,
                             stdout=log, stderr=log)
@@ -161,7 +162,7 @@ def start_daemon(args):
             die("the daemon %s; its log ends:\n%s" % (why, tail))
         time.sleep(0.0005)
     ready_ms = (time.monotonic() - start) * 1000
-    print(json.dumps({"pid": proc.pid, "ready_ms": round(ready_ms, 2)}))
+    print(json.dumps({"pid": proc.pid, "ready_ms": round(ready_ms, 2), "started": started}))
 
 
 # ---- report -----------------------------------------------------------------
@@ -322,6 +323,8 @@ def report(args):
     raw = {"rate": median_of(raw_rounds, "rate"), "rounds": raw_rounds} if raw_rounds else None
     listing = summarize(load_rounds(args.results, "list-ours"))
     byref = summarize(load_rounds(args.results, "reference-ours"))
+    purge_during = summarize(load_rounds(args.results, "purge-during"))
+    purge_calm = summarize(load_rounds(args.results, "purge-calm"))
     startups = load_rounds(args.results, "startup")
     startup_ms = median_of(startups, "ready_ms")
     hwm_kib = int(facts["vmhwm_kib"]) if "vmhwm_kib" in facts else None
@@ -414,6 +417,15 @@ def report(args):
                 "%.1f ms" % startup_ms, "", "", "", "", "<= 100 ms", startup_ms <= 100)
 
     common_rows("", listing, byref, hwm_kib, startup_ms)
+    purge_ratio = ratio(purge_during and purge_during["p99_ms"], purge_calm and purge_calm["p99_ms"])
+    if purge_during and purge_calm:
+        ok = purge_ratio is not None and purge_ratio <= 2 and clean(purge_during) and clean(purge_calm)
+        row("GET /access-result while purging 1M events (%s)" % conc, fmt(purge_during["rps"], ",.0f"),
+            fmt(purge_during["p50_ms"], ".2f"), fmt(purge_during["p99_ms"], ".2f"),
+            "p99 %s ms" % fmt(purge_calm["p99_ms"], ".2f"), fmt(purge_ratio, ".2f"),
+            "p99 <= 2 x without", ok)
+        rows.append(("GET /access-result after the purge (%s)" % conc, fmt(purge_calm["rps"], ",.0f"),
+                     fmt(purge_calm["p50_ms"], ".2f"), fmt(purge_calm["p99_ms"], ".2f"), "", "", "", ""))
 
     pg = "PostgreSQL: "
     if pg_connect:
@@ -463,6 +475,8 @@ def report(args):
     for name, m in (("/connect", connect), ("nginx", nginx), ("/access-result", callback),
                     ("/access-result on tmpfs", callback_ram),
                     ("installations", listing), ("installations by reference", byref),
+                    ("/access-result while purging", purge_during),
+                    ("/access-result after the purge", purge_calm),
                     ("PostgreSQL /connect", pg_connect), ("PostgreSQL /access-result", pg_callback),
                     ("two instances' /access-result", pair),
                     ("PostgreSQL installations", pg_listing),
@@ -495,6 +509,10 @@ def report(args):
             print("durability, %s: every acknowledged callback was committed (%s)"
                   % (where, "; ".join(counts)))
 
+    if "purge_seconds" in facts:
+        print("purge: 1,000,000 events in %s s (%s purged when the callback round ended; "
+              "%s events left)" % (facts["purge_seconds"], facts.get("purged_when_round_ended"),
+                                   facts.get("events_left")))
     # The benchmark itself keeps about two CPUs busy; more than that at the
     # start means something else was running too.
     load = float(facts.get("loadavg_start", "0"))
@@ -515,6 +533,9 @@ def report(args):
                       "check": facts.get("callback_check"), "writer": writer,
                       "wal_mib_after": wal_mib},
         "installations": {"limit": listing, "reference": byref, "target_p99_ms": 5},
+        "purge": {"during": purge_during, "after": purge_calm, "p99_ratio": purge_ratio,
+                  "target_ratio": 2, "seconds": facts.get("purge_seconds"),
+                  "purged_when_round_ended": facts.get("purged_when_round_ended")},
         "memory": {"vmhwm_kib": hwm_kib, "target_kib": 32 * 1024},
         "startup": {"ready_ms": startup_ms, "rounds": startups, "target_ms": 100},
         "webhooks": hooks,

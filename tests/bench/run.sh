@@ -23,7 +23,9 @@
 #      database taking callbacks together (their combined rate);
 #   6. webhook deliveries (tests/bench/webhooks.py, a daemon and database of
 #      their own): events per second to one endpoint, nginx answering 204
-#      with keep-alive, and the time from a callback's commit to its delivery.
+#      with keep-alive, and the time from a callback's commit to its delivery;
+#   7. callbacks while the retention pass purges a million old events, next
+#      to the same callbacks once the purge is done (p99 at most 2 x).
 # Throughput runs are repeated (alternating ours and the reference) and the
 # medians reported: a table on standard output, JSON in tests/out/bench.json.
 #
@@ -254,9 +256,11 @@ print(min(600000, max(20000, int(r * 5 * 1.5 * float(sys.argv[1])))))' "$cb_dura
 	rm -f "$tmp"/calibrate.db*
 fi
 fact callbacks_per_round "$callbacks"
-# One pool a round, and one more for the profiled run.
-pools=$rounds
-[ -z "${BENCH_PERF:-}" ] || pools=$((rounds + 1))
+# One pool a round, two for the purge's rounds, and one more for the profiled run.
+purge_pool=$((rounds + 1))
+calm_pool=$((rounds + 2))
+pools=$((rounds + 2))
+[ -z "${BENCH_PERF:-}" ] || pools=$((rounds + 3))
 echo "bench: opening $callbacks access requests per callback round"
 python3 "$bench/helper.py" open-requests --db "$tmp/accessd.db" --count "$callbacks" \
 	--rounds "$pools" --partner "$partner" --prefix "$tmp/callbacks"
@@ -550,14 +554,51 @@ if [ -n "${BENCH_PERF:-}" ]; then
 	command -v perf > /dev/null || die "perf is missing: install linux-perf"
 	mkdir -p "$(dirname "$out")"
 	profile connect "$public_port" "$tmp/pool.paths" "$connections"
-	profile callback "$public_port" "$tmp/callbacks-$((rounds + 1)).paths" "$connections" 1
+	profile callback "$public_port" "$tmp/callbacks-$((rounds + 3)).paths" "$connections" 1
 	auth=$(cat "$tmp/token")
 	profile installations "$admin_port" "$tmp/reference.paths" "$list_connections"
 	auth=
 fi
 
+
+# The events purged so far, from /metrics (0 before the first batch).
+purged_events() {
+	curl -sf -H "Authorization: Bearer $(cat "$tmp/token")" "http://127.0.0.1:$admin_port/metrics" |
+		sed -n 's/^accessd_purged_total{kind="events"} \([0-9]*\)$/\1/p'
+}
+
+# Callbacks while a million old events are purged: the daemon is stopped, the
+# events are added, and at its start the retention pass begins at once; one
+# callback round runs meanwhile, then, once the purge is done, the same round
+# again for comparison.
+echo "bench: a million events older than event_retention"
+hwm_rounds=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$daemon/status")
+stop_pid "$daemon"
+sqlite3 "$tmp/accessd.db" < "$bench/old_events.sql" > /dev/null
+sqlite3 "$tmp/accessd.db" 'PRAGMA wal_checkpoint(TRUNCATE)' > /dev/null
+python3 "$bench/helper.py" start-daemon --bin "$bin" --conf "$tmp/accessd.conf" \
+	--admin "127.0.0.1:$admin_port" --log "$tmp/accessd.log" > "$tmp/purge-start.json"
+daemon=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["pid"])' < "$tmp/purge-start.json")
+pids="$pids $daemon"
+wrk_run "http://127.0.0.1:$public_port" "$tmp/callbacks-$purge_pool.paths" \
+	"$results/purge-during-1.json" "$threads" "$connections" "$cb_duration" 1
+during=$(purged_events)
+fact purged_when_round_ended "${during:-0}"
+i=0
+while [ "$(purged_events)" != 1000000 ]; do
+	i=$((i + 1))
+	[ $i -lt 6000 ] || die "the purge did not finish within 10 minutes; see $tmp/accessd.log"
+	sleep 0.1
+done
+fact purge_seconds "$(python3 -c 'import json, sys, time
+print(round(time.time() - json.load(open(sys.argv[1]))["started"], 1))' "$tmp/purge-start.json")"
+wrk_run "http://127.0.0.1:$public_port" "$tmp/callbacks-$calm_pool.paths" \
+	"$results/purge-calm-1.json" "$threads" "$connections" "$cb_duration" 1
+fact events_left "$(sqlite3 "$tmp/accessd.db" 'SELECT count(*) FROM events')"
+fact vmhwm_purge_kib "$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$daemon/status")"
+
 kill -0 "$daemon" 2>/dev/null || die "the daemon died during the run; see $tmp/accessd.log"
-hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$daemon/status")
+hwm=$hwm_rounds
 [ -n "$hwm" ] || die "could not read VmHWM of $daemon"
 fact vmhwm_kib "$hwm"
 kill -0 "$pg_daemon" 2>/dev/null || die "the daemon on PostgreSQL died during the run; see $tmp/pg.log"

@@ -182,10 +182,16 @@ export class Env {
   }
 
   async start() {
+    await this.startServers();
+    await this.startBrowser();
+    return this;
+  }
+
+  // Everything but the browser: the API tests need no Chromium.
+  async startServers() {
     await this.startStandin();
     this.partner = await startPartnerSite();
     await this.startDaemon();
-    await this.startBrowser();
     return this;
   }
 

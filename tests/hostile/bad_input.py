@@ -492,6 +492,58 @@ class Table:
                 self.add("method/admin %s %s" % (method, path[-40:]), "admin", method, path,
                          expect=(405,), check=allow_header(allow))
 
+    def erasure_rows(self, refused_only=False):
+        """POST /api/v1/erasures: every refused body changes nothing and names
+        the field; a hostile but valid reference erases nothing and records
+        only erasure.completed. None of them may touch the fixtures' rows.
+        refused_only: only the refused bodies (the PostgreSQL engine has no
+        retention store yet)."""
+        path = "/api/v1/erasures"
+        jh = [("Content-Type", "application/json")]
+        recorded = {"events": {"erasure.completed": 1}}
+
+        def erase_row(name, body, expect, **kw):
+            if isinstance(body, (dict, list)):
+                body = json.dumps(body).encode()
+            elif isinstance(body, str):
+                body = body.encode()
+            self.add("erasures/%s" % name, "admin", "POST", path, headers=kw.pop("headers", jh), body=body,
+                     expect=expect, **kw)
+
+        erase_row("empty-body", b"", (400,), check=names_field("reference"))
+        erase_row("empty-object", {}, (400,), check=names_field("reference"))
+        erase_row("both-keys", {"reference": "a", "installationId": GUID}, (400,),
+                  check=names_field("installationId"))
+        erase_row("unknown-field", {"reference": "a", "evil": 1}, (400,), check=names_field("evil"))
+        for label, value in (("braces", "{%s}" % GUID), ("sql", SQL), ("script", SCRIPT), ("short", GUID[:-1]),
+                             ("empty", ""), ("8k", "a" * 8192)):
+            erase_row("installationId=%s" % label, {"installationId": value}, (400,),
+                      check=names_field("installationId"))
+        for label, value in (("number", 1), ("array", []), ("object", {}), ("true", True), ("null", None)):
+            erase_row("reference-as-%s" % label, {"reference": value}, (400,), check=names_field("reference"))
+            erase_row("installationId-as-%s" % label, {"installationId": value}, (400,),
+                      check=names_field("installationId"))
+        erase_row("reference=empty", {"reference": ""}, (400,), check=names_field("reference"))
+        erase_row("reference=overlong-300", {"reference": "x" * 300}, (400,), check=names_field("reference"))
+        erase_row("reference=control", {"reference": "a\u0007b"}, (400,), check=names_field("reference"))
+        erase_row("reference=nul", '{"reference":"a\\u0000b"}', (400,), check=is_problem)
+        erase_row("reference=invalid-utf8", b'{"reference":"\xff\xfe"}', (400,), check=is_problem)
+        erase_row("duplicate-keys", '{"reference":"a","reference":"b"}', (400,), check=is_problem)
+        erase_row("top-level-array", "[]", (400,), check=is_problem)
+        erase_row("nested-10000-arrays", "[" * 10000 + "]" * 10000, (400,), check=is_problem)
+        erase_row("text-plain", '{"reference":"a"}', (415,), headers=[("Content-Type", "text/plain")],
+                  check=is_problem)
+        erase_row("over-64k", {"reference": "r" * 70000}, (413,), check=is_problem)
+        if refused_only:
+            return
+        # Valid, matching nothing (values no other row uses): zero counts, one
+        # event, nothing else.
+        for label, value in (("sql", SQL + " erase"), ("script", SCRIPT + "erase"), ("like-wildcard", "%"),
+                             ("json-quote", '"}], "x": "')):
+            erase_row("reference=%s" % label, {"reference": value}, (200,), check=zero_counts, **recorded)
+        erase_row("installationId=unknown", {"installationId": "0b9e6a52-3c1d-4f7e-8a2b-5d4c3e2f1a0b"},
+                  (200,), check=zero_counts, **recorded)
+
     def method_rows(self):
         fx = self.fx
         routes = [
@@ -507,6 +559,7 @@ class Table:
             ("admin", "/api/v1/installations/%s/revoke" % GUID, "POST"),
             ("admin", "/api/v1/installations/%s/transfer" % GUID, "POST"),
             ("admin", "/api/v1/events", "GET, HEAD"),
+            ("admin", "/api/v1/erasures", "POST"),
         ]
         for listener, path, allow in routes:
             allowed = allow or "POST, GET, HEAD"
@@ -592,7 +645,7 @@ class Table:
             ("GET", "/api/v1/installations"), ("GET", "/api/v1/installations/%s" % fx["granted_installation"]),
             ("POST", "/api/v1/installations/%s/revoke" % fx["granted_installation"]),
             ("POST", "/api/v1/installations/%s/transfer" % fx["granted_installation"]),
-            ("GET", "/api/v1/events"),
+            ("GET", "/api/v1/events"), ("POST", "/api/v1/erasures"),
             ("GET", "/api/v1/webhook-endpoints"), ("POST", "/api/v1/webhook-endpoints"),
             ("GET", "/api/v1/webhook-endpoints/%s" % fx["webhook_id"]),
             ("PATCH", "/api/v1/webhook-endpoints/%s" % fx["webhook_id"]),
@@ -668,6 +721,16 @@ def empty_list(status, headers, body, row):
     doc = json.loads(body)
     if doc.get("items") != [] or doc.get("nextCursor") is not None:
         return "a hostile reference matched rows: %s" % doc
+    return None
+
+
+def zero_counts(status, headers, body, row):
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return "the answer is not JSON"
+    if doc != {"accessRequests": 0, "installations": 0, "events": 0}:
+        return "the erasure of nothing answered %s" % doc
     return None
 
 
@@ -870,10 +933,13 @@ def main():
         fx = setup(d)
         table = Table(fx)
         for part in (table.segment_rows, table.callback_rows, table.list_rows, table.create_rows,
-                     table.revoke_rows, table.reissue_rows, table.transfer_rows, table.webhook_rows,
+                     table.revoke_rows, table.reissue_rows, table.transfer_rows, table.webhook_rows, table.erasure_rows,
                      table.method_rows, table.path_rows, table.overlong_rows,
                      table.auth_rows):
             if part == table.webhook_rows and os.environ.get("ACCESSD_TEST_PG"):
+                continue
+            if part == table.erasure_rows and os.environ.get("ACCESSD_TEST_PG"):
+                table.erasure_rows(refused_only=True)
                 continue
             part()
         groups = {}

@@ -3,7 +3,7 @@
 # --json, bad options), backup (a checked copy; an existing target refused),
 # every command's --help, -c without a file, the shipped sample refused with
 # the keys to set, check-config naming the file and line of an unknown key,
-# and --version.
+# purge (the counts it prints, what it leaves), and --version.
 # Needs ./zaptec-accessd built, python3 and the sqlite3 shell.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -129,7 +129,7 @@ run "$bin" -c "$conf" backup
 [ "$status" -eq 2 ] || fail "backup without a file exited $status, expected 2"
 
 # Every command answers --help with its own usage on stdout, exit 0, and runs nothing.
-for cmd in serve check-config migrate link installations backup; do
+for cmd in serve check-config migrate link installations backup purge; do
 	run "$bin" -c /nonexistent/accessd.conf "$cmd" --help
 	[ "$status" -eq 0 ] || fail "$cmd --help exited $status: $(cat "$tmp/err")"
 	head -n 1 "$tmp/out" | grep -q "^usage: zaptec-accessd \[-c FILE\] \[*$cmd" \
@@ -176,5 +176,34 @@ version=$(sed -n 's/^VERSION *:= *//p' Makefile)
 run "$bin" --version
 [ "$status" -eq 0 ] || fail "--version exited $status"
 [ "$(cat "$tmp/out")" = "zaptec-accessd $version" ] || fail "--version printed: $(cat "$tmp/out")"
+
+# purge with the default retentions: events older than 90 days, a rejected
+# callback older than 30, a request that ended 100 days ago and an
+# installation revoked in 2023 go; a fresh event, an open request and the
+# granted installation stay.
+now=$(date +%s)
+sqlite3 "$tmp/a.db" <<EOF
+INSERT INTO events (at, type, detail) VALUES ($now - 40 * 86400, 'callback.unknown', '{}'),
+	($now, 'request.created', '{}');
+INSERT INTO access_requests (id, token_hash, reference, installation_type, partner_name, lang,
+	status, created_at, expires_at, completed_at, result_success)
+VALUES ('11111111-1111-4111-8111-111111111111', x'01', 'customer-old', 1, 'P', 'en', 'denied',
+	$now - 101 * 86400, $now - 94 * 86400, $now - 100 * 86400, 0),
+       ('22222222-2222-4222-8222-222222222222', x'02', 'customer-new', 1, 'P', 'en', 'pending',
+	$now, $now + 86400, NULL, NULL);
+EOF
+run "$bin" -c "$conf" purge
+[ "$status" -eq 0 ] || fail "purge exited $status: $(cat "$tmp/err")"
+printf 'events 2\nrejected_callbacks 1\naccess_requests 1\ninstallations 1\n' >"$tmp/want"
+cmp -s "$tmp/out" "$tmp/want" || fail "purge printed: $(cat "$tmp/out")"
+left=$(sqlite3 "$tmp/a.db" "SELECT (SELECT group_concat(type) FROM events) || ' ' ||
+	(SELECT group_concat(reference) FROM access_requests) || ' ' ||
+	(SELECT group_concat(installation_id) FROM installations)")
+[ "$left" = "request.created customer-new $granted" ] || fail "purge left: $left"
+run "$bin" -c "$conf" purge
+printf 'events 0\nrejected_callbacks 0\naccess_requests 0\ninstallations 0\n' >"$tmp/want"
+{ [ "$status" -eq 0 ] && cmp -s "$tmp/out" "$tmp/want"; } || fail "a second purge printed: $(cat "$tmp/out")"
+run "$bin" -c "$conf" purge now
+[ "$status" -eq 2 ] || fail "purge with an argument exited $status, expected 2"
 
 echo "cli: all checks passed"

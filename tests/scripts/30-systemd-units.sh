@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 
 MAX_EXPOSURE=1.5
-INSTALLED_PATH=/usr/local/bin/zaptec-accessd
+INSTALLED_PATH=/usr/local/sbin/zaptec-accessd
 UNITS="zaptec-accessd.service zaptec-accessd.socket zaptec-accessd-admin.socket"
 
 fail() {
@@ -41,9 +41,17 @@ for unit in $UNITS; do
 	sed "s|$INSTALLED_PATH|$tmp/zaptec-accessd|g" "systemd/$unit" > "$tmp/$unit"
 done
 
+# Documentation= names the manual pages of doc/; verify would look them up
+# with man(1) among the installed pages, so they are checked here instead.
+for page in $(sed -n 's/^Documentation=//p' systemd/zaptec-accessd.service); do
+	name=${page#man:}
+	file=doc/${name%(*}.${name#*(}
+	[ -f "${file%)}" ] || fail "Documentation= names $page, but there is no ${file%)}"
+done
+
 # verify exits 0 on warnings (an unknown key, a line it ignores), so any
 # output at all is a failure.
-if ! report=$(cd "$tmp" && SYSTEMD_COLORS=0 systemd-analyze verify $UNITS 2>&1) || [ -n "$report" ]; then
+if ! report=$(cd "$tmp" && SYSTEMD_COLORS=0 systemd-analyze verify --man=no $UNITS 2>&1) || [ -n "$report" ]; then
 	printf '%s\n' "$report" >&2
 	fail "systemd-analyze verify complained"
 fi

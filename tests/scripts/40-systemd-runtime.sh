@@ -12,7 +12,8 @@
 #   f) backup while requests are being created: every copy passes
 #      integrity_check, and a copy after the writes holds every 201 (and
 #      /metrics counts them by route and by status);
-#   g) make install with DESTDIR and PREFIX, keeping an edited configuration.
+#   g) make install with DESTDIR and PREFIX: sbin, systemd's unit directory,
+#      manual pages, keeping an edited configuration.
 # Needs ./zaptec-accessd built, systemd-socket-activate (systemd), python3,
 # curl, openssl and the sqlite3 shell. Binds loopback only.
 set -eu
@@ -358,19 +359,33 @@ echo "f) backup: the final copy holds all $created requests answered 201; /metri
 
 # --- g) make install --------------------------------------------------------
 dest=$tmp/dest
+# With PREFIX=/usr the units go where systemd's pkg-config file says the
+# package manager's units live (Debian 12 without it: /lib/systemd/system).
+unitdir=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || true)
+[ -n "$unitdir" ] || unitdir=/lib/systemd/system
 # -o: install what is built; never rebuild the binary from here.
 make -s -o zaptec-accessd install DESTDIR="$dest" PREFIX=/usr >"$tmp/install.log" 2>&1 || fail "make install: $(cat "$tmp/install.log")"
-[ -x "$dest/usr/bin/zaptec-accessd" ] || fail "make install: no executable $dest/usr/bin/zaptec-accessd"
-cmp -s "$bin" "$dest/usr/bin/zaptec-accessd" || fail "make install: the installed binary differs from ./zaptec-accessd"
-units=$dest/etc/systemd/system
+[ -x "$dest/usr/sbin/zaptec-accessd" ] || fail "make install: no executable $dest/usr/sbin/zaptec-accessd"
+cmp -s "$bin" "$dest/usr/sbin/zaptec-accessd" || fail "make install: the installed binary differs from ./zaptec-accessd"
+units=$dest$unitdir
 for unit in zaptec-accessd.service zaptec-accessd.socket zaptec-accessd-admin.socket; do
-	[ -f "$units/$unit" ] || fail "make install: $unit is not installed"
+	[ -f "$units/$unit" ] || fail "make install: $unit is not installed in $unitdir"
 done
-[ "$(grep -cE '^ExecStart(Pre)?=/usr/bin/zaptec-accessd ' "$units/zaptec-accessd.service")" -eq 2 ] ||
-	fail "make install: ExecStartPre= and ExecStart= do not run /usr/bin/zaptec-accessd"
+[ ! -e "$dest/etc/systemd" ] || fail "make install: PREFIX=/usr put something under /etc/systemd"
+[ "$(grep -cE '^ExecStart(Pre)?=/usr/sbin/zaptec-accessd ' "$units/zaptec-accessd.service")" -eq 2 ] ||
+	fail "make install: ExecStartPre= and ExecStart= do not run /usr/sbin/zaptec-accessd"
 if grep -q /usr/local "$units/zaptec-accessd.service"; then fail "make install: /usr/local is left in the service"; fi
+cmp -s doc/zaptec-accessd.8 "$dest/usr/share/man/man8/zaptec-accessd.8" || fail "make install: zaptec-accessd.8 is not installed"
+cmp -s doc/zaptec-accessd.conf.5 "$dest/usr/share/man/man5/zaptec-accessd.conf.5" || fail "make install: zaptec-accessd.conf.5 is not installed"
 cmp -s conf/zaptec-accessd.conf "$dest/etc/zaptec-accessd/zaptec-accessd.conf" || fail "make install: the sample configuration is not installed"
 echo 'lookup_key = EDITED' >>"$dest/etc/zaptec-accessd/zaptec-accessd.conf"
 make -s -o zaptec-accessd install DESTDIR="$dest" PREFIX=/usr >"$tmp/install.log" 2>&1 || fail "second make install: $(cat "$tmp/install.log")"
 grep -qx 'lookup_key = EDITED' "$dest/etc/zaptec-accessd/zaptec-accessd.conf" || fail "make install overwrote an edited configuration"
-echo "g) make install: binary, three units for /usr/bin, the sample configuration kept once edited"
+
+# The default prefix: the units under /usr/local/lib/systemd/system, which
+# systemd reads too, running /usr/local/sbin/zaptec-accessd.
+make -s -o zaptec-accessd install DESTDIR="$tmp/dest-local" >"$tmp/install.log" 2>&1 || fail "make install (default prefix): $(cat "$tmp/install.log")"
+[ -x "$tmp/dest-local/usr/local/sbin/zaptec-accessd" ] || fail "make install (default prefix): no /usr/local/sbin/zaptec-accessd"
+[ "$(grep -cE '^ExecStart(Pre)?=/usr/local/sbin/zaptec-accessd ' "$tmp/dest-local/usr/local/lib/systemd/system/zaptec-accessd.service")" -eq 2 ] ||
+	fail "make install (default prefix): the service does not run /usr/local/sbin/zaptec-accessd"
+echo "g) make install: sbin binary, three units in $unitdir for /usr/sbin, manual pages, the sample configuration kept once edited"

@@ -86,6 +86,13 @@ static const struct line_error line_errors[] = {
 	{ "connection_timeout = 2h", "t.conf:4: connection_timeout: 2h is out of range (1s .. 3600s)" },
 	{ "verify_window = 0s", "t.conf:4: verify_window: 0s is out of range (1s .. 604800s)" },
 	{ "reconcile_interval = 31d", "t.conf:4: reconcile_interval: 31d is out of range (0s .. 2592000s)" },
+	{ "event_retention = 90x", "t.conf:4: event_retention: not a duration (a number with s, m, h or d): 90x" },
+	{ "event_retention = 3651d", "t.conf:4: event_retention: 3651d is out of range (0s .. 315360000s)" },
+	{ "rejected_callback_retention = -1d",
+	  "t.conf:4: rejected_callback_retention: not a duration (a number with s, m, h or d): -1d" },
+	{ "request_retention = 1w", "t.conf:4: request_retention: not a duration (a number with s, m, h or d): 1w" },
+	{ "purge_interval = 0", "t.conf:4: purge_interval: 0 is out of range (1s .. 604800s)" },
+	{ "purge_interval = 8d", "t.conf:4: purge_interval: 8d is out of range (1s .. 604800s)" },
 	{ "threads = 0", "t.conf:4: threads: 0 is out of range (1 .. 256)" },
 	{ "threads = 257", "t.conf:4: threads: 257 is out of range (1 .. 256)" },
 	{ "threads = four", "t.conf:4: threads: not a whole number: four" },
@@ -298,6 +305,10 @@ START_TEST(test_every_key_has_the_contracts_default)
 	ck_assert_ptr_null(cfg.zaptec_password);
 	ck_assert_int_eq(cfg.verify_window, 60);
 	ck_assert_int_eq(cfg.reconcile_interval, 6 * 3600);
+	ck_assert_int_eq(cfg.event_retention, 90 * 86400);
+	ck_assert_int_eq(cfg.rejected_callback_retention, 30 * 86400);
+	ck_assert_int_eq(cfg.request_retention, 90 * 86400);
+	ck_assert_int_eq(cfg.purge_interval, 600);
 	ck_assert_ptr_null(cfg.support_url);
 	ck_assert_ptr_null(cfg.support_email);
 	release();
@@ -335,7 +346,11 @@ START_TEST(test_every_key_takes_a_good_value)
 		"verify_window = 90\n"
 		"reconcile_interval = 0\n"
 		"support_url = https://help.example/zaptec?from=link\n"
-		"support_email = kunde-service+zaptec@strom.example.no\n";
+		"support_email = kunde-service+zaptec@strom.example.no\n"
+		"event_retention = 2d\n"
+		"rejected_callback_retention = 0\n"
+		"request_retention = 36h\n"
+		"purge_interval = 30s\n";
 	ck_assert_msg(parse(text, 0) == 0, "%s", err);
 	ck_assert_str_eq(cfg.support_url, "https://help.example/zaptec?from=link");
 	ck_assert_str_eq(cfg.support_email, "kunde-service+zaptec@strom.example.no");
@@ -375,6 +390,10 @@ START_TEST(test_every_key_takes_a_good_value)
 	ck_assert_str_eq(cfg.zaptec_password_file, "/run/zaptec");
 	ck_assert_int_eq(cfg.verify_window, 90);
 	ck_assert_int_eq(cfg.reconcile_interval, 0);
+	ck_assert_int_eq(cfg.event_retention, 2 * 86400);
+	ck_assert_int_eq(cfg.rejected_callback_retention, 0);
+	ck_assert_int_eq(cfg.request_retention, 36 * 3600);
+	ck_assert_int_eq(cfg.purge_interval, 30);
 	release();
 }
 END_TEST

@@ -82,6 +82,13 @@ void test_server_restart(void)
 	t.running = 1;
 }
 
+void test_server_stop(void)
+{
+	if (t.running)
+		server_stop();
+	t.running = 0;
+}
+
 void test_server_setup(void)
 {
 	test_server_start(NULL);

@@ -31,6 +31,9 @@ void test_server_start(const char *extra_config);
  * database (on new ports), as a restart of the service would. */
 void test_server_restart(void);
 
+/* Stops the daemon as SIGTERM would, leaving its files in place. */
+void test_server_stop(void);
+
 /* The checked fixtures: start with no extra configuration, and stop. */
 void test_server_setup(void);
 void test_server_teardown(void);
