@@ -8,7 +8,7 @@
 #   make check-valgrind  the Check suites under valgrind memcheck, unforked;
 #                 VALGRIND_SUITES="http store" runs only those
 #   (make check runs all three, fuzzing each target for 30 s)
-#   make bench    benchmark against nginx and raw SQLite (tests/bench)
+#   make bench    benchmark against nginx, raw SQLite and PostgreSQL (tests/bench)
 #   make install  PREFIX=/usr/local DESTDIR= : binary, systemd units, manual pages,
 #                 sample config (never over an existing one)
 #   make deb      the Debian package (dpkg-buildpackage; the .deb goes to ..)

@@ -81,17 +81,14 @@ def random_guid(raw):
 
 
 def open_requests(args):
-    """Inserts --count open (pending) access requests per round straight into the
-    database, in one transaction, and writes for round r the file
-    PREFIX-r.paths of callback paths, each with its own installation GUID."""
+    """Makes --count open (pending) access requests per round and writes for
+    round r the file PREFIX-r.paths of callback paths, each with its own
+    installation GUID. With --db the rows go straight into that SQLite
+    database, in one transaction; with --copy they are written to that file in
+    PostgreSQL's COPY text format, for psql's \\copy into access_requests."""
     now = int(time.time())
-    db = sqlite3.connect(args.db, timeout=30)
-    # Only the setup is fast and loose; the daemon opens the file with its own settings.
-    db.execute("PRAGMA synchronous = OFF")
-    db.execute("PRAGMA cache_size = -262144")
-    db.execute("BEGIN")
+    rows = []
     for r in range(1, args.rounds + 1):
-        rows = []
         lines = []
         for i in range(args.count):
             raw = os.urandom(48)
@@ -100,12 +97,24 @@ def open_requests(args):
                          "bench-cb-%d-%d" % (r, i), args.partner, now, now + 7 * 86400))
             lines.append("/access-result/%s?success=true&installationId=%s"
                          % (token, random_guid(raw[32:48])))
-        db.executemany(
-            "INSERT INTO access_requests (id, token_hash, reference, installation_type,"
-            " partner_name, lang, status, created_at, expires_at)"
-            " VALUES (?, ?, ?, 1, ?, 'en', 'pending', ?, ?)", rows)
         with open("%s-%d.paths" % (args.prefix, r), "w") as f:
             f.write("\n".join(lines) + "\n")
+    if args.copy:
+        # The partner name is the bench's own, with nothing COPY would need escaped.
+        with open(args.copy, "w") as f:
+            for guid, token_hash, reference, partner, created, expires in rows:
+                f.write("%s\t\\\\x%s\t%s\t1\t%s\ten\tpending\t%d\t%d\n"
+                        % (guid, token_hash.hex(), reference, partner, created, expires))
+        return
+    db = sqlite3.connect(args.db, timeout=30)
+    # Only the setup is fast and loose; the daemon opens the file with its own settings.
+    db.execute("PRAGMA synchronous = OFF")
+    db.execute("PRAGMA cache_size = -262144")
+    db.execute("BEGIN")
+    db.executemany(
+        "INSERT INTO access_requests (id, token_hash, reference, installation_type,"
+        " partner_name, lang, status, created_at, expires_at)"
+        " VALUES (?, ?, ?, 1, ?, 'en', 'pending', ?, ?)", rows)
     db.commit()
     db.close()
 
@@ -230,6 +239,24 @@ def summarize(rounds):
     }
 
 
+def combine_pairs(a_rounds, b_rounds):
+    """Two instances measured at once, round by round: the rates and counts
+    added, the latencies the worse of the two."""
+    combined = []
+    for a, b in zip(a_rounds, b_rounds):
+        combined.append({
+            "rps": a["rps"] + b["rps"],
+            "requests": a["requests"] + b["requests"],
+            "p50_ms": max(a["p50_ms"], b["p50_ms"]),
+            "p99_ms": max(a["p99_ms"], b["p99_ms"]),
+            "errors": {k: a["errors"].get(k, 0) + b["errors"].get(k, 0)
+                       for k in set(a["errors"]) | set(b["errors"])},
+            "repeated": a.get("repeated", 0) + b.get("repeated", 0),
+            "instances": [a, b],
+        })
+    return combined
+
+
 def read_facts(path):
     facts = {}
     if os.path.exists(path):
@@ -241,10 +268,11 @@ def read_facts(path):
     return facts
 
 
-def writer_costs(results):
+def writer_costs(results, engine=""):
     """Per callback round, from the writer's /metrics counters before and after
     it: the share of the round the writer was busy, and its time and WAL pages
-    per job. Medians over rounds; None when the counters are missing."""
+    per job. Medians over rounds; None when the counters are missing. ENGINE
+    prefixes the counter files' names: "pg-" for the rounds on PostgreSQL."""
     def counters(path):
         values = {}
         with open(path) as f:
@@ -255,18 +283,21 @@ def writer_costs(results):
 
     rounds = []
     r = 1
-    while os.path.exists(os.path.join(results, "writer-after-%d.txt" % r)):
-        a = counters(os.path.join(results, "writer-before-%d.txt" % r))
-        b = counters(os.path.join(results, "writer-after-%d.txt" % r))
-        with open(os.path.join(results, "callback-ours-%d.json" % r)) as f:
+    while os.path.exists(os.path.join(results, "%swriter-after-%d.txt" % (engine, r))):
+        a = counters(os.path.join(results, "%swriter-before-%d.txt" % (engine, r)))
+        b = counters(os.path.join(results, "%swriter-after-%d.txt" % (engine, r)))
+        ours = "callback-pg" if engine else "callback-ours"
+        with open(os.path.join(results, "%s-%d.json" % (ours, r))) as f:
             seconds = json.load(f)["seconds"]
         jobs = b["accessd_db_write_jobs_total"] - a["accessd_db_write_jobs_total"]
         busy = (b["accessd_db_writer_busy_seconds_total"]
                 - a["accessd_db_writer_busy_seconds_total"])
         frames = b["accessd_db_wal_frames_total"] - a["accessd_db_wal_frames_total"]
-        if jobs > 0:
+        commits = b["accessd_db_commits_total"] - a["accessd_db_commits_total"]
+        if jobs > 0 and commits > 0:
             rounds.append({"busy_share": busy / seconds, "us_per_job": busy / jobs * 1e6,
-                           "wal_pages_per_job": frames / jobs})
+                           "wal_pages_per_job": frames / jobs,
+                           "jobs_per_commit": jobs / commits})
         r += 1
     if not rounds:
         return None
@@ -297,13 +328,35 @@ def report(args):
     startups = load_rounds(args.results, "startup")
     startup_ms = median_of(startups, "ready_ms")
     hwm_kib = int(facts["vmhwm_kib"]) if "vmhwm_kib" in facts else None
+    pg_connect = summarize(load_rounds(args.results, "connect-pg"))
+    pg_callback = summarize(load_rounds(args.results, "callback-pg"))
+    pg_raw_rounds = load_rounds(args.results, "callback-pgraw")
+    pg_raw = ({"rate": median_of(pg_raw_rounds, "rate"), "rounds": pg_raw_rounds}
+              if pg_raw_rounds else None)
+    pair = summarize(combine_pairs(load_rounds(args.results, "callback-pair-a"),
+                                   load_rounds(args.results, "callback-pair-b")))
+    pg_listing = summarize(load_rounds(args.results, "list-pg"))
+    pg_byref = summarize(load_rounds(args.results, "reference-pg"))
+    pg_startups = load_rounds(args.results, "startup-pg")
+    pg_startup_ms = median_of(pg_startups, "ready_ms")
+    pg_hwm_kib = int(facts["pg_vmhwm_kib"]) if "pg_vmhwm_kib" in facts else None
+    installations = "{:,}".format(int(facts.get("installations", "1000000")))
 
     def ratio(a, b):
         return a / b if a is not None and b else None
 
     connect_ratio = ratio(connect and connect["rps"], nginx and nginx["rps"])
     callback_ratio = ratio(callback and callback["rps"], raw and raw["rate"])
-    durable_ok = facts.get("callback_durable") == "yes" if "callback_durable" in facts else None
+    pg_connect_ratio = ratio(pg_connect and pg_connect["rps"], nginx and nginx["rps"])
+    pg_callback_ratio = ratio(pg_callback and pg_callback["rps"], pg_raw and pg_raw["rate"])
+    pair_ratio = ratio(pair and pair["rps"], pg_raw and pg_raw["rate"])
+
+    def durable(key):
+        return facts.get(key + "_durable") == "yes" if key + "_durable" in facts else None
+
+    durable_ok = durable("callback")
+    pg_durable_ok = durable("pg_callback")
+    pair_durable_ok = durable("pair_callback")
 
     def clean(m):
         return m is not None and m["errors"] == 0 and m["repeated"] == 0
@@ -341,17 +394,29 @@ def report(args):
                      fmt(callback_ram["p99_ms"], ".2f"), "SQLite", fmt(
                          ratio(callback_ram["rps"], raw and raw["rate"]), ".2f"), "", ""))
     writer = writer_costs(args.results)
+    pg_writer = writer_costs(args.results, "pg-")
     wal_mib = max((int(v) for k, v in facts.items() if k.startswith("wal_bytes_round_")),
                   default=None)
     wal_mib = wal_mib / 1048576 if wal_mib is not None else None
     lconc = facts.get("list_load", "")
-    for name, m in (("installations ?limit=100", listing),
-                    ("installations ?reference=&limit=100", byref)):
-        if m:
-            ok = m["p99_ms"] is not None and m["p99_ms"] <= 5 and clean(m)
-            row("GET /api/v1/%s (%s)" % (name, lconc), fmt(m["rps"], ",.0f"),
-                fmt(m["p50_ms"], ".2f"), fmt(m["p99_ms"], ".2f"), "", "",
-                "p99 <= 5 ms", ok)
+
+    # The rows both engines have: the lists, memory and start-up.
+    def common_rows(engine, listing, byref, hwm_kib, startup_ms):
+        for name, m in (("installations ?limit=100", listing),
+                        ("installations ?reference=&limit=100", byref)):
+            if m:
+                ok = m["p99_ms"] is not None and m["p99_ms"] <= 5 and clean(m)
+                row("%sGET /api/v1/%s (%s)" % (engine, name, lconc), fmt(m["rps"], ",.0f"),
+                    fmt(m["p50_ms"], ".2f"), fmt(m["p99_ms"], ".2f"), "", "",
+                    "p99 <= 5 ms", ok)
+        if hwm_kib is not None:
+            row("%speak resident memory (VmHWM)" % engine, "%.1f MiB" % (hwm_kib / 1024),
+                "", "", "", "", "<= 32 MiB", hwm_kib <= 32 * 1024)
+        if startup_ms is not None:
+            row("%sstart-up to ready, %s installations" % (engine, installations),
+                "%.1f ms" % startup_ms, "", "", "", "", "<= 100 ms", startup_ms <= 100)
+
+    common_rows("", listing, byref, hwm_kib, startup_ms)
     purge_ratio = ratio(purge_during and purge_during["p99_ms"], purge_calm and purge_calm["p99_ms"])
     if purge_during and purge_calm:
         ok = purge_ratio is not None and purge_ratio <= 2 and clean(purge_during) and clean(purge_calm)
@@ -361,12 +426,31 @@ def report(args):
             "p99 <= 2 x without", ok)
         rows.append(("GET /access-result after the purge (%s)" % conc, fmt(purge_calm["rps"], ",.0f"),
                      fmt(purge_calm["p50_ms"], ".2f"), fmt(purge_calm["p99_ms"], ".2f"), "", "", "", ""))
-    if hwm_kib is not None:
-        row("peak resident memory (VmHWM)", "%.1f MiB" % (hwm_kib / 1024), "", "", "", "",
-            "<= 32 MiB", hwm_kib <= 32 * 1024)
-    if startup_ms is not None:
-        row("start-up to ready, 1M installations", "%.1f ms" % startup_ms, "", "", "", "",
-            "<= 100 ms", startup_ms <= 100)
+
+    pg = "PostgreSQL: "
+    if pg_connect:
+        ok = pg_connect_ratio is not None and pg_connect_ratio >= 0.6 and clean(pg_connect)
+        row(pg + "GET /connect/{token} (%s)" % conc, fmt(pg_connect["rps"], ",.0f"),
+            fmt(pg_connect["p50_ms"], ".2f"), fmt(pg_connect["p99_ms"], ".2f"),
+            "nginx %s" % fmt(nginx and nginx["rps"], ",.0f"), fmt(pg_connect_ratio, ".2f"),
+            ">= 0.60 x nginx", ok)
+    if pg_callback:
+        ok = (pg_callback_ratio is not None and pg_callback_ratio >= 3 and clean(pg_callback)
+              and pg_durable_ok is not False)
+        row(pg + "GET /access-result durable (%s)" % conc, fmt(pg_callback["rps"], ",.0f"),
+            fmt(pg_callback["p50_ms"], ".2f"), fmt(pg_callback["p99_ms"], ".2f"),
+            "PostgreSQL %s" % fmt(pg_raw and pg_raw["rate"], ",.0f"),
+            fmt(pg_callback_ratio, ".2f"), ">= 3 x PostgreSQL", ok)
+    if pg_raw:
+        rows.append(("PostgreSQL 1 row/txn, fsync, synchronous_commit=on (pgbench -c%s)"
+                     % facts.get("load", "").rsplit("-c", 1)[-1], fmt(pg_raw["rate"], ",.0f"),
+                     "", "", "", "", "", ""))
+    if pair:
+        row(pg + "two instances, durable callbacks together", fmt(pair["rps"], ",.0f"),
+            fmt(pair["p50_ms"], ".2f"), fmt(pair["p99_ms"], ".2f"),
+            "PostgreSQL %s" % fmt(pg_raw and pg_raw["rate"], ",.0f"), fmt(pair_ratio, ".2f"),
+            "none lost", clean(pair) and pair_durable_ok is not False)
+    common_rows(pg, pg_listing, pg_byref, pg_hwm_kib, pg_startup_ms)
 
     hooks_path = os.path.join(args.results, "webhooks.json")
     hooks = json.load(open(hooks_path)) if os.path.exists(hooks_path) else None
@@ -392,7 +476,11 @@ def report(args):
                     ("/access-result on tmpfs", callback_ram),
                     ("installations", listing), ("installations by reference", byref),
                     ("/access-result while purging", purge_during),
-                    ("/access-result after the purge", purge_calm)):
+                    ("/access-result after the purge", purge_calm),
+                    ("PostgreSQL /connect", pg_connect), ("PostgreSQL /access-result", pg_callback),
+                    ("two instances' /access-result", pair),
+                    ("PostgreSQL installations", pg_listing),
+                    ("PostgreSQL installations by reference", pg_byref)):
         if m and m["errors"]:
             print("note: %s had %d socket or HTTP errors" % (name, m["errors"]))
         if m and m["repeated"]:
@@ -400,16 +488,26 @@ def report(args):
                   % (name, m["repeated"]))
     if writer:
         print("writer during callbacks: busy %.0f%% of the time, %.0f us and %.1f WAL pages a "
-              "callback: at most %s callbacks/s through one writer"
+              "callback, %.1f callbacks a commit: at most %s callbacks/s through one writer"
               % (writer["busy_share"] * 100, writer["us_per_job"], writer["wal_pages_per_job"],
-                 fmt(1e6 / writer["us_per_job"], ",.0f")))
+                 writer["jobs_per_commit"], fmt(1e6 / writer["us_per_job"], ",.0f")))
+    if pg_writer:
+        print("writer during callbacks on PostgreSQL: busy %.0f%% of the time, %.0f us a "
+              "callback, %.1f callbacks a commit: at most %s callbacks/s through one writer"
+              % (pg_writer["busy_share"] * 100, pg_writer["us_per_job"],
+                 pg_writer["jobs_per_commit"], fmt(1e6 / pg_writer["us_per_job"], ",.0f")))
     if wal_mib is not None:
         print("write-ahead log after the callback rounds: %.1f MiB" % wal_mib)
-    counts = [v for k, v in sorted(facts.items()) if k.startswith("callback_round_")]
-    if durable_ok is False:
-        print("note: fewer callbacks committed than acknowledged: %s" % facts.get("callback_check"))
-    elif counts:
-        print("durability: every acknowledged callback was committed (%s)" % "; ".join(counts))
+    for key, ok, where in (("callback", durable_ok, "SQLite"),
+                           ("pg_callback", pg_durable_ok, "PostgreSQL"),
+                           ("pair_callback", pair_durable_ok, "PostgreSQL, two instances")):
+        counts = [v for k, v in sorted(facts.items()) if k.startswith(key + "_round_")]
+        if ok is False:
+            print("note: %s: fewer callbacks committed than acknowledged: %s"
+                  % (where, facts.get(key + "_check")))
+        elif counts:
+            print("durability, %s: every acknowledged callback was committed (%s)"
+                  % (where, "; ".join(counts)))
 
     if "purge_seconds" in facts:
         print("purge: 1,000,000 events in %s s (%s purged when the callback round ended; "
@@ -426,7 +524,8 @@ def report(args):
     doc = {
         "machine": machine(args.tmpdir),
         "settings": {k: v for k, v in facts.items()
-                     if k not in ("vmhwm_kib", "callback_durable", "callback_check")},
+                     if k not in ("vmhwm_kib", "pg_vmhwm_kib")
+                     and not k.endswith(("_durable", "_check"))},
         "connect": {"ours": connect, "nginx": nginx, "ratio": connect_ratio, "target": 0.7},
         "callbacks": {"ours": callback, "sqlite_raw": raw, "ratio": callback_ratio,
                       "ours_on_tmpfs": callback_ram,
@@ -440,6 +539,20 @@ def report(args):
         "memory": {"vmhwm_kib": hwm_kib, "target_kib": 32 * 1024},
         "startup": {"ready_ms": startup_ms, "rounds": startups, "target_ms": 100},
         "webhooks": hooks,
+        "postgresql": {
+            "connect": {"ours": pg_connect, "nginx": nginx, "ratio": pg_connect_ratio,
+                        "target": 0.6},
+            "callbacks": {"ours": pg_callback, "postgresql_raw": pg_raw,
+                          "ratio": pg_callback_ratio, "target": 3, "writer": pg_writer,
+                          "committed_before_ack": pg_durable_ok,
+                          "check": facts.get("pg_callback_check")},
+            "two_instances": {"combined": pair, "ratio": pair_ratio,
+                              "committed_before_ack": pair_durable_ok,
+                              "check": facts.get("pair_callback_check")},
+            "installations": {"limit": pg_listing, "reference": pg_byref, "target_p99_ms": 5},
+            "memory": {"vmhwm_kib": pg_hwm_kib, "target_kib": 32 * 1024},
+            "startup": {"ready_ms": pg_startup_ms, "rounds": pg_startups, "target_ms": 100},
+        },
         "checks": checks,
         "pass": passed,
         "table": lines,
@@ -469,7 +582,9 @@ def main():
     s.add_argument("--portal", required=True)
     s.set_defaults(func=create_requests)
     s = sub.add_parser("open-requests")
-    s.add_argument("--db", required=True)
+    where = s.add_mutually_exclusive_group(required=True)
+    where.add_argument("--db")
+    where.add_argument("--copy")
     s.add_argument("--count", type=int, required=True)
     s.add_argument("--rounds", type=int, required=True)
     s.add_argument("--partner", required=True)

@@ -1,13 +1,14 @@
--- Fills the installations table with one million granted (and some revoked or
+-- Fills the installations table with :rows (one million in 'make bench') granted (and some revoked or
 -- unconfirmed) installations, as a partner with a large customer base would
 -- have after a few years: random lowercase GUIDs, customer references shared
 -- by a few installations each, updates spread over two years.
--- Run with the sqlite3 CLI on a migrated database: sqlite3 DB < installations.sql
+-- Run with the sqlite3 CLI on a migrated database:
+--   sqlite3 -cmd '.parameter set :rows 1000000' DB < installations.sql
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = OFF;
 PRAGMA cache_size = -262144;
 BEGIN;
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000),
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :rows),
 rows AS MATERIALIZED (
 	SELECT i,
 	       lower(hex(randomblob(16))) AS g,

@@ -15,19 +15,27 @@
 #      million installations;
 #   4. the daemon's peak resident memory (VmHWM) and its start-up time to a
 #      200 from /readyz with the million rows;
-#   5. webhook deliveries (tests/bench/webhooks.py, a daemon and database of
+#   5. on PostgreSQL, a private server in the work directory (as
+#      tests/with-postgresql.sh makes one: fsync and synchronous_commit on, on
+#      the same disk as the SQLite database): 1 to 4 again, durable callbacks
+#      against the server's own rate of one-row transactions at the same
+#      client count (pgbench with pg_rate.sql), and two instances on that one
+#      database taking callbacks together (their combined rate);
+#   6. webhook deliveries (tests/bench/webhooks.py, a daemon and database of
 #      their own): events per second to one endpoint, nginx answering 204
 #      with keep-alive, and the time from a callback's commit to its delivery;
-#   6. callbacks while the retention pass purges a million old events, next
+#   7. callbacks while the retention pass purges a million old events, next
 #      to the same callbacks once the purge is done (p99 at most 2 x).
 # Throughput runs are repeated (alternating ours and the reference) and the
 # medians reported: a table on standard output, JSON in tests/out/bench.json.
 #
 # Exit status: 0 all targets met, 3 some target missed, 1 the run failed.
-# Settings (environment): BENCH_ROUNDS (3), BENCH_DURATION (10 s per
+# Settings (environment): BENCH_ROWS (installations, 1000000; fewer for
+# development runs), BENCH_ROUNDS (3), BENCH_DURATION (10 s per
 # throughput run), BENCH_CALLBACK_DURATION (5 s), BENCH_LIST_DURATION (5 s),
 # BENCH_CONNECTIONS (64), BENCH_LIST_CONNECTIONS (4), BENCH_CALLBACKS (open
-# requests per callback round; by default sized from the raw SQLite rate),
+# requests per callback round; by default sized from the raw SQLite rate, and
+# on PostgreSQL from the server's rate),
 # BENCH_OUT (tests/out/bench.json), BENCH_DAEMON (the binary, ./zaptec-accessd),
 # BENCH_WEBHOOK_EVENTS (20000), BENCH_WEBHOOK_CALLBACKS (500),
 # BENCH_KEEP=1 keeps the work directory, BENCH_PERF=1 adds a profiled run of
@@ -47,6 +55,7 @@ list_duration=${BENCH_LIST_DURATION:-5}
 connections=${BENCH_CONNECTIONS:-64}
 list_connections=${BENCH_LIST_CONNECTIONS:-4}
 out=${BENCH_OUT:-$root/tests/out/bench.json}
+rows=${BENCH_ROWS:-1000000}
 threads=$(nproc)
 pool_size=1000
 
@@ -60,6 +69,9 @@ for tool in nginx:/usr/sbin/nginx wrk:wrk sqlite3:sqlite3 cc:cc python3:python3 
 		die "${tool%%:*} is missing: run 'scripts/install-deps.sh bench' as root"
 done
 [ -x "$bin" ] || die "$bin is missing: run 'make zaptec-accessd' first"
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+[ -n "$pg_bin" ] && [ -x "$pg_bin/initdb" ] && [ -x "$pg_bin/pgbench" ] ||
+	die "PostgreSQL's server binaries are missing: run 'scripts/install-deps.sh bench' as root"
 
 # The work directory lives under build/ on the repository's disk, not on a
 # tmpfs: the durable-write comparison must hit the same disk as a deployment.
@@ -68,6 +80,18 @@ tmp=$(mktemp -d "$root/build/bench.XXXXXX")
 results=$tmp/results
 mkdir -p "$results" "$tmp/nginx"
 pids=
+pg=$tmp/pg
+pg_started=
+
+# Runs a PostgreSQL server command as an unprivileged user when we are root,
+# since initdb and postgres refuse root.
+as_server() {
+	if [ "$(id -u)" -eq 0 ]; then
+		setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"
+	else
+		"$@"
+	fi
+}
 
 # Stops a process we started: SIGTERM, up to 10 s for it to go, then SIGKILL.
 # A zombie counts as gone (the daemon is not our child and init reaps it).
@@ -89,6 +113,7 @@ cleanup() {
 	for pid in $pids; do
 		stop_pid "$pid"
 	done
+	[ -z "$pg_started" ] || as_server "$pg_bin/pg_ctl" -D "$pg/data" -m immediate stop > /dev/null 2>&1
 	[ -z "${ram:-}" ] || rm -rf "$ram"
 	# A failed run keeps its logs for a look; a finished one leaves nothing.
 	if [ -n "${BENCH_KEEP:-}" ] || { [ "$status" -ne 0 ] && [ "$status" -ne 3 ]; }; then
@@ -114,10 +139,49 @@ wrk_run() {
 }
 
 # Saves the writer's counters from /metrics (jobs, commits, WAL pages, busy
-# time) to OUT, so the report can say what one callback costs the writer.
+# time) to OUT, so the report can say what one callback costs the writer:
+# writer_metrics OUT [ADMIN_PORT]
 writer_metrics() {
-	curl -sf -H "Authorization: Bearer $(cat "$tmp/token")" "http://127.0.0.1:$admin_port/metrics" |
+	curl -sf -H "Authorization: Bearer $(cat "$tmp/token")" "http://127.0.0.1:${2:-$admin_port}/metrics" |
 		grep '^accessd_db_' > "$1" || die "could not read /metrics"
+}
+
+# Counts the callbacks a round's wrk summaries acknowledged (a 2xx/3xx answer
+# counts; answers still in flight at the end may add more) and compares them
+# with the grants committed: durable_check KEY ROUND COMMITTED SUMMARY...
+durable_check() {
+	key=$1
+	round=$2
+	committed=$3
+	shift 3
+	acknowledged=$(python3 -c '
+import json, sys
+print(sum(s["requests"] - s["errors"]["status"] for s in map(json.load, map(open, sys.argv[1:]))))' "$@")
+	fact "${key}_round_$round" "acknowledged $acknowledged, committed $committed"
+	if [ "$committed" -lt "$acknowledged" ]; then
+		fact "${key}_durable" no
+		fact "${key}_check" "round $round: acknowledged $acknowledged, committed $committed"
+	fi
+}
+
+# psql on the bench's PostgreSQL server: pg_sql DATABASE ARGS...
+pg_sql() {
+	db=$1
+	shift
+	"$pg_bin/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$pg" -U accessd -d "$db" "$@"
+}
+
+# One-row transactions on the PostgreSQL server for SECONDS, from as many
+# clients as wrk opens, into a fresh table: pg_rate SECONDS OUT. OUT gets
+# sqlite_rate.c's JSON: {"rows": N, "seconds": S, "rate": N/S}.
+pg_rate() {
+	pg_sql rate -c 'TRUNCATE rate_rows' || die "could not empty rate_rows"
+	"$pg_bin/pgbench" -n -h "$pg" -U accessd -c "$connections" -j "$threads" -T "$1" \
+		-f "$bench/pg_rate.sql" rate > "$2.txt" 2>&1 || die "pgbench failed; see $2.txt"
+	tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$2.txt")
+	done_rows=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$2.txt")
+	[ -n "$tps" ] && [ -n "$done_rows" ] || die "pgbench printed no rate; see $2.txt"
+	printf '{"rows": %s, "seconds": %s, "rate": %s}\n' "$done_rows" "$1" "$tps" > "$2"
 }
 
 # Polls URL until it answers STATUS, for at most 10 s.
@@ -134,13 +198,17 @@ echo "bench: work directory $tmp"
 cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$tmp/sqlite_rate" \
 	"$bench/sqlite_rate.c" -lsqlite3
 
-set -- $(python3 "$bench/helper.py" free-ports 6)
+set -- $(python3 "$bench/helper.py" free-ports 10)
 public_port=$1
 admin_port=$2
 nginx_port=$3
 ram_public_port=$4
 ram_admin_port=$5
 hook_port=$6
+pg_public_port=$7
+pg_admin_port=$8
+pg2_public_port=$9
+pg2_admin_port=${10}
 
 # The daemon's configuration. The values are URL-safe, so the portal URL's
 # length depends only on the public port, and nginx is given a real one.
@@ -171,8 +239,8 @@ fact loadavg_start "$(cut -d' ' -f1 /proc/loadavg)"
 "$bin" -c "$tmp/accessd.conf" migrate > "$tmp/migrate.log" 2>&1 ||
 	die "migrate failed: $(cat "$tmp/migrate.log")"
 
-echo "bench: building one million installations"
-sqlite3 "$tmp/accessd.db" < "$bench/installations.sql" > /dev/null
+echo "bench: building $rows installations"
+sqlite3 -cmd ".parameter set :rows $rows" "$tmp/accessd.db" < "$bench/installations.sql" > /dev/null
 fact installations "$(sqlite3 "$tmp/accessd.db" 'SELECT count(*) FROM installations')"
 
 # Enough open requests that no callback round runs dry below 1.5 times the
@@ -233,6 +301,88 @@ python3 "$bench/helper.py" create-requests --admin "127.0.0.1:$admin_port" \
 	--token-file "$tmp/token" --count "$pool_size" --paths "$tmp/pool.paths" \
 	--portal "$tmp/portal.url"
 portal=$(cat "$tmp/portal.url")
+
+# The PostgreSQL server, made as tests/with-postgresql.sh makes one, in the
+# work directory so that it writes to the same disk as the SQLite database.
+echo "bench: starting PostgreSQL"
+mkdir "$pg"
+chmod 0755 "$tmp" "$pg"
+[ "$(id -u)" -ne 0 ] || chown nobody:nogroup "$pg"
+as_server "$pg_bin/initdb" -D "$pg/data" -U accessd --auth=trust -E UTF8 --locale=C \
+	> "$pg/initdb.log" 2>&1 || die "initdb failed: $(tail -n 5 "$pg/initdb.log")"
+cat >> "$pg/data/postgresql.conf" <<EOF
+listen_addresses = ''
+unix_socket_directories = '$pg'
+fsync = on
+synchronous_commit = on
+max_connections = 300
+EOF
+pg_started=1
+as_server "$pg_bin/pg_ctl" -D "$pg/data" -l "$pg/server.log" -w -t 60 start > /dev/null ||
+	die "PostgreSQL did not start: $(tail -n 5 "$pg/server.log")"
+"$pg_bin/createdb" -h "$pg" -U accessd accessd || die "createdb accessd failed"
+"$pg_bin/createdb" -h "$pg" -U accessd rate || die "createdb rate failed"
+fact postgresql "$(pg_sql accessd -c 'SHOW server_version')"
+pg_sql rate -c 'CREATE TABLE rate_rows (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	at BIGINT NOT NULL, reference TEXT NOT NULL, detail TEXT NOT NULL)' || die "could not make rate_rows"
+
+# Two instances on the one database, each with ports of its own:
+# pg_conf NAME PUBLIC_PORT ADMIN_PORT writes NAME.conf.
+pg_conf() {
+	sed -e "s|^public_url = .*|public_url = http://127.0.0.1:$2|" \
+		-e "s|^listen = .*|listen = 127.0.0.1:$2|" \
+		-e "s|^admin_listen = .*|admin_listen = 127.0.0.1:$3|" \
+		-e "s|^database = .*|database = postgresql:///accessd?host=$pg\&user=accessd|" \
+		"$tmp/accessd.conf" > "$tmp/$1.conf"
+}
+pg_conf pg "$pg_public_port" "$pg_admin_port"
+pg_conf pg2 "$pg2_public_port" "$pg2_admin_port"
+"$bin" -c "$tmp/pg.conf" migrate > "$tmp/pg-migrate.log" 2>&1 ||
+	die "migrate on PostgreSQL failed: $(cat "$tmp/pg-migrate.log")"
+echo "bench: building $rows installations on PostgreSQL"
+pg_sql accessd -v rows="$rows" -f "$bench/installations-pg.sql" > /dev/null ||
+	die "could not build the installations on PostgreSQL"
+fact pg_installations "$(pg_sql accessd -c 'SELECT count(*) FROM installations')"
+
+# Open requests for a single instance's rounds and then the two instances'
+# rounds, sized from a one-second calibration of the server's rate so that
+# no round runs dry below 1.5 times the target (3 x the server's rate).
+if [ -n "${BENCH_CALLBACKS:-}" ]; then
+	pg_callbacks=$BENCH_CALLBACKS
+else
+	pg_rate 1 "$tmp/pg-calibrate.json"
+	pg_callbacks=$(python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))["rate"]
+print(min(600000, max(20000, int(r * 3 * 1.5 * float(sys.argv[2])))))' "$tmp/pg-calibrate.json" "$cb_duration")
+fi
+fact pg_callbacks_per_round "$pg_callbacks"
+echo "bench: opening $pg_callbacks access requests per callback round on PostgreSQL"
+python3 "$bench/helper.py" open-requests --copy "$tmp/pg-requests.copy" --count "$pg_callbacks" \
+	--rounds $((2 * rounds)) --partner "$partner" --prefix "$tmp/pg-callbacks"
+columns="id, token_hash, reference, installation_type, partner_name, lang, status, created_at, expires_at"
+pg_sql accessd -c "\\copy access_requests ($columns) FROM '$tmp/pg-requests.copy'" ||
+	die "could not copy the open requests into PostgreSQL"
+rm -f "$tmp/pg-requests.copy"
+pg_sql accessd -c 'VACUUM ANALYZE access_requests' || die "VACUUM ANALYZE failed"
+
+echo "bench: starting the daemon on PostgreSQL"
+r=1
+while [ $r -le "$rounds" ]; do
+	python3 "$bench/helper.py" start-daemon --bin "$bin" --conf "$tmp/pg.conf" \
+		--admin "127.0.0.1:$pg_admin_port" --log "$tmp/pg.log" > "$results/startup-pg-$r.json"
+	pg_daemon=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["pid"])' \
+		< "$results/startup-pg-$r.json")
+	pids="$pids $pg_daemon"
+	[ $r -eq "$rounds" ] || stop_pid "$pg_daemon"
+	r=$((r + 1))
+done
+python3 "$bench/helper.py" start-daemon --bin "$bin" --conf "$tmp/pg2.conf" \
+	--admin "127.0.0.1:$pg2_admin_port" --log "$tmp/pg2.log" > "$tmp/pg2-start.json"
+pids="$pids $(python3 -c 'import json, sys; print(json.load(sys.stdin)["pid"])' < "$tmp/pg2-start.json")"
+python3 "$bench/helper.py" create-requests --admin "127.0.0.1:$pg_admin_port" \
+	--token-file "$tmp/token" --count "$pool_size" --paths "$tmp/pg-pool.paths" \
+	--portal "$tmp/pg-portal.url"
 case $portal in
 *[\"\$\\\;{}' ']*) die "portal URL has characters nginx would need escaped: $portal" ;;
 esac
@@ -276,6 +426,10 @@ fact portal_url_length "${#ours_location}"
 fact nginx_url_length "${#nginx_location}"
 [ "${#ours_location}" -eq "${#nginx_location}" ] ||
 	die "portal URLs differ in length: ours ${#ours_location}, nginx ${#nginx_location}"
+pg_first=$(head -n 1 "$tmp/pg-pool.paths")
+pg_location=$(curl -s -o /dev/null -w '%{redirect_url}' "http://127.0.0.1:$pg_public_port$pg_first")
+[ "${#pg_location}" -eq "${#nginx_location}" ] ||
+	die "portal URLs differ in length: PostgreSQL ${#pg_location}, nginx ${#nginx_location}"
 
 # Warm-up: opens every pooled token once (the first open is a write), so the
 # measured runs see the steady state of a campaign's repeated clicks.
@@ -283,21 +437,31 @@ wrk_run "http://127.0.0.1:$public_port" "$tmp/pool.paths" "$tmp/warm-ours.json" 
 	"$threads" "$connections" 2
 wrk_run "http://127.0.0.1:$nginx_port" "$tmp/pool.paths" "$tmp/warm-nginx.json" \
 	"$threads" "$connections" 2
+wrk_run "http://127.0.0.1:$pg_public_port" "$tmp/pg-pool.paths" "$tmp/warm-pg.json" \
+	"$threads" "$connections" 2
 
 sqlite3 "$tmp/accessd.db" "SELECT DISTINCT reference FROM installations
-	WHERE seq IN (SELECT abs(random()) % 1000000 + 1 FROM generate_series(1, 1000))" |
+	WHERE seq IN (SELECT abs(random()) % $rows + 1 FROM generate_series(1, 1000))" |
 	sed 's|^|/api/v1/installations?reference=|; s|$|\&limit=100|' > "$tmp/reference.paths" ||
 	die "could not pick references"
+pg_sql accessd -c "SELECT DISTINCT reference FROM installations
+	WHERE seq IN (SELECT floor(random() * $rows)::bigint + 1 FROM generate_series(1, 1000))" |
+	sed 's|^|/api/v1/installations?reference=|; s|$|\&limit=100|' > "$tmp/pg-reference.paths" ||
+	die "could not pick references on PostgreSQL"
 echo "/api/v1/installations?limit=100" > "$tmp/list.paths"
 
 r=1
 while [ $r -le "$rounds" ]; do
 	echo "bench: round $r of $rounds"
 	# Alternate who goes first, so neither side always runs on a warmer machine.
-	if [ $((r % 2)) -eq 1 ]; then order="ours nginx"; else order="nginx ours"; fi
+	if [ $((r % 2)) -eq 1 ]; then order="ours nginx pg"; else order="pg nginx ours"; fi
 	for side in $order; do
-		if [ "$side" = ours ]; then port=$public_port; else port=$nginx_port; fi
-		wrk_run "http://127.0.0.1:$port" "$tmp/pool.paths" "$results/connect-$side-$r.json" \
+		case $side in
+		ours) port=$public_port paths=$tmp/pool.paths ;;
+		nginx) port=$nginx_port paths=$tmp/pool.paths ;;
+		pg) port=$pg_public_port paths=$tmp/pg-pool.paths ;;
+		esac
+		wrk_run "http://127.0.0.1:$port" "$paths" "$results/connect-$side-$r.json" \
 			"$threads" "$connections" "$duration"
 	done
 
@@ -318,29 +482,60 @@ while [ $r -le "$rounds" ]; do
 		wrk_run "http://127.0.0.1:$ram_public_port" "$tmp/callbacks-$r.paths" \
 			"$results/callback-ram-$r.json" "$threads" "$connections" "$cb_duration" 1
 	fi
-	# Every acknowledged callback must be in the database: a 2xx/3xx answer
-	# counts as acknowledged; answers still in flight at the end may add more.
-	acknowledged=$(python3 -c '
-import json, sys
-s = json.load(open(sys.argv[1]))
-print(s["requests"] - s["errors"]["status"])' "$results/callback-ours-$r.json")
-	committed=$(sqlite3 "$tmp/accessd.db" "SELECT count(*) FROM access_requests
-		WHERE reference LIKE 'bench-cb-$r-%' AND status = 'granted'")
-	fact "callback_round_$r" "acknowledged $acknowledged, committed $committed"
-	if [ "$committed" -lt "$acknowledged" ]; then
-		fact callback_durable no
-		fact callback_check "round $r: acknowledged $acknowledged, committed $committed"
-	fi
+	# Every acknowledged callback must be in the database.
+	durable_check callback "$r" "$(sqlite3 "$tmp/accessd.db" "SELECT count(*) FROM access_requests
+		WHERE reference LIKE 'bench-cb-$r-%' AND status = 'granted'")" \
+		"$results/callback-ours-$r.json"
+
+
+	# On PostgreSQL: one instance against the server's own rate, alternating,
+	# then both instances at once, each wrk with one thread and half the
+	# connections, on tokens of a pool of their own split between them.
+	if [ $((r % 2)) -eq 1 ]; then order="pg pgraw"; else order="pgraw pg"; fi
+	for side in $order; do
+		if [ "$side" = pg ]; then
+			writer_metrics "$results/pg-writer-before-$r.txt" "$pg_admin_port"
+			wrk_run "http://127.0.0.1:$pg_public_port" "$tmp/pg-callbacks-$r.paths" \
+				"$results/callback-pg-$r.json" "$threads" "$connections" "$cb_duration" 1
+			writer_metrics "$results/pg-writer-after-$r.txt" "$pg_admin_port"
+		else
+			pg_rate "$cb_duration" "$results/callback-pgraw-$r.json"
+		fi
+	done
+	pair=$((rounds + r))
+	awk 'NR % 2 == 1' "$tmp/pg-callbacks-$pair.paths" > "$tmp/pair-a.paths"
+	awk 'NR % 2 == 0' "$tmp/pg-callbacks-$pair.paths" > "$tmp/pair-b.paths"
+	wrk_run "http://127.0.0.1:$pg_public_port" "$tmp/pair-a.paths" "$results/callback-pair-a-$r.json" \
+		1 $((connections / 2)) "$cb_duration" 1 &
+	pair_a=$!
+	wrk_run "http://127.0.0.1:$pg2_public_port" "$tmp/pair-b.paths" "$results/callback-pair-b-$r.json" \
+		1 $((connections / 2)) "$cb_duration" 1
+	wait "$pair_a" || die "wrk against the first of two instances failed"
+	durable_check pg_callback "$r" "$(pg_sql accessd -c "SELECT count(*) FROM access_requests
+		WHERE reference LIKE 'bench-cb-$r-%' AND status = 'granted'")" \
+		"$results/callback-pg-$r.json"
+	durable_check pair_callback "$r" "$(pg_sql accessd -c "SELECT count(*) FROM access_requests
+		WHERE reference LIKE 'bench-cb-$pair-%' AND status = 'granted'")" \
+		"$results/callback-pair-a-$r.json" "$results/callback-pair-b-$r.json"
 
 	auth=$(cat "$tmp/token")
-	wrk_run "http://127.0.0.1:$admin_port" "$tmp/list.paths" "$results/list-ours-$r.json" \
-		"$threads" "$list_connections" "$list_duration"
-	wrk_run "http://127.0.0.1:$admin_port" "$tmp/reference.paths" \
-		"$results/reference-ours-$r.json" "$threads" "$list_connections" "$list_duration"
+	for side in ours pg; do
+		if [ "$side" = ours ]; then
+			port=$admin_port references=$tmp/reference.paths
+		else
+			port=$pg_admin_port references=$tmp/pg-reference.paths
+		fi
+		wrk_run "http://127.0.0.1:$port" "$tmp/list.paths" "$results/list-$side-$r.json" \
+			"$threads" "$list_connections" "$list_duration"
+		wrk_run "http://127.0.0.1:$port" "$references" \
+			"$results/reference-$side-$r.json" "$threads" "$list_connections" "$list_duration"
+	done
 	auth=
 	r=$((r + 1))
 done
-grep -q '^callback_durable=' "$results/facts" || fact callback_durable yes
+for key in callback pg_callback pair_callback; do
+	grep -q "^${key}_durable=" "$results/facts" || fact "${key}_durable" yes
+done
 [ -z "$ram" ] || stop_pid "$ram_daemon"
 
 # Profiles one more run of an endpoint with perf, while wrk loads it:
@@ -406,6 +601,10 @@ kill -0 "$daemon" 2>/dev/null || die "the daemon died during the run; see $tmp/a
 hwm=$hwm_rounds
 [ -n "$hwm" ] || die "could not read VmHWM of $daemon"
 fact vmhwm_kib "$hwm"
+kill -0 "$pg_daemon" 2>/dev/null || die "the daemon on PostgreSQL died during the run; see $tmp/pg.log"
+hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$pg_daemon/status")
+[ -n "$hwm" ] || die "could not read VmHWM of $pg_daemon"
+fact pg_vmhwm_kib "$hwm"
 
 echo "bench: webhook deliveries"
 python3 "$bench/webhooks.py" --bin "$bin" --dir "$tmp" --hook-url "http://127.0.0.1:$hook_port/hook" \
