@@ -24,6 +24,7 @@
  * newly taken, the worker starts again from the database's cursor: another
  * instance may have moved it meanwhile.
  */
+#include <assert.h>
 #include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -129,8 +130,18 @@ static void advance_done(void *arg, int status)
 	free(a);
 }
 
-/* Hands the writer the cursor's move from `from` to `to`, first waiting while
- * WEBHOOK_UNCONFIRMED_MAX are pending. Returns 0, or -1 out of memory. */
+/* Waits, before a delivery, while WEBHOOK_UNCONFIRMED_MAX advances are
+ * pending: the events delivered but not yet committed never exceed it. */
+static void wait_for_room(struct webhook_worker *w)
+{
+	pthread_mutex_lock(&w->lock);
+	while (w->unconfirmed >= WEBHOOK_UNCONFIRMED_MAX)
+		pthread_cond_wait(&w->settled, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Hands the writer the cursor's move from `from` to `to`. Returns 0, or -1
+ * out of memory. */
 static int advance(struct webhook_worker *w, int64_t from, int64_t to, int64_t revision, int status)
 {
 	struct advance_job *a = calloc(1, sizeof *a);
@@ -141,8 +152,7 @@ static int advance(struct webhook_worker *w, int64_t from, int64_t to, int64_t r
 				   .now = timestamp_now(), .status = status };
 	a->job.arg = a;
 	pthread_mutex_lock(&w->lock);
-	while (w->unconfirmed >= WEBHOOK_UNCONFIRMED_MAX)
-		pthread_cond_wait(&w->settled, &w->lock);
+	assert(w->unconfirmed < WEBHOOK_UNCONFIRMED_MAX);
 	w->unconfirmed++;
 	pthread_mutex_unlock(&w->lock);
 	writer_submit(&a->job);
@@ -341,6 +351,7 @@ static int step(struct webhook_worker *w, struct webhook_http *http, struct posi
 	}
 	char msg_id[32];
 	struct webhook_attempt a;
+	wait_for_room(w);
 	snprintf(msg_id, sizeof msg_id, "evt_%" PRId64, event_id);
 	send_message(http, &e, msg_id, json_string_value(json_object_get(event, "type")),
 		     json_object_get(event, "at"), event, &a);
