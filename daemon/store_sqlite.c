@@ -3,6 +3,7 @@
  * the migrations, the per-connection cache of prepared statements,
  * transactions, and the report of changed requests to the commit hook.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -319,14 +320,110 @@ int sqlite_bind_text(sqlite3_stmt *stmt, int index, const char *s)
 	return sqlite3_bind_text(stmt, index, s, -1, SQLITE_STATIC);
 }
 
-int sqlite_bind_opt(sqlite3_stmt *stmt, int index, const char *s)
+static void add_param(struct sqlite_params *p, int type, const void *data, int64_t value)
 {
-	return sqlite_bind_text(stmt, index, s && s[0] ? s : NULL);
+	assert(p->n < SQLITE_PARAMS_MAX);
+	p->v[p->n].type = type;
+	p->v[p->n].data = data;
+	p->v[p->n].value = value;
+	p->n++;
 }
 
-int sqlite_bind_known(sqlite3_stmt *stmt, int index, int64_t v)
+void sqlite_param_text(struct sqlite_params *p, const char *s)
 {
-	return v < 0 ? sqlite3_bind_null(stmt, index) : sqlite3_bind_int64(stmt, index, v);
+	add_param(p, s ? SQLITE_PARAM_TEXT : SQLITE_PARAM_NULL, s, 0);
+}
+
+void sqlite_param_opt(struct sqlite_params *p, const char *s)
+{
+	sqlite_param_text(p, s && s[0] ? s : NULL);
+}
+
+void sqlite_param_int(struct sqlite_params *p, int64_t v)
+{
+	add_param(p, SQLITE_PARAM_INT, NULL, v);
+}
+
+void sqlite_param_known(struct sqlite_params *p, int64_t v)
+{
+	add_param(p, v < 0 ? SQLITE_PARAM_NULL : SQLITE_PARAM_INT, NULL, v);
+}
+
+void sqlite_param_nonzero(struct sqlite_params *p, int64_t v)
+{
+	add_param(p, v == 0 ? SQLITE_PARAM_NULL : SQLITE_PARAM_INT, NULL, v);
+}
+
+void sqlite_param_blob(struct sqlite_params *p, const void *b, int len)
+{
+	add_param(p, SQLITE_PARAM_BLOB, b, len);
+}
+
+/* Statement id, prepared and with p bound; NULL when preparing failed. */
+static sqlite3_stmt *bound_stmt(struct sqlite_store *s, enum sqlite_stmt id, const struct sqlite_params *p)
+{
+	sqlite3_stmt *stmt = sqlite_stmt(s, id);
+	for (int i = 0; stmt && p && i < p->n; i++) {
+		const struct sqlite_param *v = &p->v[i];
+		if (v->type == SQLITE_PARAM_TEXT)
+			sqlite3_bind_text(stmt, i + 1, v->data, -1, SQLITE_STATIC);
+		else if (v->type == SQLITE_PARAM_INT)
+			sqlite3_bind_int64(stmt, i + 1, v->value);
+		else if (v->type == SQLITE_PARAM_BLOB)
+			sqlite3_bind_blob(stmt, i + 1, v->data, (int)v->value, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(stmt, i + 1);
+	}
+	return stmt;
+}
+
+int sqlite_run_write(struct sqlite_store *s, enum sqlite_stmt id, const struct sqlite_params *p, const char *op,
+		     int *changed)
+{
+	return sqlite_step_write(s, bound_stmt(s, id, p), op, changed);
+}
+
+int sqlite_run_rows(struct sqlite_store *s, enum sqlite_stmt id, const struct sqlite_params *p, const char *op,
+		    int (*row)(sqlite3_stmt *stmt, void *ctx), void *ctx)
+{
+	sqlite3_stmt *stmt = bound_stmt(s, id, p);
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (row(stmt, ctx) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		sqlite_log_error(s, op);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* sqlite_run_one's reader, for the first row only. */
+struct first_row {
+	int (*read)(sqlite3_stmt *stmt, void *ctx);
+	void *ctx;
+	int found;
+};
+
+static int read_first_row(sqlite3_stmt *stmt, void *arg)
+{
+	struct first_row *first = arg;
+	first->found = first->read(stmt, first->ctx) == 0 ? 1 : -1;
+	return 1;
+}
+
+int sqlite_run_one(struct sqlite_store *s, enum sqlite_stmt id, const struct sqlite_params *p, const char *op,
+		   int (*read)(sqlite3_stmt *stmt, void *ctx), void *ctx)
+{
+	struct first_row first = { read, ctx, 0 };
+	if (sqlite_run_rows(s, id, p, op, read_first_row, &first) != 0)
+		return -1;
+	return first.found;
 }
 
 void sqlite_copy_text(char *dst, size_t cap, sqlite3_stmt *stmt, int col)

@@ -133,15 +133,50 @@ sqlite3_stmt *sqlite_stmt(struct sqlite_store *s, enum sqlite_stmt id);
  * With changed not NULL, it is set to whether a row changed. Returns 0 or -1. */
 int sqlite_step_write(struct sqlite_store *s, sqlite3_stmt *stmt, const char *op, int *changed);
 
-/* Binds text, or NULL when s is NULL; _opt binds NULL for "" too. */
+/* Binds text, or NULL when s is NULL. */
 int sqlite_bind_text(sqlite3_stmt *stmt, int index, const char *s);
-int sqlite_bind_opt(sqlite3_stmt *stmt, int index, const char *s);
 
-/* Binds an integer, or NULL when it is below zero (unknown). */
-int sqlite_bind_known(sqlite3_stmt *stmt, int index, int64_t v);
+/* The values of a statement's parameters ?1, ?2, ... in order, added with
+ * sqlite_param_*; text and bytes are borrowed until the statement has run. */
+#define SQLITE_PARAMS_MAX 16
+struct sqlite_params {
+	int n;
+	struct sqlite_param {
+		enum { SQLITE_PARAM_NULL, SQLITE_PARAM_TEXT, SQLITE_PARAM_INT, SQLITE_PARAM_BLOB } type;
+		const void *data; /* text or bytes */
+		int64_t value;    /* the integer, or the length of the bytes */
+	} v[SQLITE_PARAMS_MAX];
+};
+void sqlite_param_text(struct sqlite_params *p, const char *s); /* NULL for NULL */
+void sqlite_param_opt(struct sqlite_params *p, const char *s);  /* NULL for NULL or "" */
+void sqlite_param_int(struct sqlite_params *p, int64_t v);
+void sqlite_param_known(struct sqlite_params *p, int64_t v);    /* NULL when below zero */
+void sqlite_param_nonzero(struct sqlite_params *p, int64_t v);  /* NULL when zero */
+void sqlite_param_blob(struct sqlite_params *p, const void *b, int len);
+
+/* Runs statement id with p bound (p may be NULL), a statement that returns no
+ * rows, as sqlite_step_write does. Returns 0 or -1. */
+int sqlite_run_write(struct sqlite_store *s, enum sqlite_stmt id, const struct sqlite_params *p, const char *op,
+		     int *changed);
+
+/* Runs statement id with p bound (p may be NULL) and calls row on each row it
+ * returns, until row returns nonzero. Returns 0, or -1 when preparing or a
+ * step failed (logged with op). */
+int sqlite_run_rows(struct sqlite_store *s, enum sqlite_stmt id, const struct sqlite_params *p, const char *op,
+		    int (*row)(sqlite3_stmt *stmt, void *ctx), void *ctx);
+
+/* Runs statement id, which returns at most one row, and reads that row with
+ * read (0 when it could, -1 when memory ran out). Returns 1 when a row was
+ * read, 0 when there was none, -1 on failure. */
+int sqlite_run_one(struct sqlite_store *s, enum sqlite_stmt id, const struct sqlite_params *p, const char *op,
+		   int (*read)(sqlite3_stmt *stmt, void *ctx), void *ctx);
 
 /* Copies a column's text into a fixed buffer, "" for NULL. */
 void sqlite_copy_text(char *dst, size_t cap, sqlite3_stmt *stmt, int col);
+
+/* The current row of a statement that selects EVENT_COLUMNS; the strings point
+ * into the statement until it steps again. */
+void sqlite_read_event(sqlite3_stmt *stmt, struct event_record *e);
 
 /* Visits every row of a "status, count" statement. Returns 0 or -1. */
 int sqlite_visit_counts(struct sqlite_store *s, enum sqlite_stmt id,

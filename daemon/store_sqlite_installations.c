@@ -30,41 +30,46 @@ static void read_installation(sqlite3_stmt *stmt, struct installation *in)
 	sqlite_copy_text(in->last_error, sizeof in->last_error, stmt, 12);
 }
 
+static int read_installation_row(sqlite3_stmt *stmt, void *in)
+{
+	read_installation(stmt, in);
+	return 0;
+}
+
 int sqlite_installation_find(struct store *st, const char *installation_id, struct installation *in)
 {
-	struct sqlite_store *s = sqlite_of(st);
-	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_INSTALLATION_BY_ID);
-	if (stmt == NULL)
-		return -1;
-	sqlite_bind_text(stmt, 1, installation_id);
-	int rc = sqlite3_step(stmt), found = -1;
-	if (rc == SQLITE_ROW) {
-		read_installation(stmt, in);
-		found = 1;
-	} else if (rc == SQLITE_DONE) {
-		found = 0;
-	} else {
-		sqlite_log_error(s, "installation_find");
-	}
-	sqlite3_reset(stmt);
-	return found;
+	struct sqlite_params p = { 0 };
+	sqlite_param_text(&p, installation_id);
+	return sqlite_run_one(sqlite_of(st), STMT_INSTALLATION_BY_ID, &p, "installation_find", read_installation_row,
+			      in);
 }
 
 int sqlite_installation_record_grant(struct store *st, const char *installation_id, const char *status,
 				     int installation_type, const char *reference, const char *request_id,
 				     int64_t now)
 {
-	struct sqlite_store *s = sqlite_of(st);
-	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_INSTALLATION_UPSERT_GRANT);
-	if (stmt == NULL)
-		return -1;
-	sqlite_bind_text(stmt, 1, installation_id);
-	sqlite_bind_text(stmt, 2, status);
-	sqlite3_bind_int(stmt, 3, installation_type);
-	sqlite_bind_opt(stmt, 4, reference);
-	sqlite_bind_opt(stmt, 5, request_id);
-	sqlite3_bind_int64(stmt, 6, now);
-	return sqlite_step_write(s, stmt, "installation_grant", NULL);
+	struct sqlite_params p = { 0 };
+	sqlite_param_text(&p, installation_id);
+	sqlite_param_text(&p, status);
+	sqlite_param_int(&p, installation_type);
+	sqlite_param_opt(&p, reference);
+	sqlite_param_opt(&p, request_id);
+	sqlite_param_int(&p, now);
+	return sqlite_run_write(sqlite_of(st), STMT_INSTALLATION_UPSERT_GRANT, &p, "installation_grant", NULL);
+}
+
+/* A list's visitor, called with each installation read. */
+struct installation_visit {
+	int (*visit)(void *arg, const struct installation *in);
+	void *arg;
+};
+
+static int visit_installation_row(sqlite3_stmt *stmt, void *ctx)
+{
+	struct installation_visit *v = ctx;
+	struct installation in;
+	read_installation(stmt, &in);
+	return v->visit(v->arg, &in);
 }
 
 /* Each filter has its own statement so that each walks its own index. */
@@ -72,45 +77,28 @@ int sqlite_installation_list(struct store *st, int64_t before_updated, int64_t b
 			     const char *status, const char *reference, long limit,
 			     int (*visit)(void *arg, const struct installation *in), void *arg)
 {
-	struct sqlite_store *s = sqlite_of(st);
 	enum sqlite_stmt which = reference ? STMT_INSTALLATION_LIST_REFERENCE
 				 : status  ? STMT_INSTALLATION_LIST_STATUS
 					   : STMT_INSTALLATION_LIST;
-	sqlite3_stmt *stmt = sqlite_stmt(s, which);
-	struct installation in;
-	int rc;
+	struct installation_visit v = { visit, arg };
+	struct sqlite_params p = { 0 };
 
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, before_updated);
-	sqlite3_bind_int64(stmt, 2, before_seq);
-	sqlite3_bind_int64(stmt, 3, since);
-	sqlite_bind_text(stmt, 4, status);
-	sqlite3_bind_int64(stmt, 5, limit);
+	sqlite_param_int(&p, before_updated);
+	sqlite_param_int(&p, before_seq);
+	sqlite_param_int(&p, since);
+	sqlite_param_text(&p, status);
+	sqlite_param_int(&p, limit);
 	if (reference)
-		sqlite_bind_text(stmt, 6, reference);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		read_installation(stmt, &in);
-		if (visit(arg, &in) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	if (rc != SQLITE_DONE)
-		sqlite_log_error(s, "installation_list");
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE ? 0 : -1;
+		sqlite_param_text(&p, reference);
+	return sqlite_run_rows(sqlite_of(st), which, &p, "installation_list", visit_installation_row, &v);
 }
 
 int sqlite_installation_revoke(struct store *st, const char *installation_id, int64_t now, int *changed)
 {
-	struct sqlite_store *s = sqlite_of(st);
-	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_INSTALLATION_REVOKE);
-	if (stmt == NULL)
-		return -1;
-	sqlite_bind_text(stmt, 1, installation_id);
-	sqlite3_bind_int64(stmt, 2, now);
-	return sqlite_step_write(s, stmt, "installation_revoke", changed);
+	struct sqlite_params p = { 0 };
+	sqlite_param_text(&p, installation_id);
+	sqlite_param_int(&p, now);
+	return sqlite_run_write(sqlite_of(st), STMT_INSTALLATION_REVOKE, &p, "installation_revoke", changed);
 }
 
 int sqlite_installation_count_by_status(struct store *st,
@@ -119,56 +107,63 @@ int sqlite_installation_count_by_status(struct store *st,
 	return sqlite_visit_counts(sqlite_of(st), STMT_INSTALLATION_COUNT_BY_STATUS, visit, arg);
 }
 
+/* Records what a verification confirmed: ?1 id, ?2 now, ?3 name, ?4 roles.
+ * Setting it verified and promoting it take the same values. */
+static int write_confirmed(struct store *st, enum sqlite_stmt id, const char *installation_id, int64_t now,
+			   const char *name, int64_t roles, const char *op, int *changed)
+{
+	struct sqlite_params p = { 0 };
+	sqlite_param_text(&p, installation_id);
+	sqlite_param_int(&p, now);
+	sqlite_param_text(&p, name);
+	sqlite_param_known(&p, roles);
+	return sqlite_run_write(sqlite_of(st), id, &p, op, changed);
+}
+
 int sqlite_installation_set_verified(struct store *st, const char *installation_id, int64_t now,
 				     const char *name, int64_t roles, int *changed)
 {
-	struct sqlite_store *s = sqlite_of(st);
-	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_INSTALLATION_SET_VERIFIED);
-	if (stmt == NULL)
-		return -1;
-	sqlite_bind_text(stmt, 1, installation_id);
-	sqlite3_bind_int64(stmt, 2, now);
-	sqlite_bind_text(stmt, 3, name);
-	sqlite_bind_known(stmt, 4, roles);
-	return sqlite_step_write(s, stmt, "verification_outcome", changed);
+	return write_confirmed(st, STMT_INSTALLATION_SET_VERIFIED, installation_id, now, name, roles,
+			       "verification_outcome", changed);
 }
 
 int sqlite_installation_set_unconfirmed(struct store *st, const char *installation_id, int64_t now,
 					const char *error, int *changed)
 {
-	struct sqlite_store *s = sqlite_of(st);
-	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_INSTALLATION_SET_UNCONFIRMED);
-	if (stmt == NULL)
-		return -1;
-	sqlite_bind_text(stmt, 1, installation_id);
-	sqlite3_bind_int64(stmt, 2, now);
-	sqlite_bind_text(stmt, 3, error);
-	return sqlite_step_write(s, stmt, "verification_outcome", changed);
+	struct sqlite_params p = { 0 };
+	sqlite_param_text(&p, installation_id);
+	sqlite_param_int(&p, now);
+	sqlite_param_text(&p, error);
+	return sqlite_run_write(sqlite_of(st), STMT_INSTALLATION_SET_UNCONFIRMED, &p, "verification_outcome",
+				changed);
 }
 
 int sqlite_installation_promote(struct store *st, const char *installation_id, int64_t now, const char *name,
 				int64_t roles, int *changed)
 {
-	struct sqlite_store *s = sqlite_of(st);
-	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_INSTALLATION_PROMOTE);
-	if (stmt == NULL)
-		return -1;
-	sqlite_bind_text(stmt, 1, installation_id);
-	sqlite3_bind_int64(stmt, 2, now);
-	sqlite_bind_text(stmt, 3, name);
-	sqlite_bind_known(stmt, 4, roles);
-	return sqlite_step_write(s, stmt, "installation_promote", changed);
+	return write_confirmed(st, STMT_INSTALLATION_PROMOTE, installation_id, now, name, roles,
+			       "installation_promote", changed);
 }
 
 int sqlite_installation_set_last_error(struct store *st, const char *installation_id, const char *error)
 {
-	struct sqlite_store *s = sqlite_of(st);
-	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_INSTALLATION_SET_LAST_ERROR);
-	if (stmt == NULL)
-		return -1;
-	sqlite_bind_text(stmt, 1, installation_id);
-	sqlite_bind_text(stmt, 2, error);
-	return sqlite_step_write(s, stmt, "verification_outcome", NULL);
+	struct sqlite_params p = { 0 };
+	sqlite_param_text(&p, installation_id);
+	sqlite_param_text(&p, error);
+	return sqlite_run_write(sqlite_of(st), STMT_INSTALLATION_SET_LAST_ERROR, &p, "verification_outcome", NULL);
+}
+
+/* The reconciliation's visitor, called with each grant read. */
+struct grant_visit {
+	int (*visit)(void *arg, int64_t seq, const char *installation_id, int64_t updated_at);
+	void *arg;
+};
+
+static int visit_grant_row(sqlite3_stmt *stmt, void *ctx)
+{
+	struct grant_visit *v = ctx;
+	const char *id = (const char *)sqlite3_column_text(stmt, 1);
+	return v->visit(v->arg, sqlite3_column_int64(stmt, 0), id ? id : "", sqlite3_column_int64(stmt, 2));
 }
 
 int sqlite_installation_list_granted_after(struct store *st, int64_t after_seq, long limit,
@@ -176,134 +171,111 @@ int sqlite_installation_list_granted_after(struct store *st, int64_t after_seq, 
 							int64_t updated_at),
 					   void *arg)
 {
-	struct sqlite_store *s = sqlite_of(st);
-	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_INSTALLATION_GRANTED_AFTER);
-	int rc;
-
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, after_seq);
-	sqlite3_bind_int64(stmt, 2, limit);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(stmt, 1);
-		if (visit(arg, sqlite3_column_int64(stmt, 0), id ? id : "", sqlite3_column_int64(stmt, 2)) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	if (rc != SQLITE_DONE)
-		sqlite_log_error(s, "reconcile_scan");
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE ? 0 : -1;
+	struct grant_visit v = { visit, arg };
+	struct sqlite_params p = { 0 };
+	sqlite_param_int(&p, after_seq);
+	sqlite_param_int(&p, limit);
+	return sqlite_run_rows(sqlite_of(st), STMT_INSTALLATION_GRANTED_AFTER, &p, "reconcile_scan", visit_grant_row,
+			       &v);
 }
 
 int sqlite_installation_insert_discovered(struct store *st, const char *installation_id, int type, int64_t now,
 					  const char *name, int64_t roles, int *changed)
 {
-	struct sqlite_store *s = sqlite_of(st);
-	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_INSTALLATION_INSERT_DISCOVERED);
-	if (stmt == NULL)
-		return -1;
-	sqlite_bind_text(stmt, 1, installation_id);
-	sqlite_bind_known(stmt, 2, type);
-	sqlite3_bind_int64(stmt, 3, now);
-	sqlite_bind_text(stmt, 4, name);
-	sqlite_bind_known(stmt, 5, roles);
-	return sqlite_step_write(s, stmt, "installation_discovered", changed);
+	struct sqlite_params p = { 0 };
+	sqlite_param_text(&p, installation_id);
+	sqlite_param_known(&p, type);
+	sqlite_param_int(&p, now);
+	sqlite_param_text(&p, name);
+	sqlite_param_known(&p, roles);
+	return sqlite_run_write(sqlite_of(st), STMT_INSTALLATION_INSERT_DISCOVERED, &p, "installation_discovered",
+				changed);
 }
 
 int sqlite_verification_queue(struct store *st, const char *installation_id, int64_t now)
 {
-	struct sqlite_store *s = sqlite_of(st);
-	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_VERIFICATION_QUEUE);
-	if (stmt == NULL)
-		return -1;
-	sqlite_bind_text(stmt, 1, installation_id);
-	sqlite3_bind_int64(stmt, 2, now);
-	return sqlite_step_write(s, stmt, "verification_queue", NULL);
+	struct sqlite_params p = { 0 };
+	sqlite_param_text(&p, installation_id);
+	sqlite_param_int(&p, now);
+	return sqlite_run_write(sqlite_of(st), STMT_VERIFICATION_QUEUE, &p, "verification_queue", NULL);
+}
+
+/* The verification pass's visitor, called with each due verification read. */
+struct due_visit {
+	int (*visit)(void *arg, const struct verification_due *due);
+	void *arg;
+};
+
+static int visit_due_row(sqlite3_stmt *stmt, void *ctx)
+{
+	struct due_visit *v = ctx;
+	struct verification_due due;
+	sqlite_copy_text(due.installation_id, sizeof due.installation_id, stmt, 0);
+	due.queued_at = sqlite3_column_int64(stmt, 1);
+	due.attempts = sqlite3_column_int(stmt, 2);
+	return v->visit(v->arg, &due);
 }
 
 int sqlite_verification_list_due(struct store *st, int64_t now, long limit,
 				 int (*visit)(void *arg, const struct verification_due *due), void *arg)
 {
-	struct sqlite_store *s = sqlite_of(st);
-	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_VERIFICATION_DUE);
-	struct verification_due due;
-	int rc;
-
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, now);
-	sqlite3_bind_int64(stmt, 2, limit);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		sqlite_copy_text(due.installation_id, sizeof due.installation_id, stmt, 0);
-		due.queued_at = sqlite3_column_int64(stmt, 1);
-		due.attempts = sqlite3_column_int(stmt, 2);
-		if (visit(arg, &due) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	if (rc != SQLITE_DONE)
-		sqlite_log_error(s, "verification_due");
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE ? 0 : -1;
+	struct due_visit v = { visit, arg };
+	struct sqlite_params p = { 0 };
+	sqlite_param_int(&p, now);
+	sqlite_param_int(&p, limit);
+	return sqlite_run_rows(sqlite_of(st), STMT_VERIFICATION_DUE, &p, "verification_due", visit_due_row, &v);
 }
 
-/* Binds the round a verification was read in: ?1 id, ?2 queued_at, ?3 attempts. */
-static void bind_round(sqlite3_stmt *stmt, const struct verification_due *due)
+/* The round a verification was read in: ?1 id, ?2 queued_at, ?3 attempts. */
+static void param_round(struct sqlite_params *p, const struct verification_due *due)
 {
-	sqlite_bind_text(stmt, 1, due->installation_id);
-	sqlite3_bind_int64(stmt, 2, due->queued_at);
-	sqlite3_bind_int(stmt, 3, due->attempts);
+	sqlite_param_text(p, due->installation_id);
+	sqlite_param_int(p, due->queued_at);
+	sqlite_param_int(p, due->attempts);
 }
 
 int sqlite_verification_reschedule(struct store *st, const struct verification_due *due, int64_t next_attempt,
 				   const char *error, int *changed)
 {
-	struct sqlite_store *s = sqlite_of(st);
-	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_VERIFICATION_RESCHEDULE);
-	if (stmt == NULL)
-		return -1;
-	bind_round(stmt, due);
-	sqlite3_bind_int64(stmt, 4, next_attempt);
-	sqlite_bind_text(stmt, 5, error);
-	return sqlite_step_write(s, stmt, "verification_update", changed);
+	struct sqlite_params p = { 0 };
+	param_round(&p, due);
+	sqlite_param_int(&p, next_attempt);
+	sqlite_param_text(&p, error);
+	return sqlite_run_write(sqlite_of(st), STMT_VERIFICATION_RESCHEDULE, &p, "verification_update", changed);
 }
 
 int sqlite_verification_finish(struct store *st, const struct verification_due *due, int *changed)
 {
-	struct sqlite_store *s = sqlite_of(st);
-	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_VERIFICATION_FINISH);
-	if (stmt == NULL)
-		return -1;
-	bind_round(stmt, due);
-	return sqlite_step_write(s, stmt, "verification_update", changed);
+	struct sqlite_params p = { 0 };
+	param_round(&p, due);
+	return sqlite_run_write(sqlite_of(st), STMT_VERIFICATION_FINISH, &p, "verification_update", changed);
 }
 
 int sqlite_verification_cancel(struct store *st, const char *installation_id)
 {
-	struct sqlite_store *s = sqlite_of(st);
-	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_VERIFICATION_CANCEL);
-	if (stmt == NULL)
-		return -1;
-	sqlite_bind_text(stmt, 1, installation_id);
-	return sqlite_step_write(s, stmt, "verification_cancel", NULL);
+	struct sqlite_params p = { 0 };
+	sqlite_param_text(&p, installation_id);
+	return sqlite_run_write(sqlite_of(st), STMT_VERIFICATION_CANCEL, &p, "verification_cancel", NULL);
+}
+
+/* The queue's size and age, from the one row of its statement. */
+struct verification_totals {
+	long long *count;
+	int64_t *oldest_queued_at;
+};
+
+static int read_totals_row(sqlite3_stmt *stmt, void *ctx)
+{
+	struct verification_totals *t = ctx;
+	*t->count = sqlite3_column_int64(stmt, 0);
+	*t->oldest_queued_at = sqlite3_column_int64(stmt, 1);
+	return 0;
 }
 
 int sqlite_verification_stats(struct store *st, long long *count, int64_t *oldest_queued_at)
 {
-	struct sqlite_store *s = sqlite_of(st);
-	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_VERIFICATION_STATS);
-	if (stmt == NULL)
-		return -1;
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		*count = sqlite3_column_int64(stmt, 0);
-		*oldest_queued_at = sqlite3_column_int64(stmt, 1);
-	} else {
-		sqlite_log_error(s, "verification_stats");
-	}
-	sqlite3_reset(stmt);
-	return rc == SQLITE_ROW ? 0 : -1;
+	struct verification_totals t = { count, oldest_queued_at };
+	int found = sqlite_run_one(sqlite_of(st), STMT_VERIFICATION_STATS, NULL, "verification_stats",
+				   read_totals_row, &t);
+	return found == 1 ? 0 : -1;
 }

@@ -30,92 +30,72 @@ static void read_request(sqlite3_stmt *stmt, struct access_request *r)
 	r->ttl = sqlite3_column_int64(stmt, 17);
 }
 
-/* Runs a lookup statement already bound; fills r from its one row. */
-static int find_one(struct sqlite_store *s, sqlite3_stmt *stmt, struct access_request *r)
+static int read_request_row(sqlite3_stmt *stmt, void *r)
 {
-	int rc = sqlite3_step(stmt);
-	int found = -1;
-	if (rc == SQLITE_ROW) {
-		read_request(stmt, r);
-		found = 1;
-	} else if (rc == SQLITE_DONE) {
-		found = 0;
-	} else {
-		sqlite_log_error(s, "request_find");
-	}
-	sqlite3_reset(stmt);
-	return found;
+	read_request(stmt, r);
+	return 0;
 }
 
 int sqlite_request_find_by_id(struct store *st, const char *id, struct access_request *r)
 {
-	struct sqlite_store *s = sqlite_of(st);
-	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_REQUEST_BY_ID);
-	if (stmt == NULL)
-		return -1;
-	sqlite_bind_text(stmt, 1, id);
-	return find_one(s, stmt, r);
+	struct sqlite_params p = { 0 };
+	sqlite_param_text(&p, id);
+	return sqlite_run_one(sqlite_of(st), STMT_REQUEST_BY_ID, &p, "request_find", read_request_row, r);
 }
 
 int sqlite_request_find_by_token(struct store *st, const unsigned char hash[TOKEN_HASH_LEN],
 				 struct access_request *r)
 {
-	struct sqlite_store *s = sqlite_of(st);
-	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_REQUEST_BY_TOKEN);
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_blob(stmt, 1, hash, TOKEN_HASH_LEN, SQLITE_STATIC);
-	return find_one(s, stmt, r);
+	struct sqlite_params p = { 0 };
+	sqlite_param_blob(&p, hash, TOKEN_HASH_LEN);
+	return sqlite_run_one(sqlite_of(st), STMT_REQUEST_BY_TOKEN, &p, "request_find", read_request_row, r);
+}
+
+/* A list's visitor, called with each request read. */
+struct request_visit {
+	int (*visit)(void *arg, const struct access_request *r);
+	void *arg;
+};
+
+static int visit_request_row(sqlite3_stmt *stmt, void *ctx)
+{
+	struct request_visit *v = ctx;
+	struct access_request r;
+	read_request(stmt, &r);
+	return v->visit(v->arg, &r);
 }
 
 int sqlite_request_list(struct store *st, int64_t before_seq, const char *reference, const char *status,
 			int64_t now, long limit, int (*visit)(void *arg, const struct access_request *r), void *arg)
 {
-	struct sqlite_store *s = sqlite_of(st);
-	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_REQUEST_LIST);
-	struct access_request r;
-	int rc;
-
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, before_seq);
-	sqlite_bind_text(stmt, 2, reference);
-	sqlite_bind_text(stmt, 3, status);
-	sqlite3_bind_int64(stmt, 4, now);
-	sqlite3_bind_int64(stmt, 5, limit);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		read_request(stmt, &r);
-		if (visit(arg, &r) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	if (rc != SQLITE_DONE)
-		sqlite_log_error(s, "request_list");
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE ? 0 : -1;
+	struct request_visit v = { visit, arg };
+	struct sqlite_params p = { 0 };
+	sqlite_param_int(&p, before_seq);
+	sqlite_param_text(&p, reference);
+	sqlite_param_text(&p, status);
+	sqlite_param_int(&p, now);
+	sqlite_param_int(&p, limit);
+	return sqlite_run_rows(sqlite_of(st), STMT_REQUEST_LIST, &p, "request_list", visit_request_row, &v);
 }
 
 int sqlite_request_insert(struct store *st, struct access_request *r, const unsigned char hash[TOKEN_HASH_LEN])
 {
 	struct sqlite_store *s = sqlite_of(st);
-	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_REQUEST_INSERT);
-	if (stmt == NULL)
-		return -1;
-	sqlite_bind_text(stmt, 1, r->id);
-	sqlite3_bind_blob(stmt, 2, hash, TOKEN_HASH_LEN, SQLITE_STATIC);
-	sqlite_bind_opt(stmt, 3, r->reference);
-	sqlite3_bind_int(stmt, 4, r->installation_type);
-	sqlite_bind_opt(stmt, 5, r->installation_id);
-	sqlite_bind_text(stmt, 6, r->partner_name);
-	sqlite_bind_text(stmt, 7, r->lang);
-	sqlite3_bind_int(stmt, 8, r->show_existing);
-	sqlite_bind_opt(stmt, 9, r->return_to);
-	sqlite3_bind_int64(stmt, 10, r->created_at);
-	sqlite3_bind_int64(stmt, 11, r->expires_at);
-	sqlite3_bind_int(stmt, 12, r->lang_given);
-	sqlite3_bind_int64(stmt, 13, r->ttl);
-	if (sqlite_step_write(s, stmt, "request_insert", NULL) != 0)
+	struct sqlite_params p = { 0 };
+	sqlite_param_text(&p, r->id);
+	sqlite_param_blob(&p, hash, TOKEN_HASH_LEN);
+	sqlite_param_opt(&p, r->reference);
+	sqlite_param_int(&p, r->installation_type);
+	sqlite_param_opt(&p, r->installation_id);
+	sqlite_param_text(&p, r->partner_name);
+	sqlite_param_text(&p, r->lang);
+	sqlite_param_int(&p, r->show_existing);
+	sqlite_param_opt(&p, r->return_to);
+	sqlite_param_int(&p, r->created_at);
+	sqlite_param_int(&p, r->expires_at);
+	sqlite_param_int(&p, r->lang_given);
+	sqlite_param_int(&p, r->ttl);
+	if (sqlite_run_write(s, STMT_REQUEST_INSERT, &p, "request_insert", NULL) != 0)
 		return -1;
 	r->seq = sqlite3_last_insert_rowid(s->db);
 	return 0;
@@ -124,106 +104,90 @@ int sqlite_request_insert(struct store *st, struct access_request *r, const unsi
 int sqlite_request_set_token(struct store *st, int64_t seq, const unsigned char hash[TOKEN_HASH_LEN],
 			     int64_t expires_at)
 {
-	struct sqlite_store *s = sqlite_of(st);
-	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_REQUEST_SET_TOKEN);
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, seq);
-	sqlite3_bind_blob(stmt, 2, hash, TOKEN_HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, expires_at);
-	return sqlite_step_write(s, stmt, "request_reissue", NULL);
+	struct sqlite_params p = { 0 };
+	sqlite_param_int(&p, seq);
+	sqlite_param_blob(&p, hash, TOKEN_HASH_LEN);
+	sqlite_param_int(&p, expires_at);
+	return sqlite_run_write(sqlite_of(st), STMT_REQUEST_SET_TOKEN, &p, "request_reissue", NULL);
 }
 
 int sqlite_request_mark_opened(struct store *st, int64_t seq, int64_t now, int *changed)
 {
-	struct sqlite_store *s = sqlite_of(st);
-	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_REQUEST_SET_OPENED);
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, seq);
-	sqlite3_bind_int64(stmt, 2, now);
-	return sqlite_step_write(s, stmt, "request_open", changed);
+	struct sqlite_params p = { 0 };
+	sqlite_param_int(&p, seq);
+	sqlite_param_int(&p, now);
+	return sqlite_run_write(sqlite_of(st), STMT_REQUEST_SET_OPENED, &p, "request_open", changed);
 }
 
 int sqlite_request_complete(struct store *st, int64_t seq, const char *status, int success,
 			    const char *installation_id, int64_t now)
 {
-	struct sqlite_store *s = sqlite_of(st);
-	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_REQUEST_COMPLETE);
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, seq);
-	sqlite_bind_text(stmt, 2, status);
-	sqlite3_bind_int64(stmt, 3, now);
-	sqlite3_bind_int(stmt, 4, success);
-	sqlite_bind_text(stmt, 5, installation_id);
-	return sqlite_step_write(s, stmt, "request_complete", NULL);
+	struct sqlite_params p = { 0 };
+	sqlite_param_int(&p, seq);
+	sqlite_param_text(&p, status);
+	sqlite_param_int(&p, now);
+	sqlite_param_int(&p, success);
+	sqlite_param_text(&p, installation_id);
+	return sqlite_run_write(sqlite_of(st), STMT_REQUEST_COMPLETE, &p, "request_complete", NULL);
 }
 
 int sqlite_request_cancel(struct store *st, int64_t seq, int *changed)
 {
-	struct sqlite_store *s = sqlite_of(st);
-	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_REQUEST_CANCEL);
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, seq);
-	return sqlite_step_write(s, stmt, "request_cancel", changed);
+	struct sqlite_params p = { 0 };
+	sqlite_param_int(&p, seq);
+	return sqlite_run_write(sqlite_of(st), STMT_REQUEST_CANCEL, &p, "request_cancel", changed);
+}
+
+/* The expiry pass's visitor, called with each request due. */
+struct expiry_visit {
+	int (*visit)(void *arg, int64_t seq, const char *id, const char *reference);
+	void *arg;
+};
+
+static int visit_expiry_row(sqlite3_stmt *stmt, void *ctx)
+{
+	struct expiry_visit *v = ctx;
+	return v->visit(v->arg, sqlite3_column_int64(stmt, 0), (const char *)sqlite3_column_text(stmt, 1),
+			(const char *)sqlite3_column_text(stmt, 2));
 }
 
 int sqlite_request_list_due_expiry(struct store *st, int64_t now, long limit,
 				   int (*visit)(void *arg, int64_t seq, const char *id, const char *reference),
 				   void *arg)
 {
-	struct sqlite_store *s = sqlite_of(st);
-	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_REQUEST_DUE_EXPIRY);
-	int rc;
-
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, now);
-	sqlite3_bind_int64(stmt, 2, limit);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (visit(arg, sqlite3_column_int64(stmt, 0), (const char *)sqlite3_column_text(stmt, 1),
-			  (const char *)sqlite3_column_text(stmt, 2)) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	if (rc != SQLITE_DONE)
-		sqlite_log_error(s, "request_due_expiry");
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE ? 0 : -1;
+	struct expiry_visit v = { visit, arg };
+	struct sqlite_params p = { 0 };
+	sqlite_param_int(&p, now);
+	sqlite_param_int(&p, limit);
+	return sqlite_run_rows(sqlite_of(st), STMT_REQUEST_DUE_EXPIRY, &p, "request_due_expiry", visit_expiry_row,
+			       &v);
 }
 
 int sqlite_request_expire(struct store *st, int64_t seq)
 {
-	struct sqlite_store *s = sqlite_of(st);
-	sqlite3_stmt *stmt = sqlite_stmt(s, STMT_REQUEST_SET_EXPIRED);
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, seq);
-	return sqlite_step_write(s, stmt, "request_expire", NULL);
+	struct sqlite_params p = { 0 };
+	sqlite_param_int(&p, seq);
+	return sqlite_run_write(sqlite_of(st), STMT_REQUEST_SET_EXPIRED, &p, "request_expire", NULL);
+}
+
+/* A count's visitor, called with each status and its number. */
+struct count_visit {
+	int (*visit)(void *arg, const char *status, long long n);
+	void *arg;
+};
+
+static int visit_count_row(sqlite3_stmt *stmt, void *ctx)
+{
+	struct count_visit *v = ctx;
+	const char *status = (const char *)sqlite3_column_text(stmt, 0);
+	return status ? v->visit(v->arg, status, sqlite3_column_int64(stmt, 1)) : 0;
 }
 
 int sqlite_visit_counts(struct sqlite_store *s, enum sqlite_stmt id,
 			int (*visit)(void *arg, const char *status, long long n), void *arg)
 {
-	sqlite3_stmt *stmt = sqlite_stmt(s, id);
-	int rc;
-
-	if (stmt == NULL)
-		return -1;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const char *status = (const char *)sqlite3_column_text(stmt, 0);
-		if (status && visit(arg, status, sqlite3_column_int64(stmt, 1)) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	if (rc != SQLITE_DONE)
-		sqlite_log_error(s, "count_by_status");
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE ? 0 : -1;
+	struct count_visit v = { visit, arg };
+	return sqlite_run_rows(s, id, NULL, "count_by_status", visit_count_row, &v);
 }
 
 int sqlite_request_count_by_status(struct store *st, int (*visit)(void *arg, const char *status, long long n),

@@ -7,15 +7,8 @@
 #include <string.h>
 
 #include "events.h"
-#include "log.h"
 #include "store_sqlite.h"
 #include "webhook_store.h"
-
-/* The prepared statement on st; NULL when it could not be prepared. */
-static sqlite3_stmt *wstmt(struct store *st, enum sqlite_stmt id)
-{
-	return sqlite_stmt(sqlite_of(st), id);
-}
 
 /* A column's text as a new string (NULL for SQL NULL); sets *oom on failure. */
 static char *column_strdup(sqlite3_stmt *stmt, int col, int *oom)
@@ -70,254 +63,232 @@ static int read_row(sqlite3_stmt *stmt, struct webhook_endpoint *out)
 	return 0;
 }
 
-static void log_db_error(struct store *st, const char *op)
+static int read_endpoint_row(sqlite3_stmt *stmt, void *out)
 {
-	log_error("event=db.error op=%s error=\"%s\"", op, sqlite3_errmsg(store_sqlite_db(st)));
+	return read_row(stmt, out);
 }
 
 int sqlite_webhook_get(struct store *st, const char *id, struct webhook_endpoint *out)
 {
-	sqlite3_stmt *stmt = wstmt(st, STMT_WEBHOOK_BY_ID);
-	if (stmt == NULL)
-		return -1;
-	sqlite_bind_text(stmt, 1, id);
-	int rc = sqlite3_step(stmt), found = -1;
-	if (rc == SQLITE_ROW)
-		found = read_row(stmt, out) == 0 ? 1 : -1;
-	else if (rc == SQLITE_DONE)
-		found = 0;
-	else
-		log_db_error(st, "webhook_get");
-	sqlite3_reset(stmt);
-	return found;
+	struct sqlite_params p = { 0 };
+	sqlite_param_text(&p, id);
+	return sqlite_run_one(sqlite_of(st), STMT_WEBHOOK_BY_ID, &p, "webhook_get", read_endpoint_row, out);
+}
+
+/* The endpoints read so far; failed when memory ran out. */
+struct endpoint_list {
+	struct webhook_endpoint *items;
+	size_t n, cap;
+	int failed;
+};
+
+static int add_endpoint_row(sqlite3_stmt *stmt, void *ctx)
+{
+	struct endpoint_list *l = ctx;
+	if (l->n == l->cap) {
+		size_t grown = l->cap ? 2 * l->cap : 8;
+		struct webhook_endpoint *more = realloc(l->items, grown * sizeof *l->items);
+		if (more == NULL) {
+			l->failed = 1;
+			return 1;
+		}
+		l->items = more;
+		l->cap = grown;
+	}
+	if (read_row(stmt, &l->items[l->n]) != 0) {
+		l->failed = 1;
+		return 1;
+	}
+	l->n++;
+	return 0;
 }
 
 int sqlite_webhook_list(struct store *st, struct webhook_endpoint **out, size_t *count)
 {
-	sqlite3_stmt *stmt = wstmt(st, STMT_WEBHOOK_LIST);
-	struct webhook_endpoint *items = NULL;
-	size_t n = 0, cap = 0;
-	int rc = SQLITE_ERROR;
+	struct endpoint_list l = { 0 };
 
 	*out = NULL;
 	*count = 0;
-	if (stmt == NULL)
-		return -1;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (n == cap) {
-			size_t grown = cap ? 2 * cap : 8;
-			struct webhook_endpoint *more = realloc(items, grown * sizeof *items);
-			if (more == NULL)
-				break;
-			items = more;
-			cap = grown;
-		}
-		if (read_row(stmt, &items[n]) != 0)
-			break;
-		n++;
-	}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		log_db_error(st, "webhook_list");
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		for (size_t i = 0; i < n; i++)
-			webhook_endpoint_clear(&items[i]);
-		free(items);
+	if (sqlite_run_rows(sqlite_of(st), STMT_WEBHOOK_LIST, NULL, "webhook_list", add_endpoint_row, &l) != 0 ||
+	    l.failed) {
+		for (size_t i = 0; i < l.n; i++)
+			webhook_endpoint_clear(&l.items[i]);
+		free(l.items);
 		return -1;
 	}
-	*out = items;
-	*count = n;
+	*out = l.items;
+	*count = l.n;
 	return 0;
 }
 
-/* Steps a statement that returns one integer; -1 on failure. */
-static int64_t one_int(struct store *st, sqlite3_stmt *stmt, const char *op)
+static int read_int_row(sqlite3_stmt *stmt, void *value)
+{
+	*(int64_t *)value = sqlite3_column_int64(stmt, 0);
+	return 0;
+}
+
+/* Runs a statement that returns one integer; -1 on failure. */
+static int64_t one_int(struct store *st, enum sqlite_stmt id, const struct sqlite_params *p, const char *op)
 {
 	int64_t value = -1;
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		value = sqlite3_column_int64(stmt, 0);
-	else
-		log_db_error(st, op);
-	sqlite3_reset(stmt);
-	return value;
+	return sqlite_run_one(sqlite_of(st), id, p, op, read_int_row, &value) == 1 ? value : -1;
 }
 
 int64_t sqlite_webhook_count(struct store *st)
 {
-	sqlite3_stmt *stmt = wstmt(st, STMT_WEBHOOK_COUNT);
-	return stmt ? one_int(st, stmt, "webhook_count") : -1;
+	return one_int(st, STMT_WEBHOOK_COUNT, NULL, "webhook_count");
+}
+
+/* The columns an endpoint is created with and saved with first: ?1 id, ?2 url,
+ * ?3 types, ?4 description. */
+static void param_definition(struct sqlite_params *p, const struct webhook_endpoint *e)
+{
+	sqlite_param_text(p, e->id);
+	sqlite_param_text(p, e->url);
+	sqlite_param_text(p, e->types);
+	sqlite_param_text(p, e->description);
 }
 
 int sqlite_webhook_insert(struct store *st, const struct webhook_endpoint *e)
 {
-	sqlite3_stmt *stmt = wstmt(st, STMT_WEBHOOK_INSERT);
-	if (stmt == NULL)
-		return -1;
-	sqlite_bind_text(stmt, 1, e->id);
-	sqlite_bind_text(stmt, 2, e->url);
-	sqlite_bind_text(stmt, 3, e->types);
-	sqlite_bind_text(stmt, 4, e->description);
-	sqlite3_bind_int64(stmt, 5, e->created_at);
-	sqlite_bind_text(stmt, 6, e->secret);
-	return sqlite_step_write(sqlite_of(st), stmt, "webhook_insert", NULL);
-}
-
-/* Binds a number that is NULL when 0. */
-static void bind_optional(sqlite3_stmt *stmt, int index, int64_t value)
-{
-	if (value != 0)
-		sqlite3_bind_int64(stmt, index, value);
-	else
-		sqlite3_bind_null(stmt, index);
+	struct sqlite_params p = { 0 };
+	param_definition(&p, e);
+	sqlite_param_int(&p, e->created_at);
+	sqlite_param_text(&p, e->secret);
+	return sqlite_run_write(sqlite_of(st), STMT_WEBHOOK_INSERT, &p, "webhook_insert", NULL);
 }
 
 int sqlite_webhook_save(struct store *st, const struct webhook_endpoint *e)
 {
-	sqlite3_stmt *stmt = wstmt(st, STMT_WEBHOOK_SAVE);
-	if (stmt == NULL)
-		return -1;
-	sqlite_bind_text(stmt, 1, e->id);
-	sqlite_bind_text(stmt, 2, e->url);
-	sqlite_bind_text(stmt, 3, e->types);
-	sqlite_bind_text(stmt, 4, e->description);
-	sqlite3_bind_int(stmt, 5, e->enabled);
-	sqlite_bind_text(stmt, 6, e->secret);
-	sqlite_bind_text(stmt, 7, e->previous_secret);
-	bind_optional(stmt, 8, e->previous_secret_until);
-	sqlite3_bind_int64(stmt, 9, e->delivered_through);
-	sqlite3_bind_int64(stmt, 10, e->revision);
-	sqlite3_bind_int(stmt, 11, e->attempts);
-	sqlite3_bind_int64(stmt, 12, e->next_attempt_ms);
-	bind_optional(stmt, 13, e->failing_since);
-	bind_optional(stmt, 14, e->disabled_at);
-	sqlite_bind_text(stmt, 15, e->disabled_reason);
-	sqlite3_bind_int64(stmt, 16, e->tests_requested);
-	return sqlite_step_write(sqlite_of(st), stmt, "webhook_save", NULL);
+	struct sqlite_params p = { 0 };
+	param_definition(&p, e);
+	sqlite_param_int(&p, e->enabled);
+	sqlite_param_text(&p, e->secret);
+	sqlite_param_text(&p, e->previous_secret);
+	sqlite_param_nonzero(&p, e->previous_secret_until);
+	sqlite_param_int(&p, e->delivered_through);
+	sqlite_param_int(&p, e->revision);
+	sqlite_param_int(&p, e->attempts);
+	sqlite_param_int(&p, e->next_attempt_ms);
+	sqlite_param_nonzero(&p, e->failing_since);
+	sqlite_param_nonzero(&p, e->disabled_at);
+	sqlite_param_text(&p, e->disabled_reason);
+	sqlite_param_int(&p, e->tests_requested);
+	return sqlite_run_write(sqlite_of(st), STMT_WEBHOOK_SAVE, &p, "webhook_save", NULL);
 }
 
 int sqlite_webhook_delete(struct store *st, const char *id)
 {
-	sqlite3_stmt *stmt = wstmt(st, STMT_WEBHOOK_DELETE);
-	if (stmt == NULL)
+	struct sqlite_params p = { 0 };
+	int changed;
+	sqlite_param_text(&p, id);
+	if (sqlite_run_write(sqlite_of(st), STMT_WEBHOOK_DELETE, &p, "webhook_delete", &changed) != 0)
 		return -1;
-	sqlite_bind_text(stmt, 1, id);
-	if (sqlite_step_write(sqlite_of(st), stmt, "webhook_delete", NULL) != 0)
-		return -1;
-	return sqlite3_changes(store_sqlite_db(st)) > 0;
+	return changed;
+}
+
+/* The oldest and the newest event id, from the one row of their statement. */
+struct event_bounds {
+	int64_t *oldest, *newest;
+};
+
+static int read_bounds_row(sqlite3_stmt *stmt, void *ctx)
+{
+	struct event_bounds *b = ctx;
+	*b->oldest = sqlite3_column_int64(stmt, 0);
+	*b->newest = sqlite3_column_int64(stmt, 1);
+	return 0;
 }
 
 int sqlite_webhook_event_bounds(struct store *st, int64_t *oldest, int64_t *newest)
 {
-	sqlite3_stmt *stmt = wstmt(st, STMT_EVENT_BOUNDS);
-	if (stmt == NULL)
-		return -1;
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		*oldest = sqlite3_column_int64(stmt, 0);
-		*newest = sqlite3_column_int64(stmt, 1);
-	} else {
-		log_db_error(st, "event_bounds");
-	}
-	sqlite3_reset(stmt);
-	return rc == SQLITE_ROW ? 0 : -1;
+	struct event_bounds b = { oldest, newest };
+	int found = sqlite_run_one(sqlite_of(st), STMT_EVENT_BOUNDS, NULL, "event_bounds", read_bounds_row, &b);
+	return found == 1 ? 0 : -1;
+}
+
+/* The next event due, as its id and its JSON. */
+struct next_event {
+	json_t **event;
+	int64_t *event_id;
+};
+
+static int read_next_event_row(sqlite3_stmt *stmt, void *ctx)
+{
+	struct next_event *next = ctx;
+	struct event_record r = { 0 };
+	sqlite_read_event(stmt, &r);
+	*next->event_id = r.id;
+	*next->event = events_json(&r);
+	return *next->event ? 0 : -1;
 }
 
 int sqlite_webhook_next_event(struct store *st, const struct webhook_endpoint *e, int64_t after,
 			     int64_t through, json_t **event, int64_t *event_id)
 {
-	sqlite3_stmt *stmt = wstmt(st, STMT_WEBHOOK_NEXT_EVENT);
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, after);
-	sqlite_bind_text(stmt, 2, e->types);
-	sqlite3_bind_int64(stmt, 3, through);
-	int rc = sqlite3_step(stmt), found = -1;
-	if (rc == SQLITE_ROW) {
-		*event_id = sqlite3_column_int64(stmt, 0);
-		struct event_record r = {
-			.id = sqlite3_column_int64(stmt, 0),
-			.at = sqlite3_column_int64(stmt, 1),
-			.type = (const char *)sqlite3_column_text(stmt, 2),
-			.request_id = (const char *)sqlite3_column_text(stmt, 3),
-			.installation_id = (const char *)sqlite3_column_text(stmt, 4),
-			.reference = (const char *)sqlite3_column_text(stmt, 5),
-			.detail = (const char *)sqlite3_column_text(stmt, 6),
-		};
-		*event = events_json(&r);
-		found = *event ? 1 : -1;
-	} else if (rc == SQLITE_DONE) {
-		found = 0;
-	} else {
-		log_db_error(st, "webhook_next_event");
-	}
-	sqlite3_reset(stmt);
-	return found;
+	struct next_event next = { event, event_id };
+	struct sqlite_params p = { 0 };
+	sqlite_param_int(&p, after);
+	sqlite_param_text(&p, e->types);
+	sqlite_param_int(&p, through);
+	return sqlite_run_one(sqlite_of(st), STMT_WEBHOOK_NEXT_EVENT, &p, "webhook_next_event", read_next_event_row,
+			      &next);
 }
 
 int64_t sqlite_webhook_pending(struct store *st, const struct webhook_endpoint *e)
 {
-	sqlite3_stmt *stmt = wstmt(st, STMT_WEBHOOK_PENDING);
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, e->delivered_through);
-	sqlite_bind_text(stmt, 2, e->types);
-	return one_int(st, stmt, "webhook_pending");
+	struct sqlite_params p = { 0 };
+	sqlite_param_int(&p, e->delivered_through);
+	sqlite_param_text(&p, e->types);
+	return one_int(st, STMT_WEBHOOK_PENDING, &p, "webhook_pending");
 }
 
 int sqlite_webhook_advance(struct store *st, const char *id, int64_t from, int64_t revision, int64_t event_id,
 			  int64_t now, int status)
 {
-	sqlite3_stmt *stmt = wstmt(st, STMT_WEBHOOK_ADVANCE);
-	if (stmt == NULL)
-		return -1;
-	sqlite_bind_text(stmt, 1, id);
-	sqlite3_bind_int64(stmt, 2, from);
-	sqlite3_bind_int64(stmt, 3, event_id);
-	sqlite3_bind_int64(stmt, 4, now);
-	sqlite3_bind_int(stmt, 5, status);
-	sqlite3_bind_int64(stmt, 6, revision);
-	return sqlite_step_write(sqlite_of(st), stmt, "webhook_advance", NULL);
+	struct sqlite_params p = { 0 };
+	sqlite_param_text(&p, id);
+	sqlite_param_int(&p, from);
+	sqlite_param_int(&p, event_id);
+	sqlite_param_int(&p, now);
+	sqlite_param_int(&p, status);
+	sqlite_param_int(&p, revision);
+	return sqlite_run_write(sqlite_of(st), STMT_WEBHOOK_ADVANCE, &p, "webhook_advance", NULL);
 }
 
 int sqlite_webhook_failed(struct store *st, const char *id, int64_t from, int64_t revision,
 			 int64_t next_attempt_ms, int64_t now, int status, const char *error)
 {
-	sqlite3_stmt *stmt = wstmt(st, STMT_WEBHOOK_FAILED);
-	if (stmt == NULL)
-		return -1;
-	sqlite_bind_text(stmt, 1, id);
-	sqlite3_bind_int64(stmt, 2, from);
-	sqlite3_bind_int64(stmt, 3, next_attempt_ms);
-	sqlite3_bind_int64(stmt, 4, now);
-	bind_optional(stmt, 5, status);
-	sqlite_bind_text(stmt, 6, error);
-	sqlite3_bind_int64(stmt, 7, revision);
-	return sqlite_step_write(sqlite_of(st), stmt, "webhook_failed", NULL);
+	struct sqlite_params p = { 0 };
+	sqlite_param_text(&p, id);
+	sqlite_param_int(&p, from);
+	sqlite_param_int(&p, next_attempt_ms);
+	sqlite_param_int(&p, now);
+	sqlite_param_nonzero(&p, status);
+	sqlite_param_text(&p, error);
+	sqlite_param_int(&p, revision);
+	return sqlite_run_write(sqlite_of(st), STMT_WEBHOOK_FAILED, &p, "webhook_failed", NULL);
 }
 
 int sqlite_webhook_disable(struct store *st, const char *id, int64_t now, const char *reason, int status,
 			  const char *error)
 {
-	sqlite3_stmt *stmt = wstmt(st, STMT_WEBHOOK_DISABLE);
-	if (stmt == NULL)
+	struct sqlite_params p = { 0 };
+	int changed;
+	sqlite_param_text(&p, id);
+	sqlite_param_int(&p, now);
+	sqlite_param_text(&p, reason);
+	sqlite_param_nonzero(&p, status);
+	sqlite_param_text(&p, error);
+	if (sqlite_run_write(sqlite_of(st), STMT_WEBHOOK_DISABLE, &p, "webhook_disable", &changed) != 0)
 		return -1;
-	sqlite_bind_text(stmt, 1, id);
-	sqlite3_bind_int64(stmt, 2, now);
-	sqlite_bind_text(stmt, 3, reason);
-	bind_optional(stmt, 4, status);
-	sqlite_bind_text(stmt, 5, error);
-	if (sqlite_step_write(sqlite_of(st), stmt, "webhook_disable", NULL) != 0)
-		return -1;
-	return sqlite3_changes(store_sqlite_db(st)) > 0;
+	return changed;
 }
 
 int sqlite_webhook_tests_sent(struct store *st, const char *id, int64_t sent)
 {
-	sqlite3_stmt *stmt = wstmt(st, STMT_WEBHOOK_TESTS_SENT);
-	if (stmt == NULL)
-		return -1;
-	sqlite_bind_text(stmt, 1, id);
-	sqlite3_bind_int64(stmt, 2, sent);
-	return sqlite_step_write(sqlite_of(st), stmt, "webhook_tests_sent", NULL);
+	struct sqlite_params p = { 0 };
+	sqlite_param_text(&p, id);
+	sqlite_param_int(&p, sent);
+	return sqlite_run_write(sqlite_of(st), STMT_WEBHOOK_TESTS_SENT, &p, "webhook_tests_sent", NULL);
 }
