@@ -96,15 +96,24 @@ int pg_installation_count_by_status(struct store *st, int (*visit)(void *arg, co
 	return pg_visit_counts(pg_of(st), PG_INSTALLATION_COUNT_BY_STATUS, visit, arg);
 }
 
-int pg_installation_set_verified(struct store *st, const char *installation_id, int64_t now, const char *name,
-				 int64_t roles, int *changed)
+/* Records what a verification confirmed: $1 id, $2 now, $3 name, $4 roles.
+ * Setting it verified and promoting it take the same values. */
+static int write_confirmed(struct store *st, enum pg_stmt id, const char *installation_id, int64_t now,
+			   const char *name, int64_t roles, const char *op, int *changed)
 {
 	struct pg_params p = { 0 };
 	pg_param_text(&p, installation_id);
 	pg_param_int(&p, now);
 	pg_param_text(&p, name);
 	pg_param_known(&p, roles);
-	return pg_run_write(pg_of(st), PG_INSTALLATION_SET_VERIFIED, &p, "verification_outcome", changed);
+	return pg_run_write(pg_of(st), id, &p, op, changed);
+}
+
+int pg_installation_set_verified(struct store *st, const char *installation_id, int64_t now, const char *name,
+				 int64_t roles, int *changed)
+{
+	return write_confirmed(st, PG_INSTALLATION_SET_VERIFIED, installation_id, now, name, roles,
+			       "verification_outcome", changed);
 }
 
 int pg_installation_set_unconfirmed(struct store *st, const char *installation_id, int64_t now, const char *error,
@@ -120,12 +129,8 @@ int pg_installation_set_unconfirmed(struct store *st, const char *installation_i
 int pg_installation_promote(struct store *st, const char *installation_id, int64_t now, const char *name,
 			    int64_t roles, int *changed)
 {
-	struct pg_params p = { 0 };
-	pg_param_text(&p, installation_id);
-	pg_param_int(&p, now);
-	pg_param_text(&p, name);
-	pg_param_known(&p, roles);
-	return pg_run_write(pg_of(st), PG_INSTALLATION_PROMOTE, &p, "installation_promote", changed);
+	return write_confirmed(st, PG_INSTALLATION_PROMOTE, installation_id, now, name, roles,
+			       "installation_promote", changed);
 }
 
 int pg_installation_set_last_error(struct store *st, const char *installation_id, const char *error)
