@@ -90,3 +90,25 @@ char *erasure_strip_detail(const char *detail, const char *reference, const char
 	json_decref(obj);
 	return text;
 }
+
+const char **erasure_strip_ids(const char *installation_id, const char *installations, json_t **holder)
+{
+	*holder = json_loads(installations, 0, NULL);
+	size_t n = json_array_size(*holder), k = 0;
+	const char **ids = calloc(n + 2, sizeof *ids);
+	if (ids == NULL)
+		return NULL;
+	if (installation_id)
+		ids[k++] = installation_id;
+	for (size_t i = 0; i < n; i++)
+		ids[k++] = json_string_value(json_array_get(*holder, i));
+	return ids;
+}
+
+char *erasure_quote(const char *reference)
+{
+	json_t *text = json_string(reference);
+	char *quoted = text ? json_dumps(text, JSON_ENCODE_ANY) : NULL;
+	json_decref(text);
+	return quoted;
+}

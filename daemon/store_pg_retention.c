@@ -117,23 +117,6 @@ static char *find_ids(struct store *st, enum pg_stmt id, const char *reference, 
 	return out;
 }
 
-/* The installation ids an erased event must not name: installation_id and
- * those of installations (a JSON array), as a new NULL-terminated list that
- * points into *holder (released by the caller). NULL when memory runs out. */
-static const char **strip_list(const char *installation_id, const char *installations, json_t **holder)
-{
-	*holder = json_loads(installations, 0, NULL);
-	size_t n = json_array_size(*holder), k = 0;
-	const char **ids = calloc(n + 2, sizeof *ids);
-	if (ids == NULL)
-		return NULL;
-	if (installation_id)
-		ids[k++] = installation_id;
-	for (size_t i = 0; i < n; i++)
-		ids[k++] = json_string_value(json_array_get(*holder, i));
-	return ids;
-}
-
 /* Strips every event of the target: found by the statement, each written back
  * with its detail stripped. *count is the number that changed. Returns 0 or -1. */
 static int strip_events(struct store *st, const char *reference, const char *installation_id,
@@ -146,13 +129,8 @@ static int strip_events(struct store *st, const char *reference, const char *ins
 	int rc = -1;
 
 	*count = 0;
-	if (reference) {
-		json_t *js = json_string(reference);
-		quoted = js ? json_dumps(js, JSON_ENCODE_ANY) : NULL;
-		json_decref(js);
-		if (quoted == NULL)
-			return -1;
-	}
+	if (reference && (quoted = erasure_quote(reference)) == NULL)
+		return -1;
 	pg_param_text(&p, reference);
 	pg_param_text(&p, installation_id);
 	pg_param_text(&p, request_ids);
@@ -208,7 +186,7 @@ int pg_retention_erase(struct store *st, const char *reference, const char *inst
 	(void)scan;
 	if ((request_ids = find_ids(st, PG_ERASE_FIND_REQUESTS, reference, installation_id)) == NULL ||
 	    (installation_ids = find_ids(st, PG_ERASE_FIND_INSTALLATIONS, reference, installation_id)) == NULL ||
-	    (strip_ids = strip_list(installation_id, installation_ids, &holder)) == NULL)
+	    (strip_ids = erasure_strip_ids(installation_id, installation_ids, &holder)) == NULL)
 		goto done;
 	if (strip_events(st, reference, installation_id, request_ids, installation_ids, strip_ids, &out->events) != 0)
 		goto done;

@@ -182,13 +182,8 @@ static int find_events(struct store *st, const char *reference, const char *inst
 
 	if (stmt == NULL)
 		return -1;
-	if (reference) {
-		json_t *s = json_string(reference);
-		quoted = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
-		json_decref(s);
-		if (quoted == NULL)
-			return -1;
-	}
+	if (reference && (quoted = erasure_quote(reference)) == NULL)
+		return -1;
 	bind_target(stmt, reference, installation_id);
 	sqlite_bind_text(stmt, 3, request_ids);
 	sqlite_bind_text(stmt, 4, installation_ids);
@@ -287,23 +282,6 @@ static long for_ids(struct store *st, enum sqlite_stmt id, const char *ids)
 	return (long)sqlite3_changes(sqlite_of(st)->db);
 }
 
-/* The installation ids an erased event must not name: installation_id and
- * those of installations (a JSON array), as a new NULL-terminated list that
- * points into *holder (released by the caller). NULL when memory runs out. */
-static const char **strip_list(const char *installation_id, const char *installations, json_t **holder)
-{
-	*holder = json_loads(installations, 0, NULL);
-	size_t n = json_array_size(*holder), k = 0;
-	const char **ids = calloc(n + 2, sizeof *ids);
-	if (ids == NULL)
-		return NULL;
-	if (installation_id)
-		ids[k++] = installation_id;
-	for (size_t i = 0; i < n; i++)
-		ids[k++] = json_string_value(json_array_get(*holder, i));
-	return ids;
-}
-
 int sqlite_retention_erase(struct store *st, const char *reference, const char *installation_id,
 			  const struct erasure_scan *scan, struct erasure_counts *out)
 {
@@ -316,7 +294,7 @@ int sqlite_retention_erase(struct store *st, const char *reference, const char *
 
 	if ((request_ids = find_ids(st, STMT_ERASE_FIND_REQUESTS, reference, installation_id)) == NULL ||
 	    (installation_ids = find_ids(st, STMT_ERASE_FIND_INSTALLATIONS, reference, installation_id)) == NULL ||
-	    (strip_ids = strip_list(installation_id, installation_ids, &holder)) == NULL)
+	    (strip_ids = erasure_strip_ids(installation_id, installation_ids, &holder)) == NULL)
 		goto done;
 	/* The scan's events still are the whole story up to its snapshot when it
 	 * matched the same requests and installations: an event's columns and
