@@ -49,16 +49,20 @@ static void on_row_change(void *arg, int op, const char *db_name, const char *ta
 		s->changed_overflow = 1;
 }
 
-/* After a transaction ended (committed or not): the commit hook learns which
- * requests it may have changed. */
-static void report_changed(struct sqlite_store *s)
+/* After a transaction ended, committed or not: the commit hook learns which
+ * requests it may have changed and, when it committed, that it added events.
+ * The next transaction starts with nothing noted. */
+static void transaction_ended(struct sqlite_store *s, int committed)
 {
 	if (s->changed_overflow)
 		store_notify_requests_changed(NULL, 0);
 	else if (s->changed_count > 0)
 		store_notify_requests_changed(s->changed, s->changed_count);
+	if (committed && s->events_added)
+		store_notify_events_added();
 	s->changed_count = 0;
 	s->changed_overflow = 0;
+	s->events_added = 0;
 }
 
 static void sqlite_close(struct store *st)
@@ -243,10 +247,7 @@ static int sqlite_commit(struct store *st)
 	int rc = exec_stmt(s, STMT_COMMIT);
 	if (rc != 0 && !sqlite3_get_autocommit(s->db))
 		exec_stmt(s, STMT_ROLLBACK);
-	report_changed(s);
-	if (rc == 0 && s->events_added)
-		store_notify_events_added();
-	s->events_added = 0;
+	transaction_ended(s, rc == 0);
 	return rc;
 }
 
@@ -254,8 +255,7 @@ static int sqlite_rollback(struct store *st)
 {
 	struct sqlite_store *s = sqlite_of(st);
 	int rc = sqlite3_get_autocommit(s->db) ? 0 : exec_stmt(s, STMT_ROLLBACK);
-	report_changed(s);
-	s->events_added = 0;
+	transaction_ended(s, 0);
 	return rc;
 }
 
