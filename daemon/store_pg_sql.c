@@ -3,18 +3,9 @@
  * indexed by enum pg_stmt. Each is prepared once per connection; values are
  * always bound, as text (or as bytes for token hashes).
  */
+#include "store_columns.h"
 #include "store_pg.h"
 
-/* Every read of a request or an installation returns these columns, in this
- * order (store_pg_requests.c and store_pg_installations.c read them by
- * position). */
-#define REQUEST_COLUMNS                                                                    \
-	"seq, id, reference, installation_type, installation_id, partner_name, lang, "   \
-	"show_existing, return_to, status, created_at, expires_at, opened_at, "           \
-	"completed_at, result_success, result_installation_id, lang_given, ttl"
-#define INSTALLATION_COLUMNS                                                                \
-	"seq, installation_id, status, installation_type, reference, request_id, "        \
-	"granted_at, updated_at, revoked_at, verified_at, name, roles, last_error"
 /* The oldest rows each kind of purge deletes, one batch of them: $1 the
  * cutoff time, $2 the batch size, in the order of their index. An event an
  * enabled webhook endpoint has yet to deliver stays (accessd_purge_limit,
@@ -45,12 +36,6 @@
 /* A JSON array of ids, $N, as a set. */
 #define JSON_IDS(n) "(SELECT json_array_elements_text(" n "::json))"
 
-#define EVENT_COLUMNS "id, at, type, request_id, installation_id, reference, detail"
-#define WEBHOOK_COLUMNS                                                                     \
-	"id, url, types, description, enabled, created_at, secret, previous_secret, "      \
-	"previous_secret_until, delivered_through, revision, attempts, next_attempt_ms, "  \
-	"last_attempt_at, last_status, last_error, failing_since, disabled_at, "           \
-	"disabled_reason, tests_requested, tests_sent"
 /* Whether an event's type is one an endpoint wants: $N is its types (a JSON
  * array) or NULL for all. */
 #define WEBHOOK_WANTS(types) "(" types "::text IS NULL OR " types "::jsonb ? type)"

@@ -3,31 +3,13 @@
  * indexed by enum sqlite_stmt. Nothing else in the daemon holds SQLite's SQL,
  * and no statement is ever built from input: values are bound.
  */
+#include "store_columns.h"
 #include "store_sqlite.h"
 
-/* Every read of a request or an installation returns these columns, in this
- * order (store_sqlite_requests.c and store_sqlite_installations.c read them
- * by position). */
-#define REQUEST_COLUMNS                                                                    \
-	"seq, id, reference, installation_type, installation_id, partner_name, lang, "   \
-	"show_existing, return_to, status, created_at, expires_at, opened_at, "           \
-	"completed_at, result_success, result_installation_id, lang_given, ttl"
-#define INSTALLATION_COLUMNS                                                                \
-	"seq, installation_id, status, installation_type, reference, request_id, "        \
-	"granted_at, updated_at, revoked_at, verified_at, name, roles, last_error"
-#define EVENT_COLUMNS "id, at, type, request_id, installation_id, reference, detail"
-/* store_sqlite_webhooks.c reads an endpoint's columns by position, in this order. */
-#define WEBHOOK_COLUMNS                                                                     \
-	"id, url, types, description, enabled, created_at, secret, previous_secret, "      \
-	"previous_secret_until, delivered_through, revision, attempts, next_attempt_ms, "  \
-	"last_attempt_at, last_status, last_error, failing_since, disabled_at, "           \
-	"disabled_reason, tests_requested, tests_sent"
 /* Whether an event's type is one an endpoint wants: ?N is its types (a JSON
  * array) or NULL for all. */
 #define WEBHOOK_WANTS(types) "(" types " IS NULL OR type IN (SELECT value FROM json_each(" types ")))"
 
-/* The status a reader sees: an open request past its expiry is expired even
- * before the expiry pass has stored it. ?N is the current time. */
 /* The oldest rows each kind of purge deletes, one batch of them: ?1 the
  * cutoff time, ?2 the batch size. Each orders by the column of its index so
  * that it walks it. An event an enabled webhook endpoint has yet to deliver
@@ -50,6 +32,8 @@
 	"SELECT seq FROM installations WHERE status = 'revoked' AND revoked_at < ?1 "        \
 	"ORDER BY revoked_at, seq LIMIT ?2"
 
+/* The status a reader sees: an open request past its expiry is expired even
+ * before the expiry pass has stored it. ?N is the current time. */
 #define EFFECTIVE_STATUS(now)                                                               \
 	"(CASE WHEN status IN ('pending', 'opened') AND expires_at <= " now                  \
 	" THEN 'expired' ELSE status END)"
