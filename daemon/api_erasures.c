@@ -110,20 +110,14 @@ static void read_target(json_t *body, struct erasure_job *job, json_t *errors)
 
 enum http_outcome api_erasures_create(struct http_request *req)
 {
-	struct erasure_job *job = calloc(1, sizeof *job);
-	json_t *errors = json_array();
+	json_t *errors;
+	struct erasure_job *job = http_new_job(req, sizeof *job, erasure_job_free, &errors);
 
-	if (job == NULL || errors == NULL) {
-		free(job);
-		json_decref(errors);
+	if (job == NULL)
 		return http_reply_problem(req, 500, "out of memory");
-	}
-	req->state = job;
-	req->free_state = erasure_job_free;
 	read_target(req->json, job, errors);
-	if (json_array_size(errors) > 0)
-		return http_reply_invalid(req, "the erasure is not valid", errors);
-	json_decref(errors);
+	if (http_reply_if_invalid(req, "the erasure is not valid", errors))
+		return HTTP_QUEUED;
 	struct store *st = store_reader();
 	if (st == NULL || retention_store_erase_scan(st, job->reference,
 						     job->installation_id[0] ? job->installation_id : NULL,

@@ -54,9 +54,8 @@ enum http_outcome api_events_list(struct http_request *req)
 	http_query_check_names(req, params, errors);
 	int64_t after = read_after(req, errors);
 	long limit = api_list_limit(req, errors);
-	if (json_array_size(errors) > 0)
-		return http_reply_invalid(req, "the query is not valid", errors);
-	json_decref(errors);
+	if (http_reply_if_invalid(req, "the query is not valid", errors))
+		return HTTP_QUEUED;
 
 	struct store *st = store_reader();
 	if (st == NULL || retention_store_snapshot_begin(st) != 0)

@@ -92,9 +92,8 @@ enum http_outcome api_installations_list(struct http_request *req)
 	cursor = http_query_text(req, "cursor", 64, errors);
 	if (cursor && cursor_decode(cursor, &before_updated, &before_seq) != 0)
 		field_error_add(errors, "cursor", "is not a cursor this API returned");
-	if (json_array_size(errors) > 0)
-		return http_reply_invalid(req, "the query is not valid", errors);
-	json_decref(errors);
+	if (http_reply_if_invalid(req, "the query is not valid", errors))
+		return HTTP_QUEUED;
 
 	struct api_list page;
 	if (api_list_init(&page, limit, 0, 0) != 0)
@@ -228,23 +227,17 @@ static void read_reason(json_t *body, struct revoke_job *job, json_t *errors)
 
 enum http_outcome api_installations_revoke(struct http_request *req)
 {
-	struct revoke_job *job = calloc(1, sizeof *job);
-	json_t *errors = json_array();
+	json_t *errors;
+	struct revoke_job *job = http_new_job(req, sizeof *job, revoke_job_free, &errors);
 
-	if (job == NULL || errors == NULL) {
-		free(job);
-		json_decref(errors);
+	if (job == NULL)
 		return http_reply_problem(req, 500, "out of memory");
-	}
-	req->state = job;
-	req->free_state = revoke_job_free;
 	if (!valid_id(req, req->params[0], job->installation_id)) {
 		json_decref(errors);
 		return HTTP_QUEUED;
 	}
 	read_reason(req->json, job, errors);
-	if (json_array_size(errors) > 0)
-		return http_reply_invalid(req, "the revocation is not valid", errors);
-	json_decref(errors);
+	if (http_reply_if_invalid(req, "the revocation is not valid", errors))
+		return HTTP_QUEUED;
 	return http_defer(req, revoke_run, job, revoke_resume);
 }

@@ -63,21 +63,15 @@ static enum http_outcome create_resume(struct http_request *req)
 enum http_outcome api_requests_create(struct http_request *req)
 {
 	struct request_input in;
-	json_t *errors = json_array();
-	struct request_job *job = calloc(1, sizeof *job);
+	json_t *errors;
+	struct request_job *job = http_new_job(req, sizeof *job, free, &errors);
 
-	if (errors == NULL || job == NULL) {
-		json_decref(errors);
-		free(job);
+	if (job == NULL)
 		return http_reply_problem(req, 500, "out of memory");
-	}
-	req->state = job;
-	req->free_state = free;
 	request_json_read(req->json, &in, errors);
 	requests_prepare(&job->r, &in, http_ctx.cfg, timestamp_now(), errors);
-	if (json_array_size(errors) > 0)
-		return http_reply_invalid(req, "the access request is not valid", errors);
-	json_decref(errors);
+	if (http_reply_if_invalid(req, "the access request is not valid", errors))
+		return HTTP_QUEUED;
 	token_generate(job->token, job->hash);
 	return http_defer(req, create_run, job, create_resume);
 }
@@ -128,9 +122,8 @@ enum http_outcome api_requests_list(struct http_request *req)
 	cursor = http_query_text(req, "cursor", 64, errors);
 	if (cursor && cursor_decode(cursor, &unused, &before) != 0)
 		field_error_add(errors, "cursor", "is not a cursor this API returned");
-	if (json_array_size(errors) > 0)
-		return http_reply_invalid(req, "the query is not valid", errors);
-	json_decref(errors);
+	if (http_reply_if_invalid(req, "the query is not valid", errors))
+		return HTTP_QUEUED;
 
 	struct request_page page = { .now = timestamp_now() };
 	if (api_list_init(&page.list, limit, 0, 0) != 0)
@@ -214,18 +207,13 @@ static void read_reissue_ttl(json_t *body, int64_t *ttl, json_t *errors)
 
 enum http_outcome api_requests_reissue(struct http_request *req)
 {
-	struct request_job *job = calloc(1, sizeof *job);
+	json_t *errors;
+	struct request_job *job = http_new_job(req, sizeof *job, free, &errors);
 	if (job == NULL)
 		return http_reply_problem(req, 500, "out of memory");
-	req->state = job;
-	req->free_state = free;
-	json_t *errors = json_array();
-	if (errors == NULL)
-		return http_reply_problem(req, 500, "out of memory");
 	read_reissue_ttl(req->json, &job->ttl, errors);
-	if (json_array_size(errors) > 0)
-		return http_reply_invalid(req, "the reissue is not valid", errors);
-	json_decref(errors);
+	if (http_reply_if_invalid(req, "the reissue is not valid", errors))
+		return HTTP_QUEUED;
 	if (!token_is_id(req->params[0]))
 		return http_reply_problem(req, 404, "no access request has this id");
 	snprintf(job->r.id, sizeof job->r.id, "%s", req->params[0]);
@@ -262,11 +250,9 @@ static enum http_outcome cancel_resume(struct http_request *req)
  * the link stops working (the redirect cache included) before the answer. */
 enum http_outcome api_requests_cancel(struct http_request *req)
 {
-	struct request_job *job = calloc(1, sizeof *job);
+	struct request_job *job = http_new_job(req, sizeof *job, free, NULL);
 	if (job == NULL)
 		return http_reply_problem(req, 500, "out of memory");
-	req->state = job;
-	req->free_state = free;
 	if (strlen(req->params[0]) != TOKEN_ID_LEN)
 		return http_reply_problem(req, 404, "no access request has this id");
 	snprintf(job->r.id, sizeof job->r.id, "%s", req->params[0]);

@@ -126,23 +126,17 @@ static void read_body(json_t *body, struct transfer_job *job, json_t *errors)
 
 enum http_outcome api_transfer(struct http_request *req)
 {
-	struct transfer_job *job = calloc(1, sizeof *job);
-	json_t *errors = json_array();
+	json_t *errors;
+	struct transfer_job *job = http_new_job(req, sizeof *job, free, &errors);
 	const char *why;
 
-	if (job == NULL || errors == NULL) {
-		free(job);
-		json_decref(errors);
+	if (job == NULL)
 		return http_reply_problem(req, 500, "out of memory");
-	}
-	req->state = job;
-	req->free_state = free;
 	if (validate_guid(req->params[0], job->installation_id, &why) != 0)
 		field_error_add(errors, "installationId", why);
 	read_body(req->json, job, errors);
-	if (json_array_size(errors) > 0)
-		return http_reply_invalid(req, "the transfer is not valid", errors);
-	json_decref(errors);
+	if (http_reply_if_invalid(req, "the transfer is not valid", errors))
+		return HTTP_QUEUED;
 	job->verify = http_ctx.cfg->zaptec_username != NULL;
 	return http_defer(req, transfer_run, job, transfer_resume);
 }

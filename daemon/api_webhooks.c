@@ -45,11 +45,9 @@ static void job_free(void *arg)
  * text) names no endpoint: the id stays empty and the lookup finds nothing. */
 static struct webhook_job *new_job(struct http_request *req)
 {
-	struct webhook_job *job = calloc(1, sizeof *job);
+	struct webhook_job *job = http_new_job(req, sizeof *job, job_free, NULL);
 	if (job == NULL)
 		return NULL;
-	req->state = job;
-	req->free_state = job_free;
 	if (req->params[0] != NULL && token_is_id(req->params[0]))
 		snprintf(job->id, sizeof job->id, "%s", req->params[0]);
 	return job;
@@ -380,9 +378,8 @@ enum http_outcome api_webhooks_replay(struct http_request *req)
 							"is required: the id of an event, or 0 for the start"));
 	else
 		job->after = json_integer_value(after);
-	if (json_array_size(errors) > 0)
-		return http_reply_invalid(req, "the replay is not valid", errors);
-	json_decref(errors);
+	if (http_reply_if_invalid(req, "the replay is not valid", errors))
+		return HTTP_QUEUED;
 	return http_defer(req, replay_run, job, resume_202);
 }
 

@@ -415,6 +415,18 @@ enum http_outcome http_defer(struct http_request *req, int (*run)(struct store *
 	return HTTP_DEFERRED;
 }
 
+void *http_new_job(struct http_request *req, size_t size, void (*free_state)(void *state), json_t **errors)
+{
+	void *job = calloc(1, size);
+	if (job == NULL)
+		return NULL;
+	req->state = job;
+	req->free_state = free_state;
+	if (errors && (*errors = json_array()) == NULL)
+		return NULL;
+	return job;
+}
+
 const char *http_header(struct http_request *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->connection, MHD_HEADER_KIND, name);

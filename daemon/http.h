@@ -123,6 +123,14 @@ int http_socket_port(int fd);
 enum http_outcome http_defer(struct http_request *req, int (*run)(struct store *st, void *arg),
 			     void *arg, enum http_outcome (*resume)(struct http_request *req));
 
+/*
+ * Starts a handler's job: a new zeroed state of size bytes that the request
+ * owns from now on (free_state frees it with the request) and, with errors not
+ * NULL, a new empty list for field_error_add that the caller owns. Returns the
+ * state, or NULL when memory ran out (then *errors is NULL too).
+ */
+void *http_new_job(struct http_request *req, size_t size, void (*free_state)(void *state), json_t **errors);
+
 /* A request header, or NULL. */
 const char *http_header(struct http_request *req, const char *name);
 
@@ -152,6 +160,10 @@ enum http_outcome http_reply_problem_with(struct http_request *req, unsigned sta
 
 /* A 400 problem with "errors": [{"field","message"}]; takes errors. */
 enum http_outcome http_reply_invalid(struct http_request *req, const char *detail, json_t *errors);
+
+/* Takes errors: when it lists any field error, queues the 400 with them and
+ * returns 1 (the handler returns HTTP_QUEUED); else releases it and returns 0. */
+int http_reply_if_invalid(struct http_request *req, const char *detail, json_t *errors);
 
 /* An HTML page with the public security headers; takes html (malloc'd). */
 enum http_outcome http_reply_html(struct http_request *req, unsigned status, char *html, size_t len);

@@ -151,6 +151,16 @@ enum http_outcome http_reply_invalid(struct http_request *req, const char *detai
 	return reply_problem(req, 400, detail, "errors", errors);
 }
 
+int http_reply_if_invalid(struct http_request *req, const char *detail, json_t *errors)
+{
+	if (json_array_size(errors) > 0) {
+		http_reply_invalid(req, detail, errors);
+		return 1;
+	}
+	json_decref(errors);
+	return 0;
+}
+
 enum http_outcome http_reply_html(struct http_request *req, unsigned status, char *html, size_t len)
 {
 	return http_reply_text(req, status, "text/html; charset=utf-8", html, len);

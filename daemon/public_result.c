@@ -106,12 +106,10 @@ enum http_outcome public_result(struct http_request *req)
 {
 	const struct config *cfg = http_ctx.cfg;
 	const char *token = req->params[0];
-	struct callback_job *job = calloc(1, sizeof *job);
+	struct callback_job *job = http_new_job(req, sizeof *job, free, NULL);
 
 	if (job == NULL)
 		return http_queue(req, 500, NULL);
-	req->state = job;
-	req->free_state = free;
 
 	const char *q = strchr(req->raw_uri, '?');
 	q = q ? q + 1 : "";
