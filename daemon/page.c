@@ -135,35 +135,24 @@ static const char *entity(char c)
 	}
 }
 
-/*
- * Escapes the n bytes at s into out (cap bytes including the NUL). Writes whole
- * units only, so a truncated result never ends in half an entity. Returns the
- * length the whole escape needs, without the NUL.
- */
+/* Writes c as HTML text: its entity, or c itself. Returns the length. */
+static size_t html_unit(unsigned char c, char *escaped)
+{
+	const char *e = entity((char)c);
+	size_t len = e ? strlen(e) : 1;
+
+	if (e)
+		memcpy(escaped, e, len);
+	else
+		escaped[0] = (char)c;
+	return len;
+}
+
+/* Escapes the n bytes at s into out (cap bytes including the NUL), so that a
+ * truncated result never ends in half an entity; as strbuf_escape. */
 static size_t escape_into(char *out, size_t cap, const char *s, size_t n)
 {
-	size_t need = 0;
-	int fits = 1;
-
-	for (size_t i = 0; i < n; i++) {
-		const char *e = entity(s[i]);
-		size_t unit = e ? strlen(e) : 1;
-
-		if (fits && need + unit < cap) {
-			if (e)
-				memcpy(out + need, e, unit);
-			else
-				out[need] = s[i];
-		} else if (fits) {
-			fits = 0;
-			if (cap > 0)
-				out[need] = '\0';
-		}
-		need += unit;
-	}
-	if (fits && cap > 0)
-		out[need] = '\0';
-	return need;
+	return strbuf_escape(out, cap, s, n, html_unit);
 }
 
 size_t page_escape_html(char *out, size_t cap, const char *s)

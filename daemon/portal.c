@@ -20,39 +20,27 @@ static int is_unreserved(unsigned char c)
 	       c == '-' || c == '.' || c == '_' || c == '~';
 }
 
-/*
- * Writes whole units only: when an escape does not fit, the output stops before
- * it, so a truncated result is still a valid (shorter) encoding, never a dangling
- * "%C". Returns the full length, as snprintf does.
- */
-size_t portal_percent_encode(char *out, size_t cap, const char *in, size_t len)
+/* Writes c percent-encoded, or as itself when it is unreserved. Returns the
+ * length. */
+static size_t percent_unit(unsigned char c, char *escaped)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	size_t need = 0;
-	int fits = 1;
 
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)in[i];
-		size_t unit = is_unreserved(c) ? 1 : 3;
-
-		if (fits && need + unit < cap) {
-			if (unit == 1) {
-				out[need] = (char)c;
-			} else {
-				out[need] = '%';
-				out[need + 1] = hex[c >> 4];
-				out[need + 2] = hex[c & 0x0f];
-			}
-		} else if (fits) {
-			fits = 0;
-			if (cap > 0)
-				out[need] = '\0';
-		}
-		need += unit;
+	if (is_unreserved(c)) {
+		escaped[0] = (char)c;
+		return 1;
 	}
-	if (fits && cap > 0)
-		out[need] = '\0';
-	return need;
+	escaped[0] = '%';
+	escaped[1] = hex[c >> 4];
+	escaped[2] = hex[c & 0x0f];
+	return 3;
+}
+
+/* A truncated result is still a valid (shorter) encoding, never a dangling
+ * "%C" (strbuf_escape writes whole units only). */
+size_t portal_percent_encode(char *out, size_t cap, const char *in, size_t len)
+{
+	return strbuf_escape(out, cap, in, len, percent_unit);
 }
 
 void portal_lang_code(const char *lang, char *out, size_t cap)

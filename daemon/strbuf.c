@@ -79,3 +79,27 @@ char *strbuf_finish(struct strbuf *b, size_t *len)
 		*len = b->len;
 	return b->p;
 }
+
+size_t strbuf_escape(char *out, size_t cap, const char *in, size_t n,
+		     size_t (*unit)(unsigned char c, char *escaped))
+{
+	size_t need = 0;
+	int fits = 1;
+
+	for (size_t i = 0; i < n; i++) {
+		char escaped[STRBUF_UNIT_MAX];
+		size_t len = unit((unsigned char)in[i], escaped);
+
+		if (fits && need + len < cap) {
+			memcpy(out + need, escaped, len);
+		} else if (fits) {
+			fits = 0;
+			if (cap > 0)
+				out[need] = '\0';
+		}
+		need += len;
+	}
+	if (fits && cap > 0)
+		out[need] = '\0';
+	return need;
+}

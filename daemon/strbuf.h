@@ -26,6 +26,20 @@ void strbuf_add_str(struct strbuf *b, const char *s);
 /* Appends printf-formatted text; on failure the buffer is marked failed. */
 void strbuf_addf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The longest escape of one byte that strbuf_escape writes. */
+#define STRBUF_UNIT_MAX 8
+
+/*
+ * Escapes the n bytes at in into out (cap bytes including the NUL; out may be
+ * NULL when cap is 0), each byte as unit writes it into its second argument
+ * (returning its length, at most STRBUF_UNIT_MAX). Writes whole units only:
+ * when one does not fit, the output stops before it, so a truncated result is
+ * still a valid, shorter escape. Returns the length the whole escape needs,
+ * without the NUL, as snprintf does.
+ */
+size_t strbuf_escape(char *out, size_t cap, const char *in, size_t n,
+		     size_t (*unit)(unsigned char c, char *escaped));
+
 /* Hands the string to the caller (who frees it), its length in *len when len is
  * not NULL; or frees it and returns NULL when an append failed. */
 char *strbuf_finish(struct strbuf *b, size_t *len);
