@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "curl_call.h"
 #include "webhook_http.h"
 
 #define CONNECT_TIMEOUT_MS 10000
@@ -87,26 +88,24 @@ static int check_stop(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_
 static CURLcode set_options(struct webhook_http *h, const char *url, struct curl_slist *headers,
 			    const char *body, size_t len)
 {
+	const struct curl_call call = {
+		.url = url,
+		.headers = headers,
+		.connect_timeout_ms = CONNECT_TIMEOUT_MS,
+		.timeout_ms = WEBHOOK_HTTP_TIMEOUT_MS,
+		.user_agent = USER_AGENT,
+		.error = h->curl_error,
+		.write_body = read_body,
+		.write_data = h,
+		.check_stop = check_stop,
+		.stop_data = h,
+	};
 	CURL *c = h->curl;
-	CURLcode rc = CURLE_OK;
+	CURLcode rc = curl_call_options(c, &call);
 
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_URL, url);
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)CONNECT_TIMEOUT_MS);
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)WEBHOOK_HTTP_TIMEOUT_MS);
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_USERAGENT, USER_AGENT);
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->curl_error);
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, read_body);
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
 	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, read_header);
 	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, check_stop);
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_XFERINFODATA, h);
 	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
 	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	return rc;

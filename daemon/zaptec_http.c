@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "curl_call.h"
 #include "ratelimit.h"
 
 #define CONNECT_TIMEOUT_MS 5000L
@@ -195,23 +196,21 @@ static enum zaptec_http_outcome outcome_of(long status)
 static CURLcode set_options(struct zaptec_http *http, const char *url, struct curl_slist *headers,
 			    const char *form, struct zaptec_http_reply *reply)
 {
+	const struct curl_call call = {
+		.url = url,
+		.headers = headers,
+		.connect_timeout_ms = CONNECT_TIMEOUT_MS,
+		.timeout_ms = TOTAL_TIMEOUT_MS,
+		.user_agent = http->user_agent,
+		.error = http->curl_error,
+		.write_body = collect_body,
+		.write_data = reply,
+		.check_stop = check_stop,
+		.stop_data = http,
+	};
 	CURL *c = http->curl;
-	CURLcode rc = CURLE_OK;
+	CURLcode rc = curl_call_options(c, &call);
 
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_URL, url);
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, TOTAL_TIMEOUT_MS);
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_USERAGENT, http->user_agent);
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_ERRORBUFFER, http->curl_error);
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect_body);
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_WRITEDATA, reply);
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, check_stop);
-	if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_XFERINFODATA, http);
 	if (rc == CURLE_OK && form != NULL) {
 		/* POSTFIELDS borrows form rather than copying it, so the caller can
 		 * wipe the only copy of a password once the call is over. */
