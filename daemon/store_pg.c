@@ -302,6 +302,7 @@ static int pg_begin(struct store *st)
 					 control(s, "BEGIN") != 0))
 		return -1;
 	s->in_transaction = 1;
+	s->savepoint_kept = 0;
 	return 0;
 }
 
@@ -348,14 +349,28 @@ static int pg_rollback(struct store *st)
 	return rc;
 }
 
+/* Every writer job runs in a savepoint. A job's savepoint is released
+ * together with the next one's creation, in one round trip, or by COMMIT:
+ * a callback is a handful of statements, so each round trip saved counts. */
 static int pg_savepoint(struct store *st)
 {
-	return control(pg_of(st), "SAVEPOINT job");
+	struct pg_store *s = pg_of(st);
+	if (control(s, s->savepoint_kept ? "RELEASE SAVEPOINT job; SAVEPOINT job" : "SAVEPOINT job") != 0)
+		return -1;
+	s->savepoint_kept = 1;
+	return 0;
 }
 
+/* Releasing succeeds exactly when the transaction is not in error, which
+ * libpq knows without asking the server; in error it runs RELEASE to fail
+ * with the server's own message. */
 static int pg_release(struct store *st)
 {
-	return control(pg_of(st), "RELEASE SAVEPOINT job");
+	struct pg_store *s = pg_of(st);
+	if (PQtransactionStatus(s->conn) == PQTRANS_INTRANS)
+		return 0;
+	s->savepoint_kept = 0;
+	return control(s, "RELEASE SAVEPOINT job");
 }
 
 static int pg_rollback_to(struct store *st)

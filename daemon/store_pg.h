@@ -102,6 +102,7 @@ struct pg_store {
 	char *database;
 	unsigned char prepared[PG_STMT_COUNT];
 	int in_transaction;
+	int savepoint_kept; /* the last job's savepoint awaits its release */
 	int64_t changed[PG_CHANGED_MAX];
 	size_t changed_count;
 	int changed_overflow;
