@@ -126,13 +126,21 @@ static struct store *pg_open(const char *database, int create, int role, char *e
 }
 
 /* Re-establishes a dropped connection; its prepared statements are gone with
- * it. Returns 0 when the connection is usable. */
+ * it. A connection that a failure left in pipeline mode is replaced too.
+ * Returns 0 when the connection is usable. */
 static int ensure_connected(struct pg_store *s)
 {
-	if (PQstatus(s->conn) == CONNECTION_OK)
+	if (PQstatus(s->conn) == CONNECTION_OK && PQpipelineStatus(s->conn) == PQ_PIPELINE_OFF)
 		return 0;
-	PQreset(s->conn);
+	if (PQpipelineStatus(s->conn) == PQ_PIPELINE_OFF) {
+		PQreset(s->conn);
+	} else {
+		PQfinish(s->conn);
+		s->conn = connect_to(s->database);
+	}
 	memset(s->prepared, 0, sizeof s->prepared);
+	s->pipeline = 0;
+	s->queued_count = 0;
 	if (PQstatus(s->conn) != CONNECTION_OK) {
 		char why[512];
 		first_line(why, sizeof why, PQerrorMessage(s->conn));
@@ -303,6 +311,11 @@ static int pg_begin(struct store *st)
 		return -1;
 	s->in_transaction = 1;
 	s->savepoint_kept = 0;
+	if (pg_pipeline_enter(s) != 0) {
+		control(s, "ROLLBACK");
+		s->in_transaction = 0;
+		return -1;
+	}
 	return 0;
 }
 
@@ -326,7 +339,7 @@ static int pg_commit(struct store *st)
 {
 	struct pg_store *s = pg_of(st);
 	test_commit_delay();
-	int rc = control(s, "COMMIT");
+	int rc = pg_pipeline_leave(s) == 0 ? control(s, "COMMIT") : -1;
 	if (rc != 0 && PQstatus(s->conn) == CONNECTION_OK && PQtransactionStatus(s->conn) != PQTRANS_IDLE)
 		control(s, "ROLLBACK");
 	s->in_transaction = 0;
@@ -341,6 +354,8 @@ static int pg_rollback(struct store *st)
 {
 	struct pg_store *s = pg_of(st);
 	int rc = 0;
+	if (s->pipeline)
+		pg_pipeline_leave(s);
 	if (PQstatus(s->conn) == CONNECTION_OK && PQtransactionStatus(s->conn) != PQTRANS_IDLE)
 		rc = control(s, "ROLLBACK");
 	s->in_transaction = 0;
@@ -349,33 +364,41 @@ static int pg_rollback(struct store *st)
 	return rc;
 }
 
-/* Every writer job runs in a savepoint. A job's savepoint is released
- * together with the next one's creation, in one round trip, or by COMMIT:
- * a callback is a handful of statements, so each round trip saved counts. */
+/* Every writer job runs in a savepoint, queued in the pipeline with the job's
+ * first statement. A job's savepoint is released with the next one's
+ * creation, or by COMMIT. */
 static int pg_savepoint(struct store *st)
 {
 	struct pg_store *s = pg_of(st);
-	if (control(s, s->savepoint_kept ? "RELEASE SAVEPOINT job; SAVEPOINT job" : "SAVEPOINT job") != 0)
+	if (s->savepoint_kept && pg_pipeline_queue_sql(s, "RELEASE SAVEPOINT job") != 0)
+		return -1;
+	if (pg_pipeline_queue_sql(s, "SAVEPOINT job") != 0)
 		return -1;
 	s->savepoint_kept = 1;
 	return 0;
 }
 
-/* Releasing succeeds exactly when the transaction is not in error, which
- * libpq knows without asking the server; in error it runs RELEASE to fail
- * with the server's own message. */
+/* Undoes the job: first settles what it queued, failed or not, since the
+ * server skips everything behind a failure up to the next sync. */
+static int pg_rollback_to(struct store *st)
+{
+	struct pg_store *s = pg_of(st);
+	pg_pipeline_drain(s, NULL);
+	if (pg_pipeline_queue_sql(s, "ROLLBACK TO SAVEPOINT job") != 0 || pg_pipeline_drain(s, NULL) != 0)
+		return -1;
+	return 0;
+}
+
+/* The job's outcome: its queued statements are settled, and it succeeded
+ * when they did and the transaction is not in error; otherwise it is undone
+ * here, so that the jobs after it still run. */
 static int pg_release(struct store *st)
 {
 	struct pg_store *s = pg_of(st);
-	if (PQtransactionStatus(s->conn) == PQTRANS_INTRANS)
+	if (pg_pipeline_drain(s, NULL) == 0 && PQtransactionStatus(s->conn) == PQTRANS_INTRANS)
 		return 0;
-	s->savepoint_kept = 0;
-	return control(s, "RELEASE SAVEPOINT job");
-}
-
-static int pg_rollback_to(struct store *st)
-{
-	return control(pg_of(st), "ROLLBACK TO SAVEPOINT job");
+	pg_rollback_to(st);
+	return -1;
 }
 
 static void pg_after_batch(struct store *st)
@@ -456,6 +479,11 @@ void pg_param_bytes(struct pg_params *p, const unsigned char *b, int len)
 	p->n++;
 }
 
+void pg_stmt_name(enum pg_stmt id, char name[16])
+{
+	snprintf(name, 16, "s%d", (int)id);
+}
+
 /* Prepares (on first use on this connection) and runs statement id once.
  * *dropped is set when it failed because the connection dropped. */
 static PGresult *run_once(struct pg_store *s, enum pg_stmt id, const struct pg_params *p, const char *op,
@@ -464,9 +492,15 @@ static PGresult *run_once(struct pg_store *s, enum pg_stmt id, const struct pg_p
 	char name[16], why[512];
 
 	*dropped = 0;
+	if (s->pipeline) {
+		PGresult *res = NULL;
+		if (pg_pipeline_queue(s, id, p, op) != 0 || pg_pipeline_drain(s, &res) != 0)
+			*dropped = PQstatus(s->conn) == CONNECTION_BAD;
+		return res;
+	}
 	if (!s->in_transaction && ensure_connected(s) != 0)
 		return NULL;
-	snprintf(name, sizeof name, "s%d", (int)id);
+	pg_stmt_name(id, name);
 	if (!s->prepared[id]) {
 		PGresult *prep = PQprepare(s->conn, name, store_pg_sql[id].sql, store_pg_sql[id].params, NULL);
 		int ok = PQresultStatus(prep) == PGRES_COMMAND_OK;
@@ -506,6 +540,8 @@ PGresult *pg_run(struct pg_store *s, enum pg_stmt id, const struct pg_params *p,
 
 int pg_run_write(struct pg_store *s, enum pg_stmt id, const struct pg_params *p, const char *op, int *changed)
 {
+	if (s->pipeline && changed == NULL)
+		return pg_pipeline_queue(s, id, p, op);
 	PGresult *res = pg_run(s, id, p, op);
 	if (res == NULL)
 		return -1;

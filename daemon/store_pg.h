@@ -96,6 +96,13 @@ extern const unsigned store_pg_migrations_count;
  * the commit hook; beyond that it reports "any". */
 #define PG_CHANGED_MAX 1024
 
+/* A statement sent in the writer's pipeline whose result is not read yet. */
+struct pg_queued {
+	const char *op; /* for the log */
+	int prepares;   /* the statement it prepares, or -1 */
+};
+#define PG_QUEUE_MAX 32
+
 struct pg_store {
 	struct store base;
 	PGconn *conn;
@@ -103,6 +110,9 @@ struct pg_store {
 	unsigned char prepared[PG_STMT_COUNT];
 	int in_transaction;
 	int savepoint_kept; /* the last job's savepoint awaits its release */
+	int pipeline;       /* in the writer's transaction: libpq's pipeline mode */
+	struct pg_queued queued[PG_QUEUE_MAX];
+	int queued_count;
 	int64_t changed[PG_CHANGED_MAX];
 	size_t changed_count;
 	int changed_overflow;
@@ -133,8 +143,23 @@ struct pg_store *pg_of(struct store *st);
 PGresult *pg_run(struct pg_store *s, enum pg_stmt id, const struct pg_params *p, const char *op);
 
 /* Runs a statement that returns no rows; changed (may be NULL) is set to
- * whether it changed a row. Returns 0 or -1. */
+ * whether it changed a row. Returns 0 or -1. In the writer's transaction one
+ * without changed is only queued: its failure fails the job at its end. */
 int pg_run_write(struct pg_store *s, enum pg_stmt id, const struct pg_params *p, const char *op, int *changed);
+
+/* The name statement id is prepared under on every connection. */
+void pg_stmt_name(enum pg_stmt id, char name[16]);
+
+/* The writer's transactions in pipeline mode (store_pg_pipeline.c): enter
+ * after BEGIN and leave before COMMIT or ROLLBACK; queue a statement or plain
+ * SQL without waiting for it; drain sends what is queued and reads every
+ * result, returning 0 when all succeeded, and the last one's result in *last
+ * (may be NULL; the caller clears it). Each returns 0 or -1, logged. */
+int pg_pipeline_enter(struct pg_store *s);
+int pg_pipeline_leave(struct pg_store *s);
+int pg_pipeline_queue(struct pg_store *s, enum pg_stmt id, const struct pg_params *p, const char *op);
+int pg_pipeline_queue_sql(struct pg_store *s, const char *sql);
+int pg_pipeline_drain(struct pg_store *s, PGresult **last);
 
 /* A column as text ("" for NULL), as a number (none for NULL). */
 const char *pg_text(const PGresult *res, int row, int col);

@@ -126,7 +126,9 @@ static void *append_later(void *arg)
 {
 	struct appender *a = arg;
 	ck_assert_int_eq(store_begin(a->st), 0);
+	ck_assert_int_eq(store_savepoint(a->st), 0);
 	ck_assert_int_eq(store_event_append(a->st, 1, "test.second", NULL, NULL, "second", NULL), 0);
+	ck_assert_int_eq(store_release(a->st), 0);
 	ck_assert_int_eq(store_commit(a->st), 0);
 	__atomic_store_n(&a->done, 1, __ATOMIC_SEQ_CST);
 	return NULL;
@@ -158,8 +160,12 @@ START_TEST(test_event_ids_follow_commit_order_across_connections)
 	pthread_t thread;
 	struct seen seen = { 0 };
 
+	/* As the writer runs a job: in a savepoint, whose release settles the
+	 * statements the job queued. */
 	ck_assert_int_eq(store_begin(first), 0);
+	ck_assert_int_eq(store_savepoint(first), 0);
 	ck_assert_int_eq(store_event_append(first, 1, "test.first", NULL, NULL, "first", NULL), 0);
+	ck_assert_int_eq(store_release(first), 0);
 	ck_assert_int_eq(pthread_create(&thread, NULL, append_later, &second), 0);
 	usleep(300 * 1000);
 	ck_assert_msg(!__atomic_load_n(&second.done, __ATOMIC_SEQ_CST), "the second committed before the first");
@@ -176,6 +182,40 @@ START_TEST(test_event_ids_follow_commit_order_across_connections)
 	ck_assert_str_eq(seen.refs[1], "second");
 	store_close(first);
 	store_close(second.st);
+	store_close(reader);
+}
+END_TEST
+
+/* The writer's statements go out in a pipeline, a write only queued: one
+ * that fails on the server fails its own job at the job's end, even when the
+ * job's code went on, and the jobs before and after it in the transaction
+ * are kept, their event ids without a gap. */
+START_TEST(test_a_write_failing_on_the_server_fails_its_job_alone)
+{
+	struct store *writer = open_migrated(database);
+	struct store *reader = open_migrated(database);
+	struct seen seen = { 0 };
+
+	ck_assert_int_eq(store_begin(writer), 0);
+	ck_assert_int_eq(store_savepoint(writer), 0);
+	ck_assert_int_eq(store_event_append(writer, 1, "test.before", NULL, NULL, "before", NULL), 0);
+	ck_assert_int_eq(store_release(writer), 0);
+	ck_assert_int_eq(store_savepoint(writer), 0);
+	/* No type: the server refuses the row (events.type is NOT NULL). */
+	store_event_append(writer, 1, NULL, NULL, NULL, "failing", NULL);
+	ck_assert_int_eq(store_release(writer), -1);
+	ck_assert_int_eq(store_savepoint(writer), 0);
+	ck_assert_int_eq(store_event_append(writer, 1, "test.after", NULL, NULL, "after", NULL), 0);
+	ck_assert_int_eq(store_release(writer), 0);
+	ck_assert_int_eq(store_commit(writer), 0);
+
+	ck_assert_int_eq(store_event_list_after(reader, 0, 10, note, &seen), 0);
+	ck_assert_int_eq(seen.n, 2);
+	ck_assert_int_eq(seen.ids[0], 1);
+	ck_assert_int_eq(seen.ids[1], 2);
+	ck_assert_str_eq(seen.refs[0], "before");
+	ck_assert_str_eq(seen.refs[1], "after");
+	store_close(writer);
 	store_close(reader);
 }
 END_TEST
@@ -267,6 +307,7 @@ Suite *pg_suite(void)
 	tcase_add_test(tc, test_a_uri_with_a_password_is_refused);
 	tcase_add_test(tc, test_instances_migrating_at_once_end_with_one_schema);
 	tcase_add_test(tc, test_event_ids_follow_commit_order_across_connections);
+	tcase_add_test(tc, test_a_write_failing_on_the_server_fails_its_job_alone);
 	tcase_add_test(tc, test_a_lease_is_held_by_one_holder_until_it_expires);
 	suite_add_tcase(s, tc);
 
