@@ -158,23 +158,31 @@ void store_on_requests_changed(void (*hook)(const int64_t *seqs, size_t n))
 	atomic_store(&requests_changed_hook, hook);
 }
 
-void store_notify_requests_changed(const int64_t *seqs, size_t n)
-{
-	void (*hook)(const int64_t *, size_t) = atomic_load(&requests_changed_hook);
-	if (hook != NULL)
-		hook(seqs, n);
-}
 
 void store_on_events_added(void (*hook)(void))
 {
 	atomic_store(&events_added_hook, hook);
 }
 
-void store_notify_events_added(void)
+void store_changes_note_request(struct store_changes *c, int64_t seq)
 {
-	void (*hook)(void) = atomic_load(&events_added_hook);
-	if (hook != NULL)
-		hook();
+	if (c->count < STORE_CHANGED_MAX)
+		c->requests[c->count++] = seq;
+	else
+		c->overflow = 1;
+}
+
+void store_changes_report(struct store_changes *c, int committed)
+{
+	void (*requests_changed)(const int64_t *, size_t) = atomic_load(&requests_changed_hook);
+	void (*events_added)(void) = atomic_load(&events_added_hook);
+	if (requests_changed != NULL && (c->overflow || c->count > 0))
+		requests_changed(c->overflow ? NULL : c->requests, c->overflow ? 0 : c->count);
+	if (events_added != NULL && committed && c->events_added)
+		events_added();
+	c->count = 0;
+	c->overflow = 0;
+	c->events_added = 0;
 }
 
 void store_after_batch(struct store *st)

@@ -160,12 +160,24 @@ extern const struct store_engine store_pg_engine;
 /* The password of store_set_password, or NULL. */
 const char *store_password(void);
 
-/* The registered hook of store_on_requests_changed (store.c); engines call it
- * when a transaction that changed requests has ended. */
-void store_notify_requests_changed(const int64_t *seqs, size_t n);
+/* The access requests one transaction may change and still be reported one by
+ * one to the commit hook; beyond that it reports "any". */
+#define STORE_CHANGED_MAX 1024
 
-/* The registered hook of store_on_events_added; engines call it after a commit
- * that added events. */
-void store_notify_events_added(void);
+/* What the current transaction changed, as the hooks of
+ * store_on_requests_changed and store_on_events_added want to learn it. */
+struct store_changes {
+	int64_t requests[STORE_CHANGED_MAX]; /* access requests, by seq */
+	size_t count;
+	int overflow;     /* more than STORE_CHANGED_MAX */
+	int events_added;
+};
+
+void store_changes_note_request(struct store_changes *c, int64_t seq);
+
+/* When a transaction ended, committed or not: tells the hooks which requests
+ * it may have changed and, when it committed, that it added events; then
+ * forgets, for the next transaction. */
+void store_changes_report(struct store_changes *c, int committed);
 
 #endif

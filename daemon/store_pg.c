@@ -269,26 +269,6 @@ fail:
 	return -1;
 }
 
-/* After a transaction ended (committed or not): the commit hook learns which
- * requests it may have changed. */
-static void report_changed(struct pg_store *s)
-{
-	if (s->changed_overflow)
-		store_notify_requests_changed(NULL, 0);
-	else if (s->changed_count > 0)
-		store_notify_requests_changed(s->changed, s->changed_count);
-	s->changed_count = 0;
-	s->changed_overflow = 0;
-}
-
-void pg_note_changed(struct pg_store *s, int64_t seq)
-{
-	if (s->changed_count < PG_CHANGED_MAX)
-		s->changed[s->changed_count++] = seq;
-	else
-		s->changed_overflow = 1;
-}
-
 /* Runs a transaction control statement; logs a failure. */
 static int control(struct pg_store *s, const char *sql)
 {
@@ -343,10 +323,7 @@ static int pg_commit(struct store *st)
 	if (rc != 0 && PQstatus(s->conn) == CONNECTION_OK && PQtransactionStatus(s->conn) != PQTRANS_IDLE)
 		control(s, "ROLLBACK");
 	s->in_transaction = 0;
-	report_changed(s);
-	if (rc == 0 && s->events_added)
-		store_notify_events_added();
-	s->events_added = 0;
+	store_changes_report(&s->changes, rc == 0);
 	return rc;
 }
 
@@ -359,8 +336,7 @@ static int pg_rollback(struct store *st)
 	if (PQstatus(s->conn) == CONNECTION_OK && PQtransactionStatus(s->conn) != PQTRANS_IDLE)
 		rc = control(s, "ROLLBACK");
 	s->in_transaction = 0;
-	report_changed(s);
-	s->events_added = 0;
+	store_changes_report(&s->changes, 0);
 	return rc;
 }
 

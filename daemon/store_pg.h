@@ -92,10 +92,6 @@ extern const struct pg_stmt_text store_pg_sql[PG_STMT_COUNT];
 extern const struct store_migration store_pg_migrations[];
 extern const unsigned store_pg_migrations_count;
 
-/* The requests one transaction may change and still be reported one by one to
- * the commit hook; beyond that it reports "any". */
-#define PG_CHANGED_MAX 1024
-
 /* A statement sent in the writer's pipeline whose result is not read yet. */
 struct pg_queued {
 	const char *op; /* for the log */
@@ -113,10 +109,7 @@ struct pg_store {
 	int pipeline;       /* in the writer's transaction: libpq's pipeline mode */
 	struct pg_queued queued[PG_QUEUE_MAX];
 	int queued_count;
-	int64_t changed[PG_CHANGED_MAX];
-	size_t changed_count;
-	int changed_overflow;
-	int events_added; /* the current transaction added events */
+	struct store_changes changes; /* of the current transaction */
 };
 
 /* Up to this many parameters, each as text (or bytes), built on the stack. */
@@ -165,9 +158,6 @@ int pg_pipeline_drain(struct pg_store *s, PGresult **last);
 const char *pg_text(const PGresult *res, int row, int col);
 int64_t pg_int(const PGresult *res, int row, int col, int64_t none);
 void pg_copy_text(char *dst, size_t cap, const PGresult *res, int row, int col);
-
-/* Notes a request the current transaction changed, for the commit hook. */
-void pg_note_changed(struct pg_store *s, int64_t seq);
 
 int pg_request_insert(struct store *st, struct access_request *r, const unsigned char hash[TOKEN_HASH_LEN]);
 int pg_request_find_by_id(struct store *st, const char *id, struct access_request *r);

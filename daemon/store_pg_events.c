@@ -15,7 +15,7 @@ int pg_event_append(struct store *st, int64_t at, const char *type, const char *
 	pg_param_text(&p, installation_id);
 	pg_param_text(&p, reference);
 	pg_param_text(&p, detail ? detail : "{}");
-	pg_of(st)->events_added = 1;
+	pg_of(st)->changes.events_added = 1;
 	return pg_run_write(pg_of(st), PG_EVENT_INSERT, &p, "event_append", NULL);
 }
 

@@ -109,7 +109,7 @@ int pg_request_set_token(struct store *st, int64_t seq, const unsigned char hash
 	pg_param_int(&p, seq);
 	pg_param_bytes(&p, hash, TOKEN_HASH_LEN);
 	pg_param_int(&p, expires_at);
-	pg_note_changed(pg_of(st), seq);
+	store_changes_note_request(&pg_of(st)->changes, seq);
 	return pg_run_write(pg_of(st), PG_REQUEST_SET_TOKEN, &p, "request_reissue", NULL);
 }
 
@@ -118,7 +118,7 @@ int pg_request_mark_opened(struct store *st, int64_t seq, int64_t now, int *chan
 	struct pg_params p = { 0 };
 	pg_param_int(&p, seq);
 	pg_param_int(&p, now);
-	pg_note_changed(pg_of(st), seq);
+	store_changes_note_request(&pg_of(st)->changes, seq);
 	return pg_run_write(pg_of(st), PG_REQUEST_SET_OPENED, &p, "request_open", changed);
 }
 
@@ -131,7 +131,7 @@ int pg_request_complete(struct store *st, int64_t seq, const char *status, int s
 	pg_param_int(&p, now);
 	pg_param_int(&p, success);
 	pg_param_text(&p, installation_id);
-	pg_note_changed(pg_of(st), seq);
+	store_changes_note_request(&pg_of(st)->changes, seq);
 	return pg_run_write(pg_of(st), PG_REQUEST_COMPLETE, &p, "request_complete", NULL);
 }
 
@@ -139,7 +139,7 @@ int pg_request_cancel(struct store *st, int64_t seq, int *changed)
 {
 	struct pg_params p = { 0 };
 	pg_param_int(&p, seq);
-	pg_note_changed(pg_of(st), seq);
+	store_changes_note_request(&pg_of(st)->changes, seq);
 	return pg_run_write(pg_of(st), PG_REQUEST_CANCEL, &p, "request_cancel", changed);
 }
 
@@ -165,7 +165,7 @@ int pg_request_expire(struct store *st, int64_t seq)
 {
 	struct pg_params p = { 0 };
 	pg_param_int(&p, seq);
-	pg_note_changed(pg_of(st), seq);
+	store_changes_note_request(&pg_of(st)->changes, seq);
 	return pg_run_write(pg_of(st), PG_REQUEST_SET_EXPIRED, &p, "request_expire", NULL);
 }
 

@@ -40,29 +40,9 @@ static void on_row_change(void *arg, int op, const char *db_name, const char *ta
 	struct sqlite_store *s = arg;
 	(void)db_name;
 	if (op == SQLITE_INSERT && strcmp(table, "events") == 0)
-		s->events_added = 1;
-	if (strcmp(table, "access_requests") != 0)
-		return;
-	if (s->changed_count < SQLITE_CHANGED_MAX)
-		s->changed[s->changed_count++] = rowid;
-	else
-		s->changed_overflow = 1;
-}
-
-/* After a transaction ended, committed or not: the commit hook learns which
- * requests it may have changed and, when it committed, that it added events.
- * The next transaction starts with nothing noted. */
-static void transaction_ended(struct sqlite_store *s, int committed)
-{
-	if (s->changed_overflow)
-		store_notify_requests_changed(NULL, 0);
-	else if (s->changed_count > 0)
-		store_notify_requests_changed(s->changed, s->changed_count);
-	if (committed && s->events_added)
-		store_notify_events_added();
-	s->changed_count = 0;
-	s->changed_overflow = 0;
-	s->events_added = 0;
+		s->changes.events_added = 1;
+	if (strcmp(table, "access_requests") == 0)
+		store_changes_note_request(&s->changes, rowid);
 }
 
 static void sqlite_close(struct store *st)
@@ -200,7 +180,9 @@ static int sqlite_migrate(struct store *st, char *err, size_t errlen)
 	return 0;
 }
 
-sqlite3_stmt *sqlite_stmt(struct sqlite_store *s, enum sqlite_stmt id)
+/* The prepared statement id, reset and unbound, ready to bind. The connection
+ * owns it. NULL only when preparing failed (logged). */
+static sqlite3_stmt *sqlite_stmt(struct sqlite_store *s, enum sqlite_stmt id)
 {
 	sqlite3_stmt *stmt = s->stmts[id];
 
@@ -247,7 +229,7 @@ static int sqlite_commit(struct store *st)
 	int rc = exec_stmt(s, STMT_COMMIT);
 	if (rc != 0 && !sqlite3_get_autocommit(s->db))
 		exec_stmt(s, STMT_ROLLBACK);
-	transaction_ended(s, rc == 0);
+	store_changes_report(&s->changes, rc == 0);
 	return rc;
 }
 
@@ -255,7 +237,7 @@ static int sqlite_rollback(struct store *st)
 {
 	struct sqlite_store *s = sqlite_of(st);
 	int rc = sqlite3_get_autocommit(s->db) ? 0 : exec_stmt(s, STMT_ROLLBACK);
-	transaction_ended(s, 0);
+	store_changes_report(&s->changes, 0);
 	return rc;
 }
 
@@ -299,7 +281,9 @@ static int sqlite_probe_write(struct store *st)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int sqlite_step_write(struct sqlite_store *s, sqlite3_stmt *stmt, const char *op, int *changed)
+/* Steps a bound statement that returns no rows and resets it; stmt may be
+ * NULL (preparing failed). */
+static int step_write(struct sqlite_store *s, sqlite3_stmt *stmt, const char *op, int *changed)
 {
 	int rc = stmt ? sqlite3_step(stmt) : SQLITE_ERROR;
 	if (stmt)
@@ -309,15 +293,8 @@ int sqlite_step_write(struct sqlite_store *s, sqlite3_stmt *stmt, const char *op
 			*changed = sqlite3_changes(s->db) > 0;
 		return 0;
 	}
-	log_error("event=db.error op=%s error=\"%s\"", op, sqlite3_errmsg(s->db));
+	sqlite_log_error(s, op);
 	return -1;
-}
-
-int sqlite_bind_text(sqlite3_stmt *stmt, int index, const char *s)
-{
-	if (s == NULL)
-		return sqlite3_bind_null(stmt, index);
-	return sqlite3_bind_text(stmt, index, s, -1, SQLITE_STATIC);
 }
 
 static void add_param(struct sqlite_params *p, int type, const void *data, int64_t value)
@@ -380,7 +357,7 @@ static sqlite3_stmt *bound_stmt(struct sqlite_store *s, enum sqlite_stmt id, con
 int sqlite_run_write(struct sqlite_store *s, enum sqlite_stmt id, const struct sqlite_params *p, const char *op,
 		     int *changed)
 {
-	return sqlite_step_write(s, bound_stmt(s, id, p), op, changed);
+	return step_write(s, bound_stmt(s, id, p), op, changed);
 }
 
 int sqlite_run_rows(struct sqlite_store *s, enum sqlite_stmt id, const struct sqlite_params *p, const char *op,

@@ -92,21 +92,13 @@ enum sqlite_stmt {
 	STMT_COUNT
 };
 
-/* The access requests one transaction may change and still be reported one by
- * one to the commit hook; beyond that it reports "any". */
-#define SQLITE_CHANGED_MAX 1024
-
 struct sqlite_wal;
 
 struct sqlite_store {
 	struct store base;
 	sqlite3 *db;
 	sqlite3_stmt *stmts[STMT_COUNT];
-	/* The access requests (by seq) the current transaction changed. */
-	int64_t changed[SQLITE_CHANGED_MAX];
-	size_t changed_count;
-	int changed_overflow;
-	int events_added; /* the current transaction added events */
+	struct store_changes changes; /* of the current transaction */
 	/* The writer's connection only: the upkeep of the write-ahead log. */
 	struct sqlite_wal *wal;
 };
@@ -123,18 +115,6 @@ struct sqlite_store *sqlite_of(struct store *st);
 
 /* The raw handle, for the engine's files and its tests. */
 sqlite3 *store_sqlite_db(struct store *st);
-
-/* The prepared statement id, reset and unbound, ready to bind. The connection
- * owns it. NULL only when preparing failed (logged). */
-sqlite3_stmt *sqlite_stmt(struct sqlite_store *s, enum sqlite_stmt id);
-
-/* Steps a bound statement that returns no rows and resets it; a failure is
- * logged with op naming the operation. stmt may be NULL (preparing failed).
- * With changed not NULL, it is set to whether a row changed. Returns 0 or -1. */
-int sqlite_step_write(struct sqlite_store *s, sqlite3_stmt *stmt, const char *op, int *changed);
-
-/* Binds text, or NULL when s is NULL. */
-int sqlite_bind_text(sqlite3_stmt *stmt, int index, const char *s);
 
 /* The values of a statement's parameters ?1, ?2, ... in order, added with
  * sqlite_param_*; text and bytes are borrowed until the statement has run. */
@@ -155,7 +135,8 @@ void sqlite_param_nonzero(struct sqlite_params *p, int64_t v);  /* NULL when zer
 void sqlite_param_blob(struct sqlite_params *p, const void *b, int len);
 
 /* Runs statement id with p bound (p may be NULL), a statement that returns no
- * rows, as sqlite_step_write does. Returns 0 or -1. */
+ * rows; a failure is logged with op naming the operation. With changed not
+ * NULL, it is set to whether a row changed. Returns 0 or -1. */
 int sqlite_run_write(struct sqlite_store *s, enum sqlite_stmt id, const struct sqlite_params *p, const char *op,
 		     int *changed);
 

@@ -11,24 +11,22 @@
 #include "retention_store.h"
 #include "store_sqlite.h"
 
-/* The prepared statement on st (NULL when it cannot be prepared). */
-static sqlite3_stmt *rstmt(struct store *st, enum sqlite_stmt id)
+/* Runs a statement that returns no rows. Returns the rows it changed, or -1. */
+static long run_counted(struct store *st, enum sqlite_stmt id, const struct sqlite_params *p, const char *op)
 {
-	return sqlite_stmt(sqlite_of(st), id);
+	if (sqlite_run_write(sqlite_of(st), id, p, op, NULL) != 0)
+		return -1;
+	return (long)sqlite3_changes(sqlite_of(st)->db);
 }
 
 /* Runs one statement of a purge batch with its cutoff and limit. Returns the
  * rows it changed, or -1. */
 static long purge_step(struct store *st, enum sqlite_stmt id, int64_t cutoff, int limit)
 {
-	sqlite3_stmt *stmt = rstmt(st, id);
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, cutoff);
-	sqlite3_bind_int(stmt, 2, limit);
-	if (sqlite_step_write(sqlite_of(st), stmt, "purge", NULL) != 0)
-		return -1;
-	return (long)sqlite3_changes(sqlite_of(st)->db);
+	struct sqlite_params p = { 0 };
+	sqlite_param_int(&p, cutoff);
+	sqlite_param_int(&p, limit);
+	return run_counted(st, id, &p, "purge");
 }
 
 long sqlite_retention_purge_batch(struct store *st, enum retention_kind kind, int64_t cutoff, int limit)
@@ -50,30 +48,26 @@ long sqlite_retention_purge_batch(struct store *st, enum retention_kind kind, in
 
 int sqlite_retention_snapshot_begin(struct store *st)
 {
-	sqlite3_stmt *stmt = rstmt(st, STMT_READ_BEGIN);
-	return stmt ? sqlite_step_write(sqlite_of(st), stmt, "snapshot", NULL) : -1;
+	return sqlite_run_write(sqlite_of(st), STMT_READ_BEGIN, NULL, "snapshot", NULL);
 }
 
 void sqlite_retention_snapshot_end(struct store *st)
 {
 	if (!sqlite3_get_autocommit(sqlite_of(st)->db))
-		sqlite_step_write(sqlite_of(st), rstmt(st, STMT_READ_END), "snapshot_end", NULL);
+		sqlite_run_write(sqlite_of(st), STMT_READ_END, NULL, "snapshot_end", NULL);
+}
+
+static int read_first_int(sqlite3_stmt *row, void *arg)
+{
+	*(int64_t *)arg = sqlite3_column_int64(row, 0);
+	return 0;
 }
 
 /* The one integer a statement returns, or -1. */
 static int64_t read_int(struct store *st, enum sqlite_stmt id)
 {
-	sqlite3_stmt *stmt = rstmt(st, id);
 	int64_t value = -1;
-	if (stmt == NULL)
-		return -1;
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		value = sqlite3_column_int64(stmt, 0);
-	else
-		log_error("event=db.error op=feed_position error=\"%s\"", sqlite3_errmsg(sqlite_of(st)->db));
-	sqlite3_reset(stmt);
-	return value;
+	return sqlite_run_one(sqlite_of(st), id, NULL, "feed_position", read_first_int, &value) == 1 ? value : -1;
 }
 
 int64_t sqlite_retention_purged_through(struct store *st)
@@ -86,41 +80,41 @@ int64_t sqlite_retention_feed_position(struct store *st)
 	return read_int(st, STMT_EVENT_NEWEST);
 }
 
-/* Binds the erasure's reference and installation id (one of them NULL). */
-static void bind_target(sqlite3_stmt *stmt, const char *reference, const char *installation_id)
+/* The erasure's reference and installation id (one of them NULL), as ?1 and ?2. */
+static void target_params(struct sqlite_params *p, const char *reference, const char *installation_id)
 {
-	sqlite_bind_text(stmt, 1, reference);
-	sqlite_bind_text(stmt, 2, installation_id);
+	sqlite_param_text(p, reference);
+	sqlite_param_text(p, installation_id);
+}
+
+/* The ids a statement finds, and whether memory ran out collecting them. */
+struct found_ids {
+	json_t *ids;
+	int oom;
+};
+
+static int add_id(sqlite3_stmt *row, void *arg)
+{
+	struct found_ids *found = arg;
+	const char *text = (const char *)sqlite3_column_text(row, 0);
+	found->oom = text && json_array_append_new(found->ids, json_string(text)) != 0;
+	return found->oom;
 }
 
 /* The ids a statement of the target finds, as a new JSON array text. NULL on
  * a database failure or when memory runs out. */
 static char *find_ids(struct store *st, enum sqlite_stmt id, const char *reference, const char *installation_id)
 {
-	sqlite3_stmt *stmt = rstmt(st, id);
-	json_t *ids = json_array();
-	int rc = SQLITE_NOMEM;
-
-	if (stmt == NULL) {
-		json_decref(ids);
-		return NULL;
-	}
-	bind_target(stmt, reference, installation_id);
-	while (ids && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const char *text = (const char *)sqlite3_column_text(stmt, 0);
-		if (text && json_array_append_new(ids, json_string(text)) != 0) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-	}
+	struct sqlite_params p = { 0 };
+	struct found_ids found = { json_array(), 0 };
 	char *out = NULL;
-	if (rc == SQLITE_DONE)
-		out = json_dumps(ids, JSON_COMPACT);
-	else
-		log_error("event=db.error op=erase_find error=\"%s\"",
-			  rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(sqlite_of(st)->db));
-	sqlite3_reset(stmt);
-	json_decref(ids);
+
+	target_params(&p, reference, installation_id);
+	if (found.ids && sqlite_run_rows(sqlite_of(st), id, &p, "erase_find", add_id, &found) == 0 && !found.oom)
+		out = json_dumps(found.ids, JSON_COMPACT);
+	else if (found.ids == NULL || found.oom)
+		log_error("event=db.error op=erase_find error=\"out of memory\"");
+	json_decref(found.ids);
 	return out;
 }
 
@@ -170,37 +164,53 @@ static int event_list_add(struct event_list *l, sqlite3_stmt *row, const char *r
 	return 0;
 }
 
+/* Where the rows of an event statement go: l, with details stripped when
+ * strip_ids is given; oom when memory ran out. */
+struct event_rows {
+	struct event_list *l;
+	const char *reference;
+	const char *const *strip_ids;
+	int oom;
+};
+
+static int add_event(sqlite3_stmt *row, void *arg)
+{
+	struct event_rows *rows = arg;
+	rows->oom = event_list_add(rows->l, row, rows->reference, rows->strip_ids) != 0;
+	return rows->oom;
+}
+
+/* Runs an event statement with p, adding its rows. Returns 0 or -1. */
+static int add_events(struct store *st, enum sqlite_stmt id, const struct sqlite_params *p, const char *op,
+		      struct event_rows *rows)
+{
+	if (sqlite_run_rows(sqlite_of(st), id, p, op, add_event, rows) != 0)
+		return -1;
+	if (rows->oom)
+		log_error("event=db.error op=%s error=\"out of memory\"", op);
+	return rows->oom ? -1 : 0;
+}
+
 /* Adds the target's events after id from to l (with stripped details when
  * strip_ids is given). Returns 0 or -1. */
 static int find_events(struct store *st, const char *reference, const char *installation_id,
 		       const char *request_ids, const char *installation_ids, int64_t from,
 		       struct event_list *l, const char *const *strip_ids)
 {
-	sqlite3_stmt *stmt = rstmt(st, STMT_ERASE_FIND_EVENTS);
+	struct event_rows rows = { l, reference, strip_ids, 0 };
+	struct sqlite_params p = { 0 };
 	char *quoted = NULL;
-	int rc = SQLITE_NOMEM;
 
-	if (stmt == NULL)
-		return -1;
 	if (reference && (quoted = erasure_quote(reference)) == NULL)
 		return -1;
-	bind_target(stmt, reference, installation_id);
-	sqlite_bind_text(stmt, 3, request_ids);
-	sqlite_bind_text(stmt, 4, installation_ids);
-	sqlite_bind_text(stmt, 5, quoted);
-	sqlite3_bind_int64(stmt, 6, from);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (event_list_add(l, stmt, reference, strip_ids) != 0) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-	}
-	if (rc != SQLITE_DONE)
-		log_error("event=db.error op=erase_events error=\"%s\"",
-			  rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(sqlite_of(st)->db));
-	sqlite3_reset(stmt);
+	target_params(&p, reference, installation_id);
+	sqlite_param_text(&p, request_ids);
+	sqlite_param_text(&p, installation_ids);
+	sqlite_param_text(&p, quoted);
+	sqlite_param_int(&p, from);
+	int rc = add_events(st, STMT_ERASE_FIND_EVENTS, &p, "erase_events", &rows);
 	free(quoted);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc;
 }
 
 int sqlite_retention_erase_scan(struct store *st, const char *reference, const char *installation_id,
@@ -234,20 +244,12 @@ done:
 static int reread_events(struct store *st, const struct erasure_scan *scan, const char *reference,
 			 const char *const *strip_ids, struct event_list *l)
 {
+	struct event_rows rows = { l, reference, strip_ids, 0 };
 	for (size_t i = 0; i < scan->event_count; i++) {
-		sqlite3_stmt *stmt = rstmt(st, STMT_ERASE_EVENT_BY_ID);
-		if (stmt == NULL)
+		struct sqlite_params p = { 0 };
+		sqlite_param_int(&p, scan->event_ids[i]);
+		if (add_events(st, STMT_ERASE_EVENT_BY_ID, &p, "erase_event", &rows) != 0)
 			return -1;
-		sqlite3_bind_int64(stmt, 1, scan->event_ids[i]);
-		int rc = sqlite3_step(stmt);
-		if (rc == SQLITE_ROW && event_list_add(l, stmt, reference, strip_ids) != 0)
-			rc = SQLITE_NOMEM;
-		sqlite3_reset(stmt);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-			log_error("event=db.error op=erase_event error=\"%s\"",
-				  rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(sqlite_of(st)->db));
-			return -1;
-		}
 	}
 	return 0;
 }
@@ -257,14 +259,13 @@ static int strip_events(struct store *st, const struct event_list *l, long *coun
 {
 	*count = 0;
 	for (size_t i = 0; i < l->count; i++) {
-		sqlite3_stmt *stmt = rstmt(st, STMT_ERASE_STRIP_EVENT);
-		if (stmt == NULL)
+		struct sqlite_params p = { 0 };
+		sqlite_param_int(&p, l->ids[i]);
+		sqlite_param_text(&p, l->details[i]);
+		long changed = run_counted(st, STMT_ERASE_STRIP_EVENT, &p, "erase_strip_event");
+		if (changed < 0)
 			return -1;
-		sqlite3_bind_int64(stmt, 1, l->ids[i]);
-		sqlite_bind_text(stmt, 2, l->details[i]);
-		if (sqlite_step_write(sqlite_of(st), stmt, "erase_strip_event", NULL) != 0)
-			return -1;
-		*count += sqlite3_changes(sqlite_of(st)->db);
+		*count += changed;
 	}
 	return 0;
 }
@@ -273,13 +274,9 @@ static int strip_events(struct store *st, const struct event_list *l, long *coun
  * changed, or -1. */
 static long for_ids(struct store *st, enum sqlite_stmt id, const char *ids)
 {
-	sqlite3_stmt *stmt = rstmt(st, id);
-	if (stmt == NULL)
-		return -1;
-	sqlite_bind_text(stmt, 1, ids);
-	if (sqlite_step_write(sqlite_of(st), stmt, "erase", NULL) != 0)
-		return -1;
-	return (long)sqlite3_changes(sqlite_of(st)->db);
+	struct sqlite_params p = { 0 };
+	sqlite_param_text(&p, ids);
+	return run_counted(st, id, &p, "erase");
 }
 
 int sqlite_retention_erase(struct store *st, const char *reference, const char *installation_id,

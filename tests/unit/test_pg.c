@@ -149,6 +149,18 @@ static int note(void *arg, const struct event_record *e)
 	return 0;
 }
 
+/* The feed holds two events, ids 1 and 2, with these references. */
+static void expect_two_events(struct store *reader, const char *first, const char *second)
+{
+	struct seen seen = { 0 };
+	ck_assert_int_eq(store_event_list_after(reader, 0, 10, note, &seen), 0);
+	ck_assert_int_eq(seen.n, 2);
+	ck_assert_int_eq(seen.ids[0], 1);
+	ck_assert_int_eq(seen.ids[1], 2);
+	ck_assert_str_eq(seen.refs[0], first);
+	ck_assert_str_eq(seen.refs[1], second);
+}
+
 /* Two instances append at once: the one that took its id first holds the
  * counter until it commits, so the other's id is larger and commits later. A
  * reader never sees the larger id without the smaller. */
@@ -174,12 +186,7 @@ START_TEST(test_event_ids_follow_commit_order_across_connections)
 	ck_assert_int_eq(store_commit(first), 0);
 	pthread_join(thread, NULL);
 
-	ck_assert_int_eq(store_event_list_after(reader, 0, 10, note, &seen), 0);
-	ck_assert_int_eq(seen.n, 2);
-	ck_assert_int_eq(seen.ids[0], 1);
-	ck_assert_int_eq(seen.ids[1], 2);
-	ck_assert_str_eq(seen.refs[0], "first");
-	ck_assert_str_eq(seen.refs[1], "second");
+	expect_two_events(reader, "first", "second");
 	store_close(first);
 	store_close(second.st);
 	store_close(reader);
@@ -194,7 +201,6 @@ START_TEST(test_a_write_failing_on_the_server_fails_its_job_alone)
 {
 	struct store *writer = open_migrated(database);
 	struct store *reader = open_migrated(database);
-	struct seen seen = { 0 };
 
 	ck_assert_int_eq(store_begin(writer), 0);
 	ck_assert_int_eq(store_savepoint(writer), 0);
@@ -209,12 +215,7 @@ START_TEST(test_a_write_failing_on_the_server_fails_its_job_alone)
 	ck_assert_int_eq(store_release(writer), 0);
 	ck_assert_int_eq(store_commit(writer), 0);
 
-	ck_assert_int_eq(store_event_list_after(reader, 0, 10, note, &seen), 0);
-	ck_assert_int_eq(seen.n, 2);
-	ck_assert_int_eq(seen.ids[0], 1);
-	ck_assert_int_eq(seen.ids[1], 2);
-	ck_assert_str_eq(seen.refs[0], "before");
-	ck_assert_str_eq(seen.refs[1], "after");
+	expect_two_events(reader, "before", "after");
 	store_close(writer);
 	store_close(reader);
 }
